@@ -1,0 +1,216 @@
+"""The command line: ``k8slint lint``, ``k8slint rules``, ``k8slint explain``.
+
+Exit codes of ``lint``: 0 no unsuppressed finding at or above --fail-on; 1 there are; 2 usage
+error, bad configuration, or input that could not be read or parsed (which wins over 1).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from k8slint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="k8slint")
+def main() -> None:
+    """Static linter and policy analyzer for Kubernetes manifests."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: .k8slint.yaml in the current directory or a parent).")
+@click.option("--enable", multiple=True, metavar="ID", help="Enable a rule (repeatable).")
+@click.option("--disable", multiple=True, metavar="ID", help="Disable a rule (repeatable).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option("--no-color", is_flag=True, help="Never colour text output.")
+@click.option("--cluster", "cluster_path", type=click.Path(dir_okay=False),
+              help="Cluster profile, or `kubectl get nodes -o yaml` output, for the scheduling rules.")
+@click.option("--nodes", type=click.IntRange(min=0), help="Assume N identical untainted nodes.")
+@click.option("--zones", type=click.IntRange(min=1), help="With --nodes: spread them over Z zones.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for many files (default: all cores).")
+@click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings (text format).")
+@click.option("--sarif-category", metavar="CATEGORY",
+              help="SARIF runAutomationDetails.id, to tell several uploads for one commit apart.")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
+              help="Skip (with an error) files larger than this many MiB (default 32).")
+def lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
+         nodes, zones, jobs, show_suppressed, sarif_category, max_file_size) -> None:
+    """Lint manifests: files, directories (recursively) or - for standard input."""
+    from k8slint.config import ConfigError, load_config
+    from k8slint.engine import run
+    from k8slint.report import at_or_above
+
+    if not paths:
+        raise click.UsageError("give files, directories, or - for standard input")
+    try:
+        config = load_config(config_path)
+        options = _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size)
+    except ConfigError as exc:
+        click.echo(f"k8slint: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    result = run(paths, options)
+    if output_format == "json":
+        from k8slint.report.json_report import render
+
+        text = render(result)
+    elif output_format == "sarif":
+        from k8slint.report.sarif import render
+
+        text = render(result, category=sarif_category)
+    else:
+        from k8slint.report.text import render
+
+        to_terminal = output in (None, "-") and sys.stdout.isatty()
+        color = to_terminal and not no_color and "NO_COLOR" not in os.environ
+        text = render(result, color=color, show_suppressed=show_suppressed)
+    _write(text, output)
+    threshold = fail_on or config.data.get("fail-on") or "warning"
+    if result.errors:
+        sys.exit(EXIT_INPUT)
+    if any(not f.suppressed and at_or_above(f.severity, threshold) for f in result.findings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size):
+    from k8slint import catalog
+    from k8slint.config import rule_selection
+    from k8slint.engine import Options
+    from k8slint.policies import load_policies
+    from k8slint.rules import reported_ids
+
+    policies = load_policies(config)
+    known = set(reported_ids()) | {p.id for p in policies}
+    default_off = {i for i, meta in catalog.load_catalog().items() if meta.get("enabled_by_default") is False}
+    enabled, severities, params = rule_selection(config, known, default_off, tuple(enable), tuple(disable))
+    size = max_file_size or config.data.get("max-file-size")
+    return Options(
+        enabled=frozenset(enabled), severities=severities, params=params,
+        cluster=_cluster(config, cluster_path, nodes, zones),
+        jobs=jobs or os.cpu_count() or 1,
+        max_file_bytes=(size * 1024 * 1024) if size else Options.max_file_bytes,
+        excludes=tuple(config.data.get("exclude", ())),
+        policies=tuple(policies),
+    )
+
+
+def _cluster(config, cluster_path, nodes, zones):
+    """The cluster from --nodes/--zones, --cluster, or the config (in that order of precedence)."""
+    from pathlib import Path
+
+    from k8slint.config import ConfigError, read_yaml_file
+
+    if zones is not None and nodes is None and config.data.get("nodes") is None:
+        raise ConfigError("--zones needs --nodes")
+    if nodes is None and cluster_path is None:
+        nodes = config.data.get("nodes")
+        zones = zones or config.data.get("zones")
+        setting = config.data.get("cluster")
+    else:
+        setting = None
+    if nodes is None and cluster_path is None and setting is None:
+        return None
+    from k8slint.model.cluster import ClusterProfileError, cluster_from_documents, cluster_from_profile, \
+        uniform_cluster
+
+    try:
+        if nodes is not None:
+            return uniform_cluster(nodes, zones or 1)
+        if cluster_path is not None:
+            return cluster_from_documents(read_yaml_file(Path(cluster_path), "cluster profile"),
+                                          f"cluster profile {cluster_path}")
+        if isinstance(setting, str):
+            path = config.resolve(setting)
+            return cluster_from_documents(read_yaml_file(path, "cluster profile"), f"cluster profile {setting}")
+        if isinstance(setting, dict):
+            return cluster_from_profile(setting, f"cluster profile in {config.path}")
+    except ClusterProfileError as exc:
+        raise ConfigError(str(exc)) from None
+    return None
+
+
+def _write(text: str, output: str | None) -> None:
+    if output in (None, "-"):
+        stream = click.get_text_stream("stdout")
+        stream.write(text)
+        stream.flush()
+        return
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def list_rules(output_format) -> None:
+    """List every rule: id, default severity, title."""
+    from k8slint import catalog
+    from k8slint.config import ConfigError, load_config
+    from k8slint.policies import load_policies
+
+    entries = [(rule_id, meta.get("severity", ""), meta.get("title", ""))
+               for rule_id, meta in sorted(catalog.load_catalog().items())]
+    try:
+        entries += [(p.id, p.severity, f"{p.title} (custom policy)") for p in load_policies(load_config(None))]
+    except ConfigError as exc:
+        click.echo(f"k8slint: {exc}", err=True)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"id": i, "severity": s, "title": t} for i, s, t in entries], indent=2))
+        return
+    width = max(len(i) for i, _, _ in entries)
+    for rule_id, severity, title in entries:
+        click.echo(f"{rule_id:<{width}}  {severity:<7}  {title}")
+
+
+@main.command()
+@click.argument("rule_id")
+def explain(rule_id) -> None:
+    """Explain a rule: what it checks, why, how to fix it, with examples."""
+    from k8slint import catalog
+    from k8slint.config import load_config
+    from k8slint.policies import load_policies
+
+    meta = catalog.metadata(rule_id)
+    if not meta:
+        policy = next((p for p in load_policies(load_config(None)) if p.id == rule_id), None)
+        if policy is None:
+            click.echo(f"k8slint: unknown rule {rule_id!r} (see `k8slint rules`)", err=True)
+            sys.exit(EXIT_INPUT)
+        meta = policy.metadata()
+    click.echo(f"{meta['id']} ({meta.get('severity', '')}): {meta.get('title', '')}\n")
+    for section in ("description", "rationale", "remediation"):
+        if meta.get(section):
+            click.echo(f"{section.capitalize()}:\n  {_wrap(meta[section])}\n")
+    for parameter in meta.get("parameters", []) or []:
+        click.echo(f"Parameter {parameter['name']} ({parameter['type']}, default "
+                   f"{parameter['default']!r}): {parameter['description']}")
+    examples = meta.get("examples") or {}
+    for label in ("bad", "good"):
+        if examples.get(label):
+            click.echo(f"Example ({label}):")
+            click.echo("".join(f"    {line}\n" for line in examples[label].rstrip().splitlines()))
+    click.echo(f"Docs: {catalog.help_uri(rule_id)}")
+
+
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return "\n  ".join(textwrap.wrap(" ".join(str(text).split()), 96))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

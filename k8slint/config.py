@@ -1,0 +1,140 @@
+"""``.k8slint.yaml``: discovery (current directory upwards, or --config), validation against
+schemas/config.schema.json, and the rule selection it implies."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from k8slint.loader import Document, LoadError, compose
+from k8slint.source import decode
+
+CONFIG_NAMES = (".k8slint.yaml", ".k8slint.yml")
+
+
+class ConfigError(Exception):
+    """A configuration (or cluster profile) that cannot be used; the CLI exits 2 with it."""
+
+
+@dataclass
+class Config:
+    path: Path | None = None
+    data: dict = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    directory = (start or Path.cwd()).resolve()
+    for candidate_dir in (directory, *directory.parents):
+        for name in CONFIG_NAMES:
+            candidate = candidate_dir / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def read_yaml_file(path: Path, what: str) -> list:
+    """All documents of a small YAML file (config, profile, policy), or ConfigError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    text, problem = decode(data)
+    if problem is not None:
+        raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
+    roots = []
+    for item in compose(text):
+        if isinstance(item, LoadError):
+            raise ConfigError(f"{path}:{item.line}:{item.column}: {item.message}")
+        if isinstance(item, Document):
+            roots.append(item.root)
+    return roots
+
+
+def load_config(explicit: str | None) -> Config:
+    path = Path(explicit) if explicit else find_config()
+    if path is None:
+        return Config()
+    roots = read_yaml_file(path, "config")
+    data = roots[0] if roots else {}
+    validate(data, "config.schema.json", str(path))
+    return Config(path, data)
+
+
+def validate(data, schema_name: str, where: str) -> None:
+    """Validate with jsonschema; every error says the field path and what is wrong."""
+    import jsonschema
+
+    from k8slint.resources import load_schema
+
+    validator = jsonschema.Draft202012Validator(load_schema(schema_name))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"{where}: invalid {schema_name.split('.')[0]}:"]
+        for error in errors[:20]:
+            lines.append(f"  at {_json_path(error.absolute_path)}: {_explain(error)}")
+        raise ConfigError("\n".join(lines))
+
+
+def _json_path(path) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "(top level)"
+
+
+def _explain(error) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if error.validator == "oneOf" and error.context:
+        best = min(error.context, key=lambda e: len(e.message))
+        return f"{error.instance!r} is not valid here ({best.message})"
+    return error.message
+
+
+def rule_selection(config: Config, known: set[str], default_disabled: set[str],
+                   enable: tuple[str, ...] = (), disable: tuple[str, ...] = ()) -> tuple[set, dict, dict]:
+    """Enabled rule ids, severity overrides and parameters from config plus CLI flags."""
+    data = config.data
+    enabled = set(known) - default_disabled
+    severities: dict[str, str] = {}
+    params: dict[str, dict] = {}
+    unknown = [i for i in (*data.get("enable", ()), *data.get("disable", ()), *data.get("rules", {}),
+                           *enable, *disable) if i not in known]
+    if unknown:
+        raise ConfigError(f"unknown rule id(s): {', '.join(sorted(set(unknown)))} "
+                          f"(see `k8slint rules`)")
+    enabled |= set(data.get("enable", ()))
+    enabled -= set(data.get("disable", ()))
+    for rule_id, setting in data.get("rules", {}).items():
+        if setting in ("off", False):
+            enabled.discard(rule_id)
+        elif setting in ("on", True):
+            enabled.add(rule_id)
+        elif isinstance(setting, str):
+            enabled.add(rule_id)
+            severities[rule_id] = setting
+        elif isinstance(setting, dict):
+            if setting.get("enabled") is False:
+                enabled.discard(rule_id)
+            elif setting.get("enabled") is True:
+                enabled.add(rule_id)
+            if "severity" in setting:
+                severities[rule_id] = setting["severity"]
+            if "params" in setting:
+                params[rule_id] = dict(setting["params"])
+    enabled |= set(enable)
+    enabled -= set(disable)
+    return enabled, severities, params
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false")

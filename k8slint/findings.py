@@ -1,0 +1,136 @@
+"""Findings: what a rule reports, where (field path -> line:column), and whether it is suppressed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from k8slint.loader import key_span, value_span
+from k8slint.model.objects import K8sObject, Path, format_path
+
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
+
+IGNORE_ANNOTATION = "k8slint.io/ignore"
+PARSE_ERROR = "parse-error"
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    message: str
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int  # exclusive, like SARIF's endColumn
+    api_version: str = ""
+    kind: str = ""
+    namespace: str = ""
+    name: str = ""
+    path: str = ""
+    hint: str = ""
+    suppressed: bool = False
+    suppression: str | None = None  # "annotation" | "comment" | None
+    doc_index: int = 0
+
+    def sort_key(self):
+        return (self.line, self.column, self.rule, self.message)
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule, "severity": self.severity, "message": self.message, "file": self.file,
+            "line": self.line, "column": self.column, "end_line": self.end_line,
+            "end_column": self.end_column, "api_version": self.api_version, "kind": self.kind,
+            "namespace": self.namespace, "name": self.name, "path": self.path,
+            "suppressed": self.suppressed, "suppression": self.suppression, "hint": self.hint,
+        }
+
+
+@dataclass
+class InputError:
+    """A file or document that could not be read or parsed (exit code 2)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    rule: str = PARSE_ERROR
+
+    def to_dict(self) -> dict:
+        return {"rule": self.rule, "file": self.file, "line": self.line, "column": self.column,
+                "message": self.message}
+
+
+@dataclass
+class Note:
+    """A file skipped on purpose (kustomization.yaml, Chart.yaml): informational only."""
+
+    file: str
+    message: str
+
+
+def locate(root, path: Path) -> tuple[tuple[int, int, int, int], Path]:
+    """Span of ``path`` inside ``root`` and the part of the path that exists.
+
+    A scalar points at its value; a mapping or list under a key points at the key; a list item
+    that is a mapping points at its first key (``- name: web`` points at ``name``). A path that
+    does not exist points at its nearest existing parent.
+    """
+    container = root
+    found: Path = ()
+    span = None
+    for step in path:
+        if isinstance(container, dict) and not isinstance(step, int) and step in container:
+            value = container[step]
+            span = value_span(container, step) if not isinstance(value, (dict, list)) \
+                else key_span(container, step)
+        elif isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container):
+            value = container[step]
+            span = value_span(container, step)
+            if isinstance(value, dict) and value:
+                first = next(iter(value))
+                span = key_span(value, first) or span
+        else:
+            break
+        container = value
+        found += (step,)
+    if span is None:  # the document itself: point at its first key
+        if isinstance(root, dict) and root:
+            span = key_span(root, next(iter(root)))
+    return (span or (1, 1, 1, 1)), found
+
+
+@dataclass
+class Suppressions:
+    """Where findings may be switched off: inline comments of a file."""
+
+    by_line: dict = field(default_factory=dict)
+    file_wide: frozenset = frozenset()
+
+    def suppresses(self, rule: str, line: int) -> bool:
+        if rule in self.file_wide or "*" in self.file_wide:
+            return True
+        rules = self.by_line.get(line)
+        return bool(rules) and (rule in rules or "*" in rules)
+
+
+def annotation_suppresses(obj: K8sObject, rule: str) -> bool:
+    value = obj.annotations.get(IGNORE_ANNOTATION)
+    if not isinstance(value, str):
+        return False
+    ids = {part.strip() for part in value.split(",")}
+    return rule in ids or "*" in ids or "all" in ids
+
+
+def make_finding(obj: K8sObject, path: Path, rule: str, severity: str, message: str, hint: str,
+                 suppressions: Suppressions | None) -> Finding:
+    (line, column, end_line, end_column), _ = locate(obj.root, path)
+    finding = Finding(rule, severity, message, obj.file, line, column, end_line, end_column,
+                      obj.api_version, obj.kind, obj.namespace, obj.name, format_path(path), hint,
+                      doc_index=obj.doc_index)
+    if annotation_suppresses(obj, rule):
+        finding.suppressed, finding.suppression = True, "annotation"
+    elif suppressions is not None and suppressions.suppresses(rule, line):
+        finding.suppressed, finding.suppression = True, "comment"
+    return finding

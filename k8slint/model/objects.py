@@ -1,0 +1,404 @@
+"""Typed, read-only views over composed documents.
+
+A view never copies its document and never raises on a value of the wrong type: accessors return
+the default instead, and the ``invalid-field-type`` rule reports the value. Every view knows the
+field path of what it wraps, so a rule can say *where* as a path and the findings layer turns that
+path into a line and column.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+Path = tuple  # field path: keys and list indexes, e.g. ("spec", "template", "spec", "containers", 0)
+
+_MISSING = object()
+
+
+def dig(value, path: Path, default=None):
+    """Follow ``path`` through mappings and sequences; ``default`` where it breaks off."""
+    for step in path:
+        if type(step) is int:
+            if isinstance(value, list) and -len(value) <= step < len(value):
+                value = value[step]
+                continue
+            return default
+        if isinstance(value, dict):
+            value = value.get(step, _MISSING)
+            if value is _MISSING:
+                return default
+            continue
+        return default
+    return value
+
+
+def as_dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def as_int(value, default=None):
+    """An integer field (YAML ``1e3`` arrives as the float 1000.0, which JSON turns into 1000)."""
+    if type(value) is int:
+        return value
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return default
+
+
+def format_path(path: Path) -> str:
+    """``("spec", "containers", 0, "name")`` -> ``spec.containers[0].name``."""
+    out = []
+    for step in path:
+        if type(step) is int:
+            out.append(f"[{step}]")
+        else:
+            text = str(step)
+            if not text or any(c in text for c in ".[] "):
+                text = f'"{text}"'  # keys like app.kubernetes.io/name stay readable
+            out.append(("." if out else "") + text)
+    return "".join(out)
+
+
+class K8sObject:
+    """Any Kubernetes object: identity and metadata."""
+
+    __slots__ = ("root", "file", "doc_index", "doc_line", "api_version", "kind", "name", "namespace")
+
+    def __init__(self, root: dict, file: str, doc_index: int, doc_line: int) -> None:
+        self.root = root
+        self.file = file
+        self.doc_index = doc_index
+        self.doc_line = doc_line
+        api_version = root.get("apiVersion")
+        kind = root.get("kind")
+        self.api_version = api_version if isinstance(api_version, str) else ""
+        self.kind = kind if isinstance(kind, str) else ""
+        metadata = root.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        name = metadata.get("name") or metadata.get("generateName")
+        namespace = metadata.get("namespace")
+        self.name = name if isinstance(name, str) else ""
+        self.namespace = namespace if isinstance(namespace, str) else ""
+
+    def get(self, *path, default=None):
+        return dig(self.root, path, default)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def metadata(self) -> dict:
+        return as_dict(self.root.get("metadata"))
+
+    @property
+    def labels(self) -> dict:
+        return as_dict(self.metadata.get("labels"))
+
+    @property
+    def annotations(self) -> dict:
+        return as_dict(self.metadata.get("annotations"))
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.display_name} {self.file}#{self.doc_index}>"
+
+
+class Container:
+    """One entry of ``containers``, ``initContainers`` or ``ephemeralContainers``."""
+
+    __slots__ = ("data", "path", "section", "index")
+
+    def __init__(self, data: dict, path: Path, section: str, index: int) -> None:
+        self.data = data
+        self.path = path
+        self.section = section  # "containers" | "initContainers" | "ephemeralContainers"
+        self.index = index
+
+    @property
+    def name(self) -> str:
+        name = self.data.get("name")
+        return name if isinstance(name, str) else f"#{self.index}"
+
+    @property
+    def is_init(self) -> bool:
+        return self.section == "initContainers"
+
+    @property
+    def is_sidecar(self) -> bool:
+        """An init container with ``restartPolicy: Always`` runs for the pod's whole life."""
+        return self.is_init and self.data.get("restartPolicy") == "Always"
+
+    @property
+    def long_running(self) -> bool:
+        return self.section == "containers" or self.is_sidecar
+
+    def probe(self, kind: str) -> dict | None:
+        """``kind`` is "readiness", "liveness" or "startup"; None when absent or not a mapping."""
+        value = self.data.get(kind + "Probe")
+        return value if isinstance(value, dict) else None
+
+    def has(self, field: str) -> bool:
+        return self.data.get(field) is not None
+
+    @property
+    def ports(self) -> list[dict]:
+        return [p for p in as_list(self.data.get("ports")) if isinstance(p, dict)]
+
+    @property
+    def resources(self) -> dict:
+        return as_dict(self.data.get("resources"))
+
+
+class PodTemplate:
+    """A pod template (or a bare Pod's own metadata and spec) inside an object."""
+
+    __slots__ = ("data", "path")
+
+    def __init__(self, data: dict, path: Path) -> None:
+        self.data = data  # the mapping holding ``metadata`` and ``spec``
+        self.path = path
+
+    @property
+    def labels(self) -> dict:
+        return as_dict(as_dict(self.data.get("metadata")).get("labels"))
+
+    @property
+    def spec(self) -> dict:
+        return as_dict(self.data.get("spec"))
+
+    @property
+    def spec_path(self) -> Path:
+        return self.path + ("spec",)
+
+    def containers(self, *sections: str) -> Iterator[Container]:
+        """Containers of the given sections (default: all three), in source order."""
+        spec = self.spec
+        for section in sections or ("containers", "initContainers", "ephemeralContainers"):
+            for index, data in enumerate(as_list(spec.get(section))):
+                if isinstance(data, dict):
+                    yield Container(data, self.spec_path + (section, index), section, index)
+
+    @property
+    def restart_policy(self) -> str:
+        policy = self.spec.get("restartPolicy")
+        return policy if isinstance(policy, str) else "Always"
+
+    @property
+    def tolerations(self) -> list:
+        return as_list(self.spec.get("tolerations"))
+
+    @property
+    def affinity(self) -> dict:
+        return as_dict(self.spec.get("affinity"))
+
+    @property
+    def node_selector(self) -> dict:
+        return as_dict(self.spec.get("nodeSelector"))
+
+
+class Workload(K8sObject):
+    """An object that runs pods from a template."""
+
+    __slots__ = ()
+    TEMPLATE_PATH: Path = ("spec", "template")
+    LONG_RUNNING = True  # pods are meant to run forever and serve (not run to completion)
+    DEFAULT_REPLICAS: int | None = 1
+
+    @property
+    def pod_template(self) -> PodTemplate:
+        return PodTemplate(as_dict(dig(self.root, self.TEMPLATE_PATH)), self.TEMPLATE_PATH)
+
+    @property
+    def spec(self) -> dict:
+        return as_dict(self.root.get("spec"))
+
+    @property
+    def replicas(self) -> int | None:
+        """Desired replicas as the controller sees them (``spec.replicas``, defaulted)."""
+        if self.DEFAULT_REPLICAS is None:
+            return None
+        value = self.spec.get("replicas")
+        return self.DEFAULT_REPLICAS if value is None else as_int(value)
+
+    @property
+    def selector(self):
+        return self.spec.get("selector")
+
+
+class Deployment(Workload):
+    __slots__ = ()
+
+    @property
+    def strategy(self) -> dict | None:
+        value = self.spec.get("strategy")
+        return value if isinstance(value, dict) else None
+
+
+class ReplicaSet(Workload):
+    __slots__ = ()
+
+
+class ReplicationController(Workload):
+    __slots__ = ()
+
+
+class StatefulSet(Workload):
+    __slots__ = ()
+
+
+class DaemonSet(Workload):
+    __slots__ = ()
+    DEFAULT_REPLICAS = None  # one pod per eligible node
+
+
+class Rollout(Workload):
+    """Argo Rollouts (argoproj.io/v1alpha1): a Deployment with blueGreen or canary strategies."""
+
+    __slots__ = ()
+
+    @property
+    def pod_template(self) -> PodTemplate:
+        # a Rollout may reference a Deployment's template instead (workloadRef): then it has none
+        return super().pod_template
+
+
+class Job(Workload):
+    __slots__ = ()
+    LONG_RUNNING = False
+    DEFAULT_REPLICAS = None
+
+
+class CronJob(Workload):
+    __slots__ = ()
+    TEMPLATE_PATH = ("spec", "jobTemplate", "spec", "template")
+    LONG_RUNNING = False
+    DEFAULT_REPLICAS = None
+
+
+class Pod(Workload):
+    __slots__ = ()
+    TEMPLATE_PATH = ()
+    DEFAULT_REPLICAS = None
+
+    @property
+    def LONG_RUNNING(self) -> bool:  # noqa: N802 - the class attribute of other workloads
+        return self.pod_template.restart_policy == "Always"
+
+
+class PodTemplateObject(Workload):
+    """The ``PodTemplate`` kind: a template without a controller."""
+
+    __slots__ = ()
+    TEMPLATE_PATH = ("template",)
+    LONG_RUNNING = False
+    DEFAULT_REPLICAS = None
+
+
+class Service(K8sObject):
+    __slots__ = ()
+
+    @property
+    def selector(self) -> dict | None:
+        value = dig(self.root, ("spec", "selector"))
+        return value if isinstance(value, dict) else None
+
+
+class PodDisruptionBudget(K8sObject):
+    __slots__ = ()
+
+
+class HorizontalPodAutoscaler(K8sObject):
+    __slots__ = ()
+
+    @property
+    def target(self) -> tuple[str, str]:
+        ref = as_dict(dig(self.root, ("spec", "scaleTargetRef")))
+        kind, name = ref.get("kind"), ref.get("name")
+        return (kind if isinstance(kind, str) else "", name if isinstance(name, str) else "")
+
+    @property
+    def min_replicas(self) -> int:
+        value = dig(self.root, ("spec", "minReplicas"))
+        return 1 if value is None else as_int(value, 1)
+
+    @property
+    def max_replicas(self) -> int | None:
+        return as_int(dig(self.root, ("spec", "maxReplicas")))
+
+
+class Node(K8sObject):
+    __slots__ = ()
+
+
+_BY_KIND: dict[str, type] = {
+    "Deployment": Deployment,
+    "ReplicaSet": ReplicaSet,
+    "ReplicationController": ReplicationController,
+    "StatefulSet": StatefulSet,
+    "DaemonSet": DaemonSet,
+    "Job": Job,
+    "CronJob": CronJob,
+    "Pod": Pod,
+    "PodTemplate": PodTemplateObject,
+    "Service": Service,
+    "PodDisruptionBudget": PodDisruptionBudget,
+    "HorizontalPodAutoscaler": HorizontalPodAutoscaler,
+    "Node": Node,
+}
+# Kinds that only mean what we think under their own API group (a CRD may reuse a name).
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("apps", "extensions", "apps.openshift.io"),
+    "ReplicaSet": ("apps", "extensions"),
+    "StatefulSet": ("apps",),
+    "DaemonSet": ("apps", "extensions"),
+    "Job": ("batch",),
+    "CronJob": ("batch",),
+    "PodDisruptionBudget": ("policy",),
+    "HorizontalPodAutoscaler": ("autoscaling",),
+}
+
+
+def make_object(root: dict, file: str, doc_index: int, doc_line: int) -> K8sObject:
+    """The most specific view for a document."""
+    kind = root.get("kind")
+    cls = _BY_KIND.get(kind) if isinstance(kind, str) else None
+    api_version = root.get("apiVersion")
+    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    if kind == "Rollout" and group == "argoproj.io":
+        cls = Rollout
+    elif cls is not None:
+        groups = _GROUPS.get(kind)
+        if groups is None and group:  # core kinds live in the core group only
+            cls = None
+        elif groups is not None and group not in groups:
+            cls = None
+    return (cls or K8sObject)(root, file, doc_index, doc_line)
+
+
+def is_list_kind(root: dict) -> bool:
+    kind = root.get("kind")
+    return isinstance(kind, str) and kind.endswith("List") and isinstance(root.get("items"), list)
+
+
+def describe_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "mapping"
+    return type(value).__name__

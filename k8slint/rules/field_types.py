@@ -1,0 +1,141 @@
+"""Values of the wrong type in the fields k8slint (and the API server) read: ``replicas: "3"``,
+``containers: null``, ``strategy: []``, ``tolerations: {}``. The API server rejects them when it
+decodes the object; k8slint's other rules treat them as absent, so this rule says so once."""
+
+from __future__ import annotations
+
+from k8slint.model.objects import K8sObject, Workload, describe_type, format_path
+from k8slint.rules import rule
+
+RULE = "invalid-field-type"
+
+MAPPING, LIST, STRING, INTEGER, BOOLEAN = "mapping", "list", "string", "integer", "boolean"
+_PYTHON = {MAPPING: dict, LIST: list, STRING: str, BOOLEAN: bool}
+
+# (path, expected type, required). "*" stands for every item of a list.
+_OBJECT_FIELDS = (
+    (("metadata",), MAPPING, False),
+    (("metadata", "name"), STRING, False),
+    (("metadata", "namespace"), STRING, False),
+    (("metadata", "labels"), MAPPING, False),
+    (("metadata", "annotations"), MAPPING, False),
+)
+_CONTAINER_FIELDS = (
+    ((), MAPPING, False),
+    (("name",), STRING, True),
+    (("image",), STRING, False),
+    (("ports",), LIST, False),
+    (("ports", "*"), MAPPING, False),
+    (("ports", "*", "containerPort"), INTEGER, False),
+    (("readinessProbe",), MAPPING, False),
+    (("livenessProbe",), MAPPING, False),
+    (("startupProbe",), MAPPING, False),
+    (("resources",), MAPPING, False),
+    (("env",), LIST, False),
+)
+_POD_SPEC_FIELDS = (
+    (("containers",), LIST, True),
+    (("initContainers",), LIST, False),
+    (("tolerations",), LIST, False),
+    (("tolerations", "*"), MAPPING, False),
+    (("tolerations", "*", "tolerationSeconds"), INTEGER, False),
+    (("affinity",), MAPPING, False),
+    (("nodeSelector",), MAPPING, False),
+    (("hostNetwork",), BOOLEAN, False),
+    (("terminationGracePeriodSeconds",), INTEGER, False),
+)
+_WORKLOAD_SPEC_FIELDS = {
+    "Deployment": ((("spec", "replicas"), INTEGER, False), (("spec", "strategy"), MAPPING, False),
+                   (("spec", "strategy", "rollingUpdate"), MAPPING, False),
+                   (("spec", "minReadySeconds"), INTEGER, False),
+                   (("spec", "progressDeadlineSeconds"), INTEGER, False),
+                   (("spec", "selector"), MAPPING, False)),
+    "StatefulSet": ((("spec", "replicas"), INTEGER, False), (("spec", "updateStrategy"), MAPPING, False),
+                    (("spec", "updateStrategy", "rollingUpdate"), MAPPING, False),
+                    (("spec", "serviceName"), STRING, False), (("spec", "selector"), MAPPING, False)),
+    "DaemonSet": ((("spec", "updateStrategy"), MAPPING, False),
+                  (("spec", "updateStrategy", "rollingUpdate"), MAPPING, False),
+                  (("spec", "selector"), MAPPING, False)),
+    "ReplicaSet": ((("spec", "replicas"), INTEGER, False), (("spec", "selector"), MAPPING, False)),
+    "ReplicationController": ((("spec", "replicas"), INTEGER, False), (("spec", "selector"), MAPPING, False)),
+    "Rollout": ((("spec", "replicas"), INTEGER, False), (("spec", "strategy"), MAPPING, False)),
+    "Job": ((("spec", "parallelism"), INTEGER, False), (("spec", "completions"), INTEGER, False),
+            (("spec", "backoffLimit"), INTEGER, False)),
+}
+
+
+def _matches(value, expected: str) -> bool:
+    if expected == INTEGER:
+        return (type(value) is int) or (type(value) is float and value.is_integer())
+    return isinstance(value, _PYTHON[expected])
+
+
+def _walk(value, pattern: tuple, path: tuple):
+    """Yield (path, value) for every place ``pattern`` reaches; None values count as absent."""
+    if not pattern:
+        yield path, value
+        return
+    step, rest = pattern[0], pattern[1:]
+    if step == "*":
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _walk(item, rest, path + (index,))
+    elif isinstance(value, dict) and step in value:
+        yield from _walk(value[step], rest, path + (step,))
+    elif isinstance(value, dict) and not rest:
+        yield path + (step,), _ABSENT
+
+
+_ABSENT = object()
+
+
+def _check_fields(obj, ctx, base_value, base_path: tuple, fields):
+    for pattern, expected, required in fields:
+        for path, value in _walk(base_value, pattern, base_path):
+            if value is _ABSENT or value is None:
+                if required and path != base_path:
+                    state = "missing" if value is _ABSENT else "null"
+                    yield ctx.finding(obj, path, f"{_dotted(path)} is {state}; the API server "
+                                                 f"requires a {expected}")
+                continue
+            if not _matches(value, expected):
+                yield ctx.finding(obj, path, f"{_dotted(path)} must be a {expected}, not a "
+                                             f"{describe_type(value)} ({_short(value)}); the API "
+                                             f"server rejects the object")
+
+
+def _dotted(path: tuple) -> str:
+    return format_path(path)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@rule(RULE)
+def check(obj: K8sObject, ctx):
+    yield from _check_fields(obj, ctx, obj.root, (), _OBJECT_FIELDS)
+    if not isinstance(obj, Workload):
+        return
+    yield from _check_fields(obj, ctx, obj.root, (), _WORKLOAD_SPEC_FIELDS.get(type(obj).__name__, ()))
+    template_path = obj.TEMPLATE_PATH
+    # an Argo Rollout may take its template from a Deployment (workloadRef) instead
+    template_required = obj.kind != "Rollout"
+    for depth in range(1, len(template_path) + 1):
+        prefix = template_path[:depth]
+        value = obj.get(*prefix)
+        yield from _check_fields(obj, ctx, obj.root, (), ((prefix, MAPPING, template_required),))
+        if not isinstance(value, dict):
+            return
+    spec_path = template_path + ("spec",)
+    spec = obj.get(*spec_path)
+    yield from _check_fields(obj, ctx, obj.root, (), ((spec_path, MAPPING, True),))
+    if not isinstance(spec, dict):
+        return
+    yield from _check_fields(obj, ctx, spec, spec_path, _POD_SPEC_FIELDS)
+    for section in ("containers", "initContainers"):
+        items = spec.get(section)
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                yield from _check_fields(obj, ctx, item, spec_path + (section, index), _CONTAINER_FIELDS)

@@ -1,0 +1,28 @@
+"""The wheel ships the rule catalogue and the schemas; README's commands are what CI runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_ci_runs_the_test_command_from_readme():
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0].strip() for b in readme.split("```sh\n")[1:3]]
+    install_and_lint, install_and_test = blocks
+    assert "k8slint lint fixtures/examples/" in install_and_lint
+    assert install_and_test in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_installed_package_carries_its_data(tmp_path):
+    # run outside the source tree so the installed k8slint is imported, not ./k8slint
+    script = ("import k8slint.resources as r, k8slint.catalog as c; "
+              "print(r.data_dir('rules')); print(len(c.load_catalog())); "
+              "print(sorted(p.name for p in r.data_dir('schemas').glob('*.json')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
+                         check=True).stdout.splitlines()
+    assert "_data" in out[0] or out[0] == str(ROOT / "rules")
+    assert int(out[1]) == len(list((ROOT / "rules").glob("*.yaml")))
+    assert "config.schema.json" in out[2] and "report.schema.json" in out[2]
