@@ -144,9 +144,7 @@ def _cluster(config, cluster_path, nodes, zones):
 
 def _write(text: str, output: str | None) -> None:
     if output in (None, "-"):
-        stream = click.get_text_stream("stdout")
-        stream.write(text)
-        stream.flush()
+        click.echo(text, nl=False)
         return
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(text)

@@ -117,6 +117,7 @@ class RunResult:
     notes: list[Note]
     files: int
     documents: int
+    policies: tuple = ()  # the custom policies that ran (their metadata goes into SARIF rules[])
 
 
 def _active(options: Options) -> tuple[list[Rule], list[Rule]]:
@@ -287,7 +288,7 @@ def run(paths: Iterable[str], options: Options) -> RunResult:
     order = {path: index for index, path in enumerate(files)}
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule, f.message))
     errors.sort(key=lambda e: (order.get(e.file, -1), e.line, e.column))
-    return RunResult(findings, errors, notes, len(files), documents_count)
+    return RunResult(findings, errors, notes, len(files), documents_count, tuple(options.policies))
 
 
 def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str, Suppressions],
