@@ -1,0 +1,651 @@
+"""Where Kubernetes lets a pod run: tolerations vs taints, label selectors, node affinity, topology.
+
+The single home of scheduling semantics: the anti-affinity, toleration and eligibility rules all
+call these functions, so they cannot disagree. Each function mirrors the upstream code named in its
+docstring (k8s.io/api core/v1, k8s.io/apimachinery labels, k8s.io/component-helpers nodeaffinity,
+the scheduler, the DaemonSet controller and admission plugins).
+
+Inputs are plain values from YAML (dicts, lists, or subclasses) and may be malformed. Nothing here
+raises on a malformed part: it simply matches nothing, as the API server would have rejected it,
+and the ``*_problems`` functions say what is wrong. Standard library only: this module is imported
+on every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from k8slint.model.cluster import UNSCHEDULABLE_TAINT_KEY, VALID_EFFECTS, Cluster, Node, Taint, format_path
+
+VALID_OPERATORS = ("Exists", "Equal")
+# Numeric toleration operators (toleration.go ToleratesTaint, `enableComparisonOperators`): alpha,
+# behind a feature gate that is off by default, and when off they tolerate nothing.
+COMPARISON_OPERATORS = ("Lt", "Gt")
+# Taint effects that keep a pod off a node: the scheduler's TaintToleration Filter and the
+# DaemonSet controller both filter on exactly these. PreferNoSchedule only scores.
+SCHEDULING_EFFECTS = ("NoSchedule", "NoExecute")
+
+LABEL_SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+NODE_SELECTOR_OPERATORS = (*LABEL_SELECTOR_OPERATORS, "Gt", "Lt")
+NODE_FIELD_OPERATORS = ("In", "NotIn")
+# The only node field a nodeSelectorTerm can match (nodeaffinity.go extractNodeFields).
+NODE_NAME_FIELD = "metadata.name"
+
+NOT_READY = "node.kubernetes.io/not-ready"
+UNREACHABLE = "node.kubernetes.io/unreachable"
+MEMORY_PRESSURE = "node.kubernetes.io/memory-pressure"
+DISK_PRESSURE = "node.kubernetes.io/disk-pressure"
+PID_PRESSURE = "node.kubernetes.io/pid-pressure"
+NETWORK_UNAVAILABLE = "node.kubernetes.io/network-unavailable"
+
+# Taint key -> the effects Kubernetes components ever apply it with.
+WELL_KNOWN_TAINTS: dict[str, tuple[str, ...]] = {
+    # Node lifecycle controller (pkg/controller/nodelifecycle): NoSchedule as soon as the Ready
+    # condition is False/Unknown (doNoScheduleTaintingPass, nodeConditionToTaintKeyStatusMap), and
+    # NoExecute after the grace period (NotReadyTaintTemplate / UnreachableTaintTemplate).
+    NOT_READY: ("NoSchedule", "NoExecute"),
+    UNREACHABLE: ("NoSchedule", "NoExecute"),
+    # Node lifecycle controller: from spec.unschedulable, i.e. `kubectl cordon`.
+    UNSCHEDULABLE_TAINT_KEY: ("NoSchedule",),
+    # Node lifecycle controller: from the MemoryPressure/DiskPressure/PIDPressure/NetworkUnavailable
+    # conditions (TaintNodesByCondition), always NoSchedule.
+    MEMORY_PRESSURE: ("NoSchedule",),
+    DISK_PRESSURE: ("NoSchedule",),
+    PID_PRESSURE: ("NoSchedule",),
+    NETWORK_UNAVAILABLE: ("NoSchedule",),
+    # Set by an administrator after a non-graceful node shutdown (KEP-2268, core/v1
+    # well_known_taints.go TaintNodeOutOfService); upstream tests and docs use NoExecute.
+    "node.kubernetes.io/out-of-service": ("NoExecute",),
+    # The kubelet with --cloud-provider=external registers the node with it until the cloud
+    # controller manager initialises the node (cloud-provider api TaintExternalCloudProvider).
+    "node.cloudprovider.kubernetes.io/uninitialized": ("NoSchedule",),
+    # Cloud node lifecycle controller, while the cloud instance is shut down (TaintNodeShutdown).
+    "node.cloudprovider.kubernetes.io/shutdown": ("NoSchedule",),
+    # kubeadm control-plane nodes (constants ControlPlaneTaint); `master` is the name kubeadm used
+    # before 1.25 (OldControlPlaneTaint).
+    "node-role.kubernetes.io/control-plane": ("NoSchedule",),
+    "node-role.kubernetes.io/master": ("NoSchedule",),
+}
+
+# --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds defaults.
+DEFAULT_TOLERATION_SECONDS = 300
+
+# AddOrUpdateDaemonPodTolerations (pkg/controller/daemon/util/daemonset_util.go): added to every
+# DaemonSet pod, all with operator Exists and no tolerationSeconds (never evicted).
+_DAEMONSET_TOLERATIONS = (
+    (NOT_READY, "NoExecute"),
+    (UNREACHABLE, "NoExecute"),
+    (DISK_PRESSURE, "NoSchedule"),
+    (MEMORY_PRESSURE, "NoSchedule"),
+    (PID_PRESSURE, "NoSchedule"),
+    (UNSCHEDULABLE_TAINT_KEY, "NoSchedule"),
+)
+
+# k8s.io/apimachinery/pkg/util/validation: IsQualifiedName and IsValidLabelValue.
+_QUALIFIED_NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
+# Go strconv.ParseInt(s, 10, 64): an optional sign and ASCII digits only.
+_DECIMAL_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A structural problem of a selector or toleration; `path` is relative to the checked value
+    ("" for the value itself), e.g. ``matchExpressions[0].values``."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+# --- Tolerations -------------------------------------------------------------------------------
+
+
+def _optional_string(mapping: Mapping, name: str) -> str | None:
+    """A string field where missing or null means "" (Go's zero value); None if it is not a string."""
+    value = mapping.get(name)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else None
+
+
+def _toleration_fields(toleration) -> tuple[str, str, str, str] | None:
+    """(key, operator, value, effect), or None for a malformed toleration (which tolerates nothing)."""
+    if not isinstance(toleration, Mapping):
+        return None
+    fields = tuple(_optional_string(toleration, name) for name in ("key", "operator", "value", "effect"))
+    return None if None in fields else fields
+
+
+def _tolerates_ignoring_effect(key: str, operator: str, value: str, taint: Taint) -> bool:
+    if key and key != taint.key:
+        return False  # an empty key matches every key
+    if operator in ("", "Equal"):
+        return value == taint.value  # an omitted value is "" and only matches an empty taint value
+    # Exists matches any value; Lt/Gt (gate off) and unknown operators match nothing.
+    return operator == "Exists"
+
+
+def toleration_tolerates(toleration: dict, taint: Taint) -> bool:
+    """`Toleration.ToleratesTaint` (k8s.io/api core/v1 toleration.go): an empty effect matches every
+    effect, an empty key (with Exists) every key; Exists ignores the value; Equal or no operator
+    compares values, a missing value being ""."""
+    fields = _toleration_fields(toleration)
+    if fields is None:
+        return False
+    key, operator, value, effect = fields
+    if effect and effect != taint.effect:
+        return False
+    return _tolerates_ignoring_effect(key, operator, value, taint)
+
+
+def toleration_matches_ignoring_effect(toleration: dict, taint: Taint) -> bool:
+    """Key, operator and value match the taint, whatever the effects: together with a False
+    `toleration_tolerates` this means the toleration targets the taint with the wrong effect."""
+    fields = _toleration_fields(toleration)
+    if fields is None:
+        return False
+    key, operator, value, _ = fields
+    return _tolerates_ignoring_effect(key, operator, value, taint)
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def untolerated_taints(tolerations: list, taints: Iterable[Taint], effects=SCHEDULING_EFFECTS) -> list[Taint]:
+    """Taints with one of `effects` that no toleration tolerates (component-helpers
+    `FindMatchingUntoleratedTaint` returns the first of these)."""
+    tolerations = _as_list(tolerations)
+    return [
+        taint for taint in taints
+        if taint.effect in effects and not any(toleration_tolerates(t, taint) for t in tolerations)
+    ]
+
+
+def toleration_problems(toleration) -> list[Problem]:
+    """What the API server's `ValidateTolerations` would reject, plus operators that cannot match."""
+    if not isinstance(toleration, Mapping):
+        return [Problem("", "a toleration must be a mapping with key, operator, value and effect")]
+    problems = []
+    for name in ("key", "operator", "value", "effect"):
+        if _optional_string(toleration, name) is None:
+            problems.append(Problem(name, f"{toleration[name]!r} is not a string (quote it)"))
+    seconds = toleration.get("tolerationSeconds")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int)):
+        problems.append(Problem("tolerationSeconds", f"{seconds!r} is not an integer"))
+    if problems:
+        return problems
+    key, operator, value, effect = _toleration_fields(toleration)
+    if key:
+        if error := _qualified_name_error(key):
+            problems.append(Problem("key", f"{key!r} is not a valid taint key: {error}"))
+    elif operator != "Exists":
+        problems.append(Problem("operator", "must be Exists when key is empty (an empty key with Exists matches all taints)"))
+    if operator in ("", "Equal"):
+        if error := _label_value_error(value):
+            problems.append(Problem("value", f"{value!r} is not a valid value: {error}"))
+    elif operator == "Exists":
+        if value:
+            problems.append(Problem("value", "must be empty when operator is Exists"))
+    elif operator in COMPARISON_OPERATORS:
+        problems.append(Problem("operator", f"{operator} is an alpha operator behind a feature gate that is off by default; it tolerates nothing"))
+    else:
+        problems.append(Problem("operator", f"{operator!r} is not a valid operator (one of {', '.join(VALID_OPERATORS)})"))
+    if effect and effect not in VALID_EFFECTS:
+        problems.append(Problem("effect", f"{effect!r} is not a valid effect (one of {', '.join(VALID_EFFECTS)}; empty matches all)"))
+    if seconds is not None and effect != "NoExecute":
+        problems.append(Problem("tolerationSeconds", "only allowed with effect NoExecute"))
+    return problems
+
+
+def _same_toleration(existing, added: dict) -> bool:
+    """`Toleration.MatchToleration`: equal key, operator, value and effect."""
+    return isinstance(existing, Mapping) and all(
+        _optional_string(existing, name) == added.get(name, "") for name in ("key", "operator", "value", "effect")
+    )
+
+
+def _add_or_update(tolerations: list, added: dict) -> bool:
+    """`AddOrUpdateTolerationInPodSpec` (pkg/apis/core/v1/helper): replace every toleration that
+    matches (key, operator, value, effect) but differs in tolerationSeconds; append if none
+    matches; change nothing if an identical one is present. True when something changed."""
+    matches = [i for i, existing in enumerate(tolerations) if _same_toleration(existing, added)]
+    if any(tolerations[i].get("tolerationSeconds") == added.get("tolerationSeconds") for i in matches):
+        return False
+    for i in matches:
+        tolerations[i] = added
+    if not matches:
+        tolerations.append(added)
+    return True
+
+
+def _has_node_problem_toleration(tolerations: list, key: str) -> bool:
+    """The DefaultTolerationSeconds plugin's own test (not ToleratesTaint): a toleration with this
+    key or no key, and effect NoExecute or no effect, whatever its operator and value."""
+    for toleration in tolerations:
+        toleration_key = _optional_string(toleration, "key")
+        effect = _optional_string(toleration, "effect")
+        if toleration_key in (key, "") and effect in ("NoExecute", ""):
+            return True
+    return False
+
+
+def _kubernetes_tolerations(kind: str, pod_spec) -> tuple[list, list[dict]]:
+    """(effective tolerations, the ones Kubernetes added or rewrote), in the order Kubernetes
+    applies them: the DaemonSet controller builds the pod, then admission runs on it."""
+    spec = pod_spec if isinstance(pod_spec, Mapping) else {}
+    effective = [t for t in _as_list(spec.get("tolerations")) if isinstance(t, Mapping)]
+    implicit: list[dict] = []
+    if kind == "DaemonSet":
+        daemon_tolerations = list(_DAEMONSET_TOLERATIONS)
+        if spec.get("hostNetwork") is True:
+            daemon_tolerations.append((NETWORK_UNAVAILABLE, "NoSchedule"))
+        for key, effect in daemon_tolerations:
+            added = {"key": key, "operator": "Exists", "effect": effect}
+            if _add_or_update(effective, added):
+                implicit.append(added)
+    # DefaultTolerationSeconds admission plugin (on by default), for every pod.
+    for key in (NOT_READY, UNREACHABLE):
+        if not _has_node_problem_toleration(effective, key):
+            added = {"key": key, "operator": "Exists", "effect": "NoExecute",
+                     "tolerationSeconds": DEFAULT_TOLERATION_SECONDS}
+            effective.append(added)
+            implicit.append(added)
+    return effective, implicit
+
+
+def implicit_tolerations(kind: str, pod_spec: dict) -> list[dict]:
+    """Tolerations Kubernetes adds to the pods by itself: for a DaemonSet the controller's
+    (AddOrUpdateDaemonPodTolerations; network-unavailable only with hostNetwork: true), and for
+    every pod DefaultTolerationSeconds' not-ready/unreachable NoExecute for 300s unless the pod
+    already has a toleration for that key (or no key) with effect NoExecute (or none)."""
+    return _kubernetes_tolerations(kind, pod_spec)[1]
+
+
+def effective_tolerations(kind: str, pod_spec: dict) -> list[dict]:
+    """The tolerations the pods actually carry: their own (entries that are not mappings dropped;
+    use the manifest's list for field paths) with the implicit ones added."""
+    return _kubernetes_tolerations(kind, pod_spec)[0]
+
+
+# --- Label requirements and selectors ------------------------------------------------------------
+
+
+def _qualified_name_error(name: str) -> str | None:
+    """validation.IsQualifiedName: [DNS-subdomain prefix "/"] name."""
+    parts = name.split("/")
+    if len(parts) > 2:
+        return "at most one '/' is allowed"
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            return "the prefix before '/' must not be empty"
+        if len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix):
+            return "the prefix before '/' must be a DNS subdomain (lowercase alphanumerics, '-' and '.')"
+    local = parts[-1]
+    if not local:
+        return "the name must not be empty"
+    if len(local) > 63:
+        return "the name must be at most 63 characters"
+    if not _QUALIFIED_NAME_PART.fullmatch(local):
+        return "the name must be alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"
+    return None
+
+
+def _label_value_error(value: str) -> str | None:
+    """validation.IsValidLabelValue."""
+    if len(value) > 63:
+        return "at most 63 characters"
+    if not _LABEL_VALUE.fullmatch(value):
+        return "must be empty or alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric"
+    return None
+
+
+def _parse_int64(text) -> int | None:
+    """Go strconv.ParseInt(text, 10, 64), None where it fails."""
+    if not isinstance(text, str) or not _DECIMAL_INTEGER.fullmatch(text):
+        return None
+    number = int(text)
+    return number if -(2**63) <= number < 2**63 else None
+
+
+@dataclass(frozen=True)
+class _Requirement:
+    """A validated `labels.Requirement`."""
+
+    key: str
+    operator: str
+    values: tuple[str, ...]
+
+    def matches(self, labels: Mapping) -> bool:
+        # labels.Requirement.Matches: NotIn and DoesNotExist match a node/pod lacking the key.
+        present = self.key in labels
+        if self.operator == "In":
+            return present and labels[self.key] in self.values
+        if self.operator == "NotIn":
+            return not present or labels[self.key] not in self.values
+        if self.operator == "Exists":
+            return present
+        if self.operator == "DoesNotExist":
+            return not present
+        # Gt / Lt: the label must exist and parse as an integer; the bound was validated.
+        actual = _parse_int64(labels[self.key]) if present else None
+        if actual is None:
+            return False
+        bound = _parse_int64(self.values[0])
+        return actual > bound if self.operator == "Gt" else actual < bound
+
+
+def _compile_requirement(expression, path: str, operators: tuple[str, ...]) -> tuple[_Requirement | None, list[Problem]]:
+    """`labels.NewRequirement` on a {key, operator, values} mapping: None plus problems if invalid."""
+    if not isinstance(expression, Mapping):
+        return None, [Problem(path, "must be a mapping with key, operator and values")]
+    problems = []
+    key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
+    if not isinstance(key, str):
+        problems.append(Problem(f"{path}.key", f"{key!r} is not a string"))
+    elif error := _qualified_name_error(key):
+        problems.append(Problem(f"{path}.key", f"{key!r} is not a valid label key: {error}"))
+    if operator not in operators:
+        problems.append(Problem(f"{path}.operator", f"{operator!r} is not a valid operator (one of {', '.join(operators)})"))
+    if values is None:
+        values = []
+    if not isinstance(values, list):
+        problems.append(Problem(f"{path}.values", "must be a list of strings"))
+        values = []
+    for index, value in enumerate(values):
+        value_path = f"{path}.values[{index}]"
+        if not isinstance(value, str):
+            problems.append(Problem(value_path, f"{value!r} is not a string (quote it)"))
+        elif error := _label_value_error(value):
+            problems.append(Problem(value_path, f"{value!r} is not a valid label value: {error}"))
+        elif operator in ("Gt", "Lt") and _parse_int64(value) is None:
+            problems.append(Problem(value_path, f"{value!r} is not an integer, which {operator} needs"))
+    if operator in ("In", "NotIn") and not values:
+        problems.append(Problem(f"{path}.values", f"must not be empty for {operator}"))
+    elif operator in ("Exists", "DoesNotExist") and values:
+        problems.append(Problem(f"{path}.values", f"must be empty for {operator}"))
+    elif operator in ("Gt", "Lt") and len(values) != 1:
+        problems.append(Problem(f"{path}.values", f"{operator} needs exactly one value"))
+    if problems:
+        return None, problems
+    return _Requirement(key, operator, tuple(values)), []
+
+
+def _compile_label_selector(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
+    """`metav1.LabelSelectorAsSelector`: None (matches nothing) for a null or invalid selector,
+    () (matches everything) for an empty one."""
+    if selector is None:
+        return None, []
+    if not isinstance(selector, Mapping):
+        return None, [Problem("", "a label selector must be a mapping with matchLabels and/or matchExpressions")]
+    problems: list[Problem] = []
+    match_labels = selector.get("matchLabels")
+    if match_labels is None:
+        match_labels = {}
+    elif not isinstance(match_labels, Mapping):
+        problems.append(Problem("matchLabels", "must be a mapping of label keys to values"))
+        match_labels = {}
+    expressions = selector.get("matchExpressions")
+    if expressions is None:
+        expressions = []
+    elif not isinstance(expressions, list):
+        problems.append(Problem("matchExpressions", "must be a list"))
+        expressions = []
+    requirements = []
+    for key, value in match_labels.items():
+        # matchLabels {k: v} is the requirement k in (v).
+        path = format_path(("matchLabels", key)) if isinstance(key, str) else "matchLabels"
+        requirement, requirement_problems = _compile_requirement(
+            {"key": key, "operator": "In", "values": [value]}, path, ("In",))
+        # Re-home the key/value problems of the synthesised expression onto the matchLabels entry.
+        problems.extend(Problem(path, p.message) for p in requirement_problems)
+        requirements.append(requirement)
+    for index, expression in enumerate(expressions):
+        requirement, requirement_problems = _compile_requirement(
+            expression, f"matchExpressions[{index}]", LABEL_SELECTOR_OPERATORS)
+        problems.extend(requirement_problems)
+        requirements.append(requirement)
+    if problems:
+        return None, problems
+    return tuple(requirements), []
+
+
+def _label_set(labels) -> Mapping:
+    return labels if isinstance(labels, Mapping) else {}
+
+
+def label_selector_matches(selector, labels: Mapping) -> bool:
+    """`metav1.LabelSelector` semantics: a null selector matches nothing, {} everything;
+    matchLabels and matchExpressions (In, NotIn, Exists, DoesNotExist) are ANDed; an invalid
+    selector matches nothing."""
+    requirements, _ = _compile_label_selector(selector)
+    if requirements is None:
+        return False
+    labels = _label_set(labels)
+    return all(requirement.matches(labels) for requirement in requirements)
+
+
+def label_selector_problems(selector) -> list[Problem]:
+    """Why a label selector is invalid (each makes the selector match nothing)."""
+    return _compile_label_selector(selector)[1]
+
+
+# --- Node affinity -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _FieldRequirement:
+    key: str
+    operator: str  # In / NotIn
+    value: str
+
+    def matches(self, node: Node) -> bool:
+        # The scheduler's node field set holds metadata.name only; any other key reads as "".
+        actual = node.name if self.key == NODE_NAME_FIELD else ""
+        return (actual == self.value) == (self.operator == "In")
+
+
+@dataclass(frozen=True)
+class _NodeSelectorTerm:
+    expressions: tuple[_Requirement, ...]
+    fields: tuple[_FieldRequirement, ...]
+
+    def matches(self, node: Node) -> bool:
+        return all(requirement.matches(node.labels) for requirement in self.expressions) and all(
+            requirement.matches(node) for requirement in self.fields)
+
+
+def _compile_field_requirement(expression, path: str) -> tuple[_FieldRequirement | None, list[Problem]]:
+    """`nodeSelectorRequirementsAsFieldSelector`: In/NotIn with exactly one value."""
+    if not isinstance(expression, Mapping):
+        return None, [Problem(path, "must be a mapping with key, operator and values")]
+    problems = []
+    key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
+    if operator not in NODE_FIELD_OPERATORS:
+        problems.append(Problem(f"{path}.operator", f"{operator!r} is not a valid operator (one of {', '.join(NODE_FIELD_OPERATORS)})"))
+    if not isinstance(values, list) or len(values) != 1:
+        problems.append(Problem(f"{path}.values", "must have exactly one element"))
+    elif not isinstance(values[0], str):
+        problems.append(Problem(f"{path}.values[0]", f"{values[0]!r} is not a string (quote it)"))
+    if problems:
+        return None, problems
+    if key != NODE_NAME_FIELD:
+        # The scheduler still evaluates it (see _FieldRequirement); API validation rejects it.
+        problems.append(Problem(f"{path}.key", f"{key!r} is not a node field; only {NODE_NAME_FIELD} is supported"))
+    return _FieldRequirement(key if isinstance(key, str) else "", operator, values[0]), problems
+
+
+def _compile_node_selector_term(term) -> tuple[_NodeSelectorTerm | None, list[Problem]]:
+    """`newNodeSelectorTerm`: None (matches nothing) for an empty or invalid term."""
+    if not isinstance(term, Mapping):
+        return None, [Problem("", "a node selector term must be a mapping with matchExpressions and/or matchFields")]
+    problems: list[Problem] = []
+    parts = {}
+    for name in ("matchExpressions", "matchFields"):
+        value = term.get(name)
+        if value is None:
+            value = []
+        elif not isinstance(value, list):
+            problems.append(Problem(name, "must be a list"))
+            value = []
+        parts[name] = value
+    if not problems and not parts["matchExpressions"] and not parts["matchFields"]:
+        return None, [Problem("", "an empty node selector term matches no nodes")]
+    malformed = bool(problems)
+    expressions = []
+    for index, expression in enumerate(parts["matchExpressions"]):
+        requirement, requirement_problems = _compile_requirement(
+            expression, f"matchExpressions[{index}]", NODE_SELECTOR_OPERATORS)
+        problems.extend(requirement_problems)
+        expressions.append(requirement)
+    fields = []
+    for index, expression in enumerate(parts["matchFields"]):
+        requirement, requirement_problems = _compile_field_requirement(expression, f"matchFields[{index}]")
+        problems.extend(requirement_problems)
+        fields.append(requirement)
+    # A parse error anywhere voids the term (nodeSelectorTerm.match returns false on parseErrs).
+    if malformed or None in expressions or None in fields:
+        return None, problems
+    return _NodeSelectorTerm(tuple(expressions), tuple(fields)), problems
+
+
+def node_selector_term_matches(term: dict, node: Node) -> bool:
+    """One `NodeSelectorTerm`: matchExpressions (In NotIn Exists DoesNotExist Gt Lt) AND matchFields
+    (metadata.name In/NotIn one value). An empty or invalid term matches nothing."""
+    compiled, _ = _compile_node_selector_term(term)
+    return compiled is not None and compiled.matches(node)
+
+
+def node_selector_term_problems(term) -> list[Problem]:
+    """Why a node selector term matches nothing or would be rejected by the API server."""
+    return _compile_node_selector_term(term)[1]
+
+
+@dataclass(frozen=True)
+class _RequiredNodeAffinity:
+    """`nodeaffinity.GetRequiredNodeAffinity`, compiled once and matched against many nodes."""
+
+    node_selector: tuple[tuple[str, str], ...] | None  # None: malformed, matches no node
+    terms: tuple[_NodeSelectorTerm, ...] | None  # None: no required node affinity
+
+    def selector_matches(self, node: Node) -> bool:
+        if self.node_selector is None:
+            return False
+        return all(key in node.labels and node.labels[key] == value for key, value in self.node_selector)
+
+    def affinity_matches(self, node: Node) -> bool:
+        # Terms are ORed; invalid and empty ones were dropped, so no terms left matches nothing.
+        return self.terms is None or any(term.matches(node) for term in self.terms)
+
+
+def _compile_node_selector(node_selector) -> tuple[tuple[str, str], ...] | None:
+    if node_selector is None:
+        return ()
+    if not isinstance(node_selector, Mapping):
+        return None
+    pairs = tuple(node_selector.items())
+    if not all(isinstance(key, str) and isinstance(value, str) for key, value in pairs):
+        return None
+    return pairs
+
+
+def _compile_required_node_affinity(pod_spec) -> _RequiredNodeAffinity:
+    spec = pod_spec if isinstance(pod_spec, Mapping) else {}
+    node_selector = _compile_node_selector(spec.get("nodeSelector"))
+    required = spec
+    for name in ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"):
+        required = required.get(name)
+        if required is None:
+            return _RequiredNodeAffinity(node_selector, None)
+        if not isinstance(required, Mapping):
+            return _RequiredNodeAffinity(node_selector, ())  # malformed: matches no node
+    terms = []
+    for term in _as_list(required.get("nodeSelectorTerms")):
+        compiled, _ = _compile_node_selector_term(term)
+        if compiled is not None:
+            terms.append(compiled)
+    return _RequiredNodeAffinity(node_selector, tuple(terms))
+
+
+def required_node_affinity_matches(pod_spec: dict, node: Node) -> bool:
+    """`RequiredNodeAffinity.Match`: every nodeSelector pair equals a node label, AND one of the
+    required node affinity terms matches (terms ORed; a required affinity with no usable term
+    matches no node)."""
+    affinity = _compile_required_node_affinity(pod_spec)
+    return affinity.selector_matches(node) and affinity.affinity_matches(node)
+
+
+# --- Eligibility ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeVerdict:
+    node: Node
+    eligible: bool
+    # Why not: "nodeName", "nodeSelector", "node affinity" or "taint key=value:Effect not tolerated".
+    reason: str | None
+
+
+def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> list[NodeVerdict]:
+    """THE eligibility function: for each node, may a pod of this workload run there?
+
+    Checks, in order, spec.nodeName, nodeSelector, required node affinity and taints (NoSchedule
+    and NoExecute, against the pod's effective tolerations, implicit ones included). The first
+    failing check is the reason.
+    """
+    spec = pod_spec if isinstance(pod_spec, Mapping) else {}
+    tolerations = effective_tolerations(kind, spec)
+    affinity = _compile_required_node_affinity(spec)
+    node_name = spec.get("nodeName")
+    bound = node_name is not None and node_name != ""
+    # A pod with spec.nodeName skips the scheduler: only the kubelet's admission checks taints, and
+    # it only rejects untolerated NoExecute (pkg/kubelet/lifecycle/predicate.go). The DaemonSet
+    # controller still filters on NoSchedule too (daemon_controller.go predicates).
+    effects = ("NoExecute",) if bound and kind != "DaemonSet" else SCHEDULING_EFFECTS
+    verdicts = []
+    for node in cluster.nodes:
+        if bound and node.name != node_name:
+            reason = "nodeName"
+        elif not affinity.selector_matches(node):
+            reason = "nodeSelector"
+        elif not affinity.affinity_matches(node):
+            reason = "node affinity"
+        else:
+            untolerated = untolerated_taints(tolerations, node.taints, effects)
+            reason = f"taint {untolerated[0]} not tolerated" if untolerated else None
+        verdicts.append(NodeVerdict(node, reason is None, reason))
+    return verdicts
+
+
+def eligible_nodes(kind: str, pod_spec: dict, cluster: Cluster) -> list[Node]:
+    return [verdict.node for verdict in node_verdicts(kind, pod_spec, cluster) if verdict.eligible]
+
+
+class TopologyDomains(dict[str, list[Node]]):
+    """Topology domains: label value -> nodes carrying it, in first-seen order. `unlabeled` holds
+    the nodes lacking the key; they are in no domain (the scheduler's inter-pod affinity and
+    topology spread ignore them)."""
+
+    def __init__(self, topology_key: str, domains: dict[str, list[Node]], unlabeled: tuple[Node, ...]) -> None:
+        super().__init__(domains)
+        self.topology_key = topology_key
+        self.unlabeled = unlabeled
+
+
+def topology_domains(nodes: Iterable[Node], topology_key: str) -> TopologyDomains:
+    """The distinct values of `topology_key` among `nodes` (an empty value is a domain too)."""
+    domains: dict[str, list[Node]] = {}
+    unlabeled = []
+    for node in nodes:
+        if topology_key in node.labels:
+            domains.setdefault(node.labels[topology_key], []).append(node)
+        else:
+            unlabeled.append(node)
+    return TopologyDomains(topology_key, domains, tuple(unlabeled))
