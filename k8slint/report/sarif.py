@@ -1,0 +1,494 @@
+"""SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
+
+The log is built from sarif-om's classes and serialized by ``to_sarif`` (sarif-om has no
+serializer): every attrs field becomes its ``schema_property_name``; a field is written when it was
+given to the constructor (``_new``) or differs from its default, never when it is None. So an
+explicit ``level: "warning"`` stays (a missing level means the rule's default level, not
+"warning"), while sarif-om's unset sentinels (``ruleIndex: -1``, ``language: "en-US"`` ...) do
+not leak. sarif-om 1.0.4 predates the final 2.1.0 schema and names ``suppression.status``
+``state``: it is written as ``status``, the name GitHub's upload-sarif schema accepts.
+
+What goes where:
+
+- ``tool.driver.rules``: one entry per rule of the ``rules/`` catalogue, then the custom policies
+  that ran, then any id a finding reports without metadata; ``result.ruleIndex`` points into it.
+- Levels: k8slint severity error/warning/info -> SARIF ``error``/``warning``/``note`` (the result
+  carries the effective severity, the rule's ``defaultConfiguration`` the catalogue default).
+- Locations: ``artifactLocation.uri`` is the file's path relative to the root (the current
+  directory unless ``render(root=...)``), POSIX separators, percent-encoded, with
+  ``uriBaseId: %SRCROOT%`` declared in ``originalUriBaseIds`` as the root's ``file://`` URI.
+  GitHub reads such URIs as relative to the repository root: run k8slint from there. Files
+  outside the root get an absolute ``file://`` URI; standard input is ``-``. Columns count
+  Unicode code points (``columnKind``); ``endColumn`` is exclusive.
+- ``partialFingerprints["k8slint/v1"]``: a hash of rule id, file, object identity (API group,
+  kind, namespace, name) and field path, plus an occurrence count: it does not change when lines
+  move. GitHub computes its own ``primaryLocationLineHash`` on upload.
+- Suppressed findings are kept with ``suppressions: [{kind: inSource, status: accepted}]``; when
+  any result has suppressions every result has the property (``[]`` when not suppressed), as the
+  SARIF spec requires. GitHub does not honour SARIF suppressions (it opens alerts for them): the
+  GitHub Action drops suppressed results before uploading.
+- Files that could not be read or parsed, and rule crashes, are ``toolExecutionNotifications``
+  of the invocation (level error, ``executionSuccessful: false``); skipped files (kustomization,
+  Helm chart metadata) are notifications of level note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from urllib.parse import quote
+
+from k8slint import __version__
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+INFORMATION_URI = "https://github.com/k8slint/k8slint"
+SRCROOT = "%SRCROOT%"
+STDIN_URI = "-"
+FINGERPRINT_KEY = "k8slint/v1"
+
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+PROBLEM_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}
+# Only for rules tagged "security" (GitHub then shows them as security alerts).
+SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "info": "2.0"}
+SUPPRESSION_JUSTIFICATION = {
+    "annotation": "Suppressed by the k8slint.io/ignore annotation of the object.",
+    "comment": "Suppressed by a '# k8slint: disable' comment in the file.",
+}
+# Execution notifications (declared in tool.driver.notifications): id -> (title, description).
+NOTIFICATIONS = {
+    "parse-error": ("File or document could not be read or parsed",
+                    "A file or document could not be read, decoded or parsed as a Kubernetes manifest "
+                    "(YAML syntax error, duplicate key, missing apiVersion/kind, template syntax, too "
+                    "large). It was not linted; the other files were, and k8slint exits with code 2."),
+    "internal-error": ("A rule failed on an object",
+                       "A rule raised an error on an object, so its findings for that object are "
+                       "missing. Please report it with the manifest that triggers it."),
+    "skipped-file": ("File skipped on purpose",
+                     "A kustomization file or Helm chart metadata was skipped: lint the output of "
+                     "`kustomize build` or `helm template` instead."),
+}
+MAX_TEXT = 1024  # GitHub's limit for shortDescription / fullDescription
+MAX_NAME = 255
+MAX_TAGS = 20
+
+# sarif-om 1.0.4 property names that the final SARIF 2.1.0 schema spells differently.
+_RENAMED = {("Suppression", "state"): "status"}
+_GIVEN = "_k8slint_given"
+# Written first, for people reading the JSON; the other properties follow in sarif-om's order.
+_FIRST = ("$schema", "version", "id", "name", "ruleId", "ruleIndex", "level", "message", "tool")
+
+
+def render(result, category: str | None = None, root: str | None = None) -> str:
+    """The SARIF log of a run as JSON text. ``category`` becomes ``runAutomationDetails.id``;
+    ``root`` is the directory artifact URIs are relative to (default: the current directory)."""
+    log = build_log(result, category=category, root=root)
+    return json.dumps(to_sarif(log), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- serialization
+
+
+def _new(cls, **given):
+    """``cls(**given)``, remembering which properties were set (written even when default)."""
+    obj = cls(**given)
+    object.__setattr__(obj, _GIVEN, frozenset(given))
+    return obj
+
+
+def to_sarif(obj):
+    """A sarif-om object tree as plain JSON values with SARIF property names."""
+    import attr
+
+    if attr.has(type(obj)):
+        given = getattr(obj, _GIVEN, frozenset())
+        out = {}
+        for field in attr.fields(type(obj)):
+            value = getattr(obj, field.name)
+            if value is None:
+                continue
+            if field.default is not attr.NOTHING and field.name not in given:
+                default = field.default
+                if isinstance(default, attr.Factory):  # type: ignore[arg-type]
+                    default = default.factory()
+                if value == default:
+                    continue
+            name = _RENAMED.get((type(obj).__name__, field.name)) \
+                or field.metadata.get("schema_property_name", field.name)
+            out[name] = to_sarif(value)
+        first = [key for key in _FIRST if key in out]
+        return {**{key: out[key] for key in first}, **out} if first else out
+    if isinstance(obj, dict):
+        return {str(key): to_sarif(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_sarif(value) for value in obj]
+    if isinstance(obj, str):
+        return _text(obj)
+    return obj
+
+
+def _text(value) -> str:
+    """Text that encodes as UTF-8 (lone surrogates from odd file names become U+FFFD)."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+# --------------------------------------------------------------------------- the log
+
+
+def build_log(result, category: str | None = None, root: str | None = None):
+    """The sarif-om ``SarifLog`` of a run."""
+    import sarif_om as om
+
+    root = os.path.abspath(root or os.getcwd())
+    root_uri = _directory_uri(root)
+    descriptors, index = _rules(result)
+    notification_index = {rule_id: i for i, rule_id in enumerate(NOTIFICATIONS)}
+    driver = _new(
+        om.ToolComponent, name="k8slint", version=__version__, semantic_version=__version__,
+        information_uri=INFORMATION_URI, rules=descriptors,
+        notifications=[_notification_descriptor(rule_id, title, text)
+                       for rule_id, (title, text) in NOTIFICATIONS.items()],
+    )
+    uris = _Uris(root)
+    any_suppressed = any(f.suppressed for f in result.findings)
+    occurrences: dict[str, int] = {}
+    results = []
+    for finding in result.findings:
+        uri, base = uris.of(finding.file)
+        level = LEVELS.get(finding.severity, "warning")
+        fingerprint = _fingerprint(finding, uri)
+        occurrences[fingerprint] = occurrences.get(fingerprint, 0) + 1
+        item = _new(
+            om.Result,
+            message=_new(om.Message, text=_message(finding)),
+            rule_id=finding.rule,
+            rule_index=index[finding.rule],
+            level=level,
+            locations=[_location(uri, base, finding.line, finding.column,
+                                 finding.end_line, finding.end_column)],
+            partial_fingerprints={FINGERPRINT_KEY: f"{fingerprint}:{occurrences[fingerprint]}"},
+            properties=_result_properties(finding),
+        )
+        if any_suppressed:
+            item.suppressions = [_suppression(finding)] if finding.suppressed else []
+        results.append(item)
+
+    notifications = []
+    for error in result.errors:
+        uri, base = uris.of(error.file)
+        rule_id = error.rule if error.rule in NOTIFICATIONS else "parse-error"
+        notifications.append(_new(
+            om.Notification,
+            message=_new(om.Message, text=_text(error.message)),
+            level="error",
+            descriptor=_new(om.ReportingDescriptorReference, id=rule_id, index=notification_index[rule_id]),
+            locations=[_location(uri, base, error.line, error.column)],
+        ))
+    for note in result.notes:
+        uri, base = uris.of(note.file)
+        notifications.append(_new(
+            om.Notification,
+            message=_new(om.Message, text=_text(note.message)),
+            level="note",
+            descriptor=_new(om.ReportingDescriptorReference, id="skipped-file",
+                            index=notification_index["skipped-file"]),
+            locations=[_new(om.Location, physical_location=_new(
+                om.PhysicalLocation, artifact_location=_artifact(uri, base)))],
+        ))
+    invocation = _new(om.Invocation, execution_successful=not result.errors,
+                      working_directory=_new(om.ArtifactLocation, uri=root_uri))
+    if notifications:
+        invocation.tool_execution_notifications = notifications
+
+    run = _new(
+        om.Run,
+        tool=_new(om.Tool, driver=driver),
+        invocations=[invocation],
+        original_uri_base_ids={SRCROOT: _new(
+            om.ArtifactLocation, uri=root_uri,
+            description=_new(om.Message, text="The directory k8slint ran in: the repository root."))},
+        results=results,
+        column_kind="unicodeCodePoints",
+    )
+    automation_id = _automation_id(category)
+    if automation_id:
+        run.automation_details = _new(om.RunAutomationDetails, id=automation_id)
+    return _new(om.SarifLog, schema_uri=SCHEMA_URI, version=SARIF_VERSION, runs=[run])
+
+
+def _automation_id(category: str | None) -> str | None:
+    """GitHub reads ``runAutomationDetails.id`` up to its last "/" as the category, so a bare
+    category gets a trailing "/" (what upload-sarif's ``category`` input does too)."""
+    if not category or not category.strip():
+        return None
+    category = category.strip()
+    return category if category.endswith("/") else category + "/"
+
+
+def _message(finding) -> str:
+    where = f"{finding.kind} {finding.namespace + '/' if finding.namespace else ''}{finding.name}".strip()
+    text = finding.message.rstrip()
+    if where:
+        text += f" [{where}]"
+    if finding.hint:
+        text += f"\nHint: {finding.hint}"
+    return _text(text)
+
+
+def _result_properties(finding) -> dict:
+    props = {"severity": finding.severity, "apiVersion": finding.api_version, "kind": finding.kind,
+             "namespace": finding.namespace, "name": finding.name, "path": finding.path}
+    return {key: value for key, value in props.items() if value}
+
+
+def _suppression(finding):
+    import sarif_om as om
+
+    return _new(om.Suppression, kind="inSource", state="accepted",
+                justification=SUPPRESSION_JUSTIFICATION.get(finding.suppression or "",
+                                                            "Suppressed in the manifest."))
+
+
+def _fingerprint(finding, uri: str) -> str:
+    """Stable across line moves: rule, file, object identity and field path, never positions.
+    Objects without a name (generateName) fall back to their document's index in the file."""
+    group = finding.api_version.rpartition("/")[0] if "/" in finding.api_version else ""
+    name = finding.name or f"#document-{finding.doc_index}"
+    identity = "\x1f".join((finding.rule, uri, group, finding.kind, finding.namespace, name, finding.path))
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+# --------------------------------------------------------------------------- locations
+
+
+def _location(uri: str, base: str | None, line: int, column: int, end_line: int | None = None,
+              end_column: int | None = None):
+    import sarif_om as om
+
+    line, column = max(1, int(line or 1)), max(1, int(column or 1))
+    given = {"start_line": line, "start_column": column}
+    if end_line is not None and end_column is not None:
+        end_line = max(line, int(end_line))
+        end_column = max(1, int(end_column))
+        if end_line == line and end_column <= column:
+            end_column = column + 1
+        given.update(end_line=end_line, end_column=end_column)
+    return _new(om.Location, physical_location=_new(
+        om.PhysicalLocation, artifact_location=_artifact(uri, base), region=_new(om.Region, **given)))
+
+
+def _artifact(uri: str, base: str | None):
+    import sarif_om as om
+
+    if base is None:
+        return _new(om.ArtifactLocation, uri=uri)
+    return _new(om.ArtifactLocation, uri=uri, uri_base_id=base)
+
+
+def _directory_uri(path: str) -> str:
+    from pathlib import Path
+
+    uri = Path(os.path.realpath(path)).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+class _Uris:
+    """File path -> (uri, uriBaseId or None), cached per path."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.real_root = os.path.realpath(root)
+        self.cache: dict[str, tuple[str, str | None]] = {}
+
+    def of(self, path: str) -> tuple[str, str | None]:
+        if path not in self.cache:
+            self.cache[path] = self._compute(path)
+        return self.cache[path]
+
+    def _compute(self, path: str) -> tuple[str, str | None]:
+        if path == "-":
+            return STDIN_URI, None
+        # Prefer the resolved path (GitHub cannot show results on symbolic links), then the path
+        # as given; a file outside the root gets an absolute file:// URI.
+        for base, candidate in ((self.real_root, os.path.realpath(path)),
+                                (self.root, os.path.abspath(path))):
+            relative = _inside(candidate, base)
+            if relative is not None:
+                return quote(os.fsencode(relative.replace(os.sep, "/")), safe="/"), SRCROOT
+        from pathlib import Path
+
+        return Path(os.path.realpath(path)).as_uri(), None
+
+
+def _inside(path: str, base: str) -> str | None:
+    try:
+        relative = os.path.relpath(path, base)
+    except ValueError:  # another drive (Windows)
+        return None
+    if relative == os.curdir or relative == os.pardir or relative.startswith(os.pardir + os.sep) \
+            or os.path.isabs(relative):
+        return None
+    return relative
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _rules(result) -> tuple[list, dict[str, int]]:
+    """reportingDescriptors for the catalogue, the custom policies, and any other id reported."""
+    from k8slint import catalog
+
+    descriptors, index = [], {}
+
+    def add(rule_id: str, meta: dict, help_uri: str | None, custom: bool = False) -> None:
+        if rule_id in index:
+            return
+        index[rule_id] = len(descriptors)
+        descriptors.append(_descriptor(rule_id, meta, help_uri, custom))
+
+    for rule_id, meta in sorted(catalog.load_catalog().items()):
+        add(rule_id, meta, catalog.help_uri(rule_id))
+    for policy in getattr(result, "policies", ()) or ():
+        meta = dict(policy.metadata() or {})
+        meta.setdefault("title", getattr(policy, "title", "") or policy.id)
+        meta.setdefault("severity", getattr(policy, "severity", "warning"))
+        uri = meta.get("help_uri") or meta.get("helpUri") or meta.get("url")
+        add(policy.id, meta, uri if isinstance(uri, str) and _absolute_uri(uri) else None, custom=True)
+    for finding in result.findings:
+        if finding.rule not in index:
+            add(finding.rule, {"title": finding.rule, "severity": finding.severity}, None)
+    return descriptors, index
+
+
+def _absolute_uri(uri: str) -> bool:
+    return re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", uri) is not None
+
+
+def _pascal(rule_id: str) -> str:
+    name = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", rule_id) if part)
+    return (name or "Rule")[:MAX_NAME]
+
+
+def _prose(value) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _clip(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+
+
+def _descriptor(rule_id: str, meta: dict, help_uri: str | None, custom: bool):
+    import sarif_om as om
+
+    severity = meta.get("severity") if meta.get("severity") in LEVELS else "warning"
+    title = _prose(meta.get("title")) or rule_id
+    description = _prose(meta.get("description")) or title
+    tags = [str(t) for t in (meta.get("tags") or []) if str(t)]
+    if custom and "custom-policy" not in tags:
+        tags.append("custom-policy")
+    tags = list(dict.fromkeys(tags))[:MAX_TAGS]
+    precision = meta.get("precision") if meta.get("precision") in ("very-high", "high", "medium", "low") \
+        else ("medium" if custom else "high")
+    properties = {"tags": tags, "precision": precision, "problem.severity": PROBLEM_SEVERITY[severity]}
+    if "security" in tags:
+        properties["security-severity"] = SECURITY_SEVERITY[severity]
+    help_text, help_markdown = _help(rule_id, meta, title, description, help_uri)
+    given = dict(
+        id=rule_id, name=_pascal(rule_id),
+        short_description=_new(om.MultiformatMessageString, text=_clip(title)),
+        full_description=_new(om.MultiformatMessageString, text=_clip(description)),
+        help=_new(om.MultiformatMessageString, text=help_text, markdown=help_markdown),
+        default_configuration=_new(om.ReportingConfiguration, level=LEVELS[severity]),
+        properties=properties,
+    )
+    if help_uri:
+        given["help_uri"] = help_uri
+    return _new(om.ReportingDescriptor, **given)
+
+
+def _notification_descriptor(rule_id: str, title: str, description: str):
+    import sarif_om as om
+
+    return _new(om.ReportingDescriptor, id=rule_id, name=_pascal(rule_id),
+                short_description=_new(om.MultiformatMessageString, text=title),
+                full_description=_new(om.MultiformatMessageString, text=description),
+                help=_new(om.MultiformatMessageString, text=description),
+                default_configuration=_new(om.ReportingConfiguration,
+                                           level="note" if rule_id == "skipped-file" else "error"))
+
+
+def _help(rule_id, meta, title, description, help_uri) -> tuple[str, str]:
+    rationale, remediation = _prose(meta.get("rationale")), _prose(meta.get("remediation"))
+    examples = meta.get("examples") if isinstance(meta.get("examples"), dict) else {}
+    parameters = [p for p in (meta.get("parameters") or []) if isinstance(p, dict) and p.get("name")]
+    text = [f"{title}.", "", description]
+    markdown = [f"**{title}**", "", description]
+    if rationale:
+        text += ["", f"Why it matters: {rationale}"]
+        markdown += ["", "#### Why it matters", "", rationale]
+    if remediation:
+        text += ["", f"How to fix: {remediation}"]
+        markdown += ["", "#### How to fix", "", remediation]
+    if meta.get("needs_cluster"):
+        note = "This rule needs cluster information: --cluster, --nodes or Node objects in the input."
+        text += ["", note]
+        markdown += ["", note.replace("--cluster", "`--cluster`").replace("--nodes", "`--nodes`")]
+    if parameters:
+        text += ["", "Parameters (set in .k8slint.yaml under rules.<id>.params):"]
+        markdown += ["", "#### Parameters", "", f"Set in `.k8slint.yaml` under `rules.{rule_id}.params`:", ""]
+        for p in parameters:
+            line = f"{p['name']} ({p.get('type', '')}, default {json.dumps(p.get('default'))}): " \
+                   f"{_prose(p.get('description'))}"
+            text.append(f"- {line}")
+            markdown.append(f"- `{p['name']}` ({p.get('type', '')}, default "
+                            f"`{json.dumps(p.get('default'))}`): {_prose(p.get('description'))}")
+    for label, heading in (("bad", "Example that fires"), ("good", "Fixed")):
+        example = str(examples.get(label) or "").rstrip()
+        if example:
+            text += ["", f"{heading}:", "", *("    " + line for line in example.splitlines())]
+            markdown += ["", f"#### {heading}", "", "```yaml", example, "```"]
+    text += ["", f"Suppress with the annotation k8slint.io/ignore: \"{rule_id}\" or a "
+                 f"'# k8slint: disable={rule_id}' comment."]
+    markdown += ["", f"Suppress with the annotation `k8slint.io/ignore: \"{rule_id}\"` or a "
+                     f"`# k8slint: disable={rule_id}` comment."]
+    if help_uri:
+        text += ["", f"Documentation: {help_uri}"]
+        markdown += ["", f"[Documentation]({help_uri})"]
+    return "\n".join(text).strip() + "\n", "\n".join(markdown).strip() + "\n"
+
+
+# --------------------------------------------------------------------------- for GitHub
+
+
+def without_suppressed(document: dict) -> tuple[dict, int]:
+    """A SARIF log without its suppressed results, and how many were dropped.
+
+    GitHub code scanning ignores ``suppressions`` and would open alerts for suppressed findings,
+    so the GitHub Action uploads the log without them. When no suppressed result remains the
+    (then empty) ``suppressions`` properties go too: all results have it, or none."""
+    dropped = 0
+    for run in document.get("runs") or []:
+        results = run.get("results") or []
+        kept = [r for r in results if not r.get("suppressions")]
+        dropped += len(results) - len(kept)
+        for item in kept:
+            item.pop("suppressions", None)
+        run["results"] = kept
+    return document, dropped
+
+
+def drop_suppressed_in_file(path: str) -> int:
+    """Rewrite the SARIF file ``path`` without its suppressed results; returns how many."""
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    document, dropped = without_suppressed(document)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return dropped
