@@ -1,0 +1,317 @@
+"""Inter-pod (anti-)affinity terms: extraction, which pods a term sees, and topology capacity.
+
+Anti-affinity specific; node eligibility and topology domains come from `k8slint.model.scheduling`
+(THE eligibility function), int-or-percent arithmetic from `k8slint.model.rollout`.
+
+Upstream behaviour mirrored here (kubernetes/kubernetes pkg/scheduler/framework/plugins/
+interpodaffinity/filtering.go, k8s.io/api core/v1 PodAffinityTerm):
+
+* a term's ``labelSelector`` is matched against every pod in the term's namespaces; null matches
+  no pod; ``namespaces`` and ``namespaceSelector`` are ORed, both empty means the pod's own
+  namespace, ``namespaceSelector: {}`` means every namespace;
+* ``matchLabelKeys``/``mismatchLabelKeys`` add ``key in (v)`` / ``key notin (v)`` with the
+  incoming pod's value (keys the pod lacks are ignored). The controllers' revision labels
+  (pod-template-hash ...) are on the pods, not in the template: a revision key in matchLabelKeys
+  makes old and new pods ignore each other, in mismatchLabelKeys it makes a pod see only the
+  pods of *other* revisions;
+* ``satisfyPodAntiAffinity`` skips a node that lacks the term's topologyKey, and
+  ``satisfyExistingPodsAntiAffinity`` only looks at the incoming node's own labels: a node without
+  the key takes any number of such pods;
+* ``satisfyPodAffinity`` fails on a node without the key, except for the first pod of a group
+  that matches its own term.
+
+Standard library only (networkx is imported by the rule, and only for cross-workload cliques).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL, Node
+from k8slint.model.objects import as_dict, as_list
+from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+
+INFINITE = math.inf
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every Namespace
+DEFAULT_NAMESPACE = "default"
+
+ANTI = "podAntiAffinity"
+AFFINITY = "podAffinity"
+REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
+PREFERRED = "preferredDuringSchedulingIgnoredDuringExecution"
+
+# Labels the controllers put on pods (not on the template) that differ between revisions.
+REVISION_LABELS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("pod-template-hash",),  # apps.DefaultDeploymentUniqueLabelKey
+    "Rollout": ("rollouts-pod-template-hash",),  # Argo v1alpha1.DefaultRolloutUniqueLabelKey
+    "StatefulSet": ("controller-revision-hash",),  # apps.ControllerRevisionHashLabelKey
+    "DaemonSet": ("controller-revision-hash", "pod-template-generation"),
+}
+ARGO_REVISION_LABEL = "rollouts-pod-template-hash"
+
+# How a term relates the pods of one workload to each other (see `self_mode`).
+ALL_REVISIONS = "all"  # every pod repels every other pod, old and new alike
+SAME_REVISION = "same"  # matchLabelKeys has the revision label: pods repel their own revision only
+OTHER_REVISIONS = "other"  # mismatchLabelKeys has the revision label, or Argo's injected term
+
+
+@dataclass(frozen=True)
+class Term:
+    """One PodAffinityTerm of a pod template (or the term Argo Rollouts injects)."""
+
+    kind: str  # ANTI | AFFINITY
+    required: bool
+    path: tuple  # field path of the PodAffinityTerm mapping (or of Argo's antiAffinity field)
+    data: Mapping = field(hash=False, compare=False)
+    weight: object = None  # preferred terms only (raw value)
+    weight_path: tuple | None = None
+    injected: bool = False  # Argo Rollouts' antiAffinity: new pods avoid nodes with stable pods
+
+    @property
+    def topology_key(self) -> str | None:
+        key = self.data.get("topologyKey")
+        return key if isinstance(key, str) and key else None
+
+    @property
+    def key_path(self) -> tuple:
+        return self.path if self.injected else self.path + ("topologyKey",)
+
+    @property
+    def selector(self):
+        return self.data.get("labelSelector")
+
+    def label_keys(self, name: str) -> list[str]:
+        return [k for k in as_list(self.data.get(name)) if isinstance(k, str)]
+
+    @property
+    def description(self) -> str:
+        how = "required" if self.required else "preferred"
+        return f"{how} {self.kind}"
+
+
+def template_terms(spec_path: tuple, pod_spec: Mapping) -> list[Term]:
+    """Every pod (anti-)affinity term of a pod spec, required and preferred, in source order."""
+    affinity = as_dict(as_dict(pod_spec).get("affinity"))
+    terms = []
+    for kind in (ANTI, AFFINITY):
+        block = as_dict(affinity.get(kind))
+        base = spec_path + ("affinity", kind)
+        for index, item in enumerate(as_list(block.get(REQUIRED))):
+            if isinstance(item, Mapping):
+                terms.append(Term(kind, True, base + (REQUIRED, index), item))
+        for index, item in enumerate(as_list(block.get(PREFERRED))):
+            if isinstance(item, Mapping):
+                inner = item.get("podAffinityTerm")
+                terms.append(Term(kind, False, base + (PREFERRED, index, "podAffinityTerm"),
+                                  inner if isinstance(inner, Mapping) else {},
+                                  weight=item.get("weight"), weight_path=base + (PREFERRED, index, "weight")))
+    return terms
+
+
+def argo_injected_term(strategy_name: str, anti_affinity: Mapping, namespace: str) -> Term | None:
+    """The term Argo Rollouts' ``GenerateReplicaSetAffinity`` adds to the new ReplicaSet during an
+    update (``CreateInjectedAntiAffinityRule``): ``rollouts-pod-template-hash In [stableRS]``,
+    ``namespaces: [<rollout namespace>]``, ``topologyKey: kubernetes.io/hostname``; required or
+    preferred as `antiAffinity` says (preferred wins when both are set, as in Argo's code)."""
+    path = ("spec", "strategy", strategy_name, "antiAffinity")
+    data = {"topologyKey": HOSTNAME_LABEL, "namespaces": [namespace or DEFAULT_NAMESPACE],
+            "labelSelector": {"matchExpressions": [{"key": ARGO_REVISION_LABEL, "operator": "In",
+                                                    "values": ["<stable>"]}]}}
+    if anti_affinity.get(PREFERRED) is not None:
+        return Term(ANTI, False, path + (PREFERRED,), data, injected=True,
+                    weight=as_dict(anti_affinity.get(PREFERRED)).get("weight"))
+    if anti_affinity.get(REQUIRED) is not None:
+        return Term(ANTI, True, path + (REQUIRED,), data, injected=True)
+    return None
+
+
+def argo_anti_affinity_problems(anti_affinity) -> list[tuple[tuple, str]]:
+    """``ValidateRolloutStrategyAntiAffinity`` (argo-rollouts pkg/apis/rollouts/validation):
+    (relative path, message) pairs."""
+    if not isinstance(anti_affinity, Mapping):
+        return [((), "antiAffinity must be a mapping with exactly one of requiredDuringScheduling"
+                     "IgnoredDuringExecution or preferredDuringSchedulingIgnoredDuringExecution")]
+    has_required = anti_affinity.get(REQUIRED) is not None
+    has_preferred = anti_affinity.get(PREFERRED) is not None
+    if has_required == has_preferred:
+        what = "both are set" if has_required else "neither is set"
+        return [((), f"AntiAffinity must have exactly one strategy listed ({what}); Argo Rollouts rejects "
+                     f"the Rollout")]
+    if has_preferred:
+        weight = as_dict(anti_affinity.get(PREFERRED)).get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
+            return [((PREFERRED, "weight"), f"AntiAffinity weight must be between 1-100, not {weight!r}")]
+    return []
+
+
+def term_problems(term: Term) -> list[tuple[tuple, str]]:
+    """What the API server's ``validatePodAffinityTerm`` would reject: (relative path, message)."""
+    problems = []
+    key = term.data.get("topologyKey")
+    if key is None or key == "":
+        problems.append((("topologyKey",), "topologyKey is empty, which the API server rejects "
+                                          "(\"Empty topologyKey is not allowed\")"))
+    elif not isinstance(key, str):
+        problems.append((("topologyKey",), f"topologyKey must be a string, not {key!r}"))
+    else:
+        # A topology key is a label key: validate it the way label keys are validated.
+        for problem in label_selector_problems({"matchExpressions": [{"key": key, "operator": "Exists"}]}):
+            problems.append((("topologyKey",), f"topologyKey {key!r} is not a valid label key: "
+                                              f"{problem.message.split(': ', 1)[-1]}"))
+    selector = term.selector
+    for problem in label_selector_problems(selector):
+        problems.append((("labelSelector",), f"labelSelector: {problem}: the term matches no pods"))
+    selector_keys = _selector_keys(selector)
+    match_keys, mismatch_keys = term.label_keys("matchLabelKeys"), term.label_keys("mismatchLabelKeys")
+    for name, keys in (("matchLabelKeys", match_keys), ("mismatchLabelKeys", mismatch_keys)):
+        if keys and selector is None:
+            problems.append(((name,), f"{name} needs labelSelector to be set"))
+        for index, item in enumerate(keys):
+            if item in selector_keys:
+                problems.append(((name, index), f"{item!r} is in both {name} and labelSelector, which the "
+                                                f"API server rejects"))
+    for index, item in enumerate(mismatch_keys):
+        if item in match_keys:
+            problems.append((("mismatchLabelKeys", index), f"{item!r} is in both matchLabelKeys and "
+                                                           f"mismatchLabelKeys, which the API server rejects"))
+    if not term.required:
+        weight = term.weight
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 1 <= weight <= 100:
+            problems.append((None, f"weight must be an integer in 1-100, not {weight!r}"))
+    return problems
+
+
+def _selector_keys(selector) -> set[str]:
+    selector = as_dict(selector)
+    keys = {k for k in as_dict(selector.get("matchLabels")) if isinstance(k, str)}
+    keys |= {as_dict(e).get("key") for e in as_list(selector.get("matchExpressions"))} - {None}
+    return keys
+
+
+def namespace_matches(term: Term, owner_namespace: str, namespace: str) -> bool | None:
+    """Is a pod in ``namespace`` within the term's namespaces? None when it depends on namespace
+    labels we cannot see (a namespaceSelector on labels other than kubernetes.io/metadata.name)."""
+    owner_namespace = owner_namespace or DEFAULT_NAMESPACE
+    namespace = namespace or DEFAULT_NAMESPACE
+    names = [n for n in as_list(term.data.get("namespaces")) if isinstance(n, str)]
+    selector = term.data.get("namespaceSelector")
+    if not names and selector is None:
+        return namespace == owner_namespace
+    if namespace in names:
+        return True
+    if selector is None or not isinstance(selector, Mapping):
+        return False
+    if not selector.get("matchLabels") and not selector.get("matchExpressions"):
+        return True  # {} selects every namespace
+    if label_selector_matches(selector, {NAMESPACE_NAME_LABEL: namespace}):
+        return True
+    return False if _selector_keys(selector) <= {NAMESPACE_NAME_LABEL} else None
+
+
+def term_selects(term: Term, owner_labels: Mapping, owner_namespace: str, owner_kind: str,
+                 labels: Mapping, namespace: str, same_revision: bool) -> bool | None:
+    """Does ``term`` (of a pod with ``owner_labels``) see a pod with template ``labels``?
+    ``same_revision`` says whether both pods come from the same revision of the same workload
+    (decides the controllers' revision labels in match/mismatchLabelKeys). None: unknown."""
+    if term.injected:  # rollouts-pod-template-hash In [stableRS]: the stable pods only
+        return not same_revision
+    selector = term.selector
+    if selector is None or not label_selector_matches(selector, labels):
+        return False
+    revision_keys = REVISION_LABELS.get(owner_kind, ())
+    for key in term.label_keys("matchLabelKeys"):
+        if key in revision_keys and key not in owner_labels:
+            if not same_revision:
+                return False
+        elif key in owner_labels and labels.get(key) != owner_labels[key]:
+            return False
+    for key in term.label_keys("mismatchLabelKeys"):
+        if key in revision_keys and key not in owner_labels:
+            if same_revision:
+                return False
+        elif key in owner_labels and labels.get(key) == owner_labels[key]:
+            return False
+    return namespace_matches(term, owner_namespace, namespace)
+
+
+def self_mode(term: Term, labels: Mapping, namespace: str, kind: str) -> str | None:
+    """How an anti-affinity term keeps a workload's own pods apart: ALL_REVISIONS,
+    SAME_REVISION, OTHER_REVISIONS, or None when it does not (or may not) select them."""
+    same = term_selects(term, labels, namespace, kind, labels, namespace, True)
+    other = term_selects(term, labels, namespace, kind, labels, namespace, False)
+    if same is True and other is True:
+        return ALL_REVISIONS
+    if same is True:
+        return SAME_REVISION
+    if other is True:
+        return OTHER_REVISIONS
+    return None
+
+
+# --- Capacity: how many pods that must all be apart fit ------------------------------------------
+
+
+def capacity(nodes: Iterable[Node], keys: Iterable[str]) -> float:
+    """The most pods that can run on ``nodes`` when no two may share a value of any of ``keys``.
+
+    A node lacking every key takes any number of pods (INFINITE). One key: the number of its
+    domains. Two keys: a maximum bipartite matching between the values of the two keys (a node
+    lacking one key is limited by the other only). Three or more: the smallest one-key bound, which
+    is an upper bound (so "more pods than capacity" stays a sound verdict).
+    """
+    nodes = list(nodes)
+    keys = tuple(dict.fromkeys(keys))
+    if not keys:
+        return INFINITE
+    if any(all(k not in node.labels for k in keys) for node in nodes):
+        return INFINITE
+    if len(keys) == 1:
+        return len({node.labels[keys[0]] for node in nodes})
+    if len(keys) == 2:
+        a, b = keys
+        edges: dict[tuple, set[tuple]] = {}
+        for node in nodes:
+            left = ("value", node.labels[a]) if a in node.labels else ("node", node.name)
+            right = ("value", node.labels[b]) if b in node.labels else ("node", node.name)
+            edges.setdefault(left, set()).add(right)
+        return _max_matching(edges)
+    bounds = []
+    for key in keys:
+        bounds.append(INFINITE if any(key not in node.labels for node in nodes)
+                      else len({node.labels[key] for node in nodes}))
+    return min(bounds)
+
+
+def _max_matching(edges: dict[tuple, set[tuple]]) -> int:
+    """Kuhn's augmenting paths; the graphs here have at most a few hundred vertices."""
+    match: dict[tuple, tuple] = {}
+
+    def augment(left, seen) -> bool:
+        for right in edges[left]:
+            if right in seen:
+                continue
+            seen.add(right)
+            if right not in match or augment(match[right], seen):
+                match[right] = left
+                return True
+        return False
+
+    return sum(1 for left in edges if augment(left, set()))
+
+
+def domain_noun(key: str, count: float = 2) -> str:
+    """"node"/"nodes" for hostname, "zone"/"zones" for the zone label, else "<key> domains"."""
+    plural = count != 1
+    if key == HOSTNAME_LABEL:
+        return "nodes" if plural else "node"
+    if key in (ZONE_LABEL, "failure-domain.beta.kubernetes.io/zone"):
+        return "zones" if plural else "zone"
+    if key in ("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region"):
+        return "regions" if plural else "region"
+    return f"{key} domains" if plural else f"{key} domain"
+
+
+def count_noun(count: float, key: str) -> str:
+    return f"{count} {domain_noun(key, count)}"

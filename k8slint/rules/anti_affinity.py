@@ -1,0 +1,740 @@
+"""Required pod anti-affinity against replica, node and zone counts: steady state, rollout peak,
+and across workloads.
+
+``anti-affinity-infeasible`` (SET rule: it needs HPAs, the other workloads and the cluster):
+
+* without cluster information it reports, at info level, how many topology domains each workload
+  whose required anti-affinity selects its own pods needs at steady state and at rollout peak;
+* with cluster information (``--cluster``/``--nodes``/config/Node objects among the linted files)
+  it reports pods that stay Pending at steady state and rollouts that can never finish (errors),
+  and rollouts that hang unless the old pods happen to run in the right places (warnings);
+* workloads that repel each other on one topology key form a conflict graph: a maximum weighted
+  clique is a lower bound of the domains their pods need;
+* a required podAffinity that only anti-affinity-repelled pods can satisfy is infeasible anywhere.
+
+``anti-affinity-invalid-term`` reports terms the API server (or Argo Rollouts) rejects;
+``anti-affinity-no-effect`` reports terms that keep nothing apart.
+
+Semantics live in ``k8slint.model.affinity`` (terms, selection, capacity), ``scheduling``
+(eligibility) and ``rollout`` (fenceposts); this module only decides and words the findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from k8slint.model import affinity as aff
+from k8slint.model.affinity import ALL_REVISIONS, ANTI, AFFINITY, INFINITE, OTHER_REVISIONS, SAME_REVISION, \
+    count_noun, domain_noun
+from k8slint.model.cluster import HOSTNAME_LABEL
+from k8slint.model.objects import (
+    DaemonSet, Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, Rollout,
+    StatefulSet, Workload, as_dict, as_int, dig,
+)
+from k8slint.rules import SET, rule
+
+INFEASIBLE = "anti-affinity-infeasible"
+INVALID = "anti-affinity-invalid-term"
+NO_EFFECT = "anti-affinity-no-effect"
+
+_ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet, DaemonSet, Rollout, Pod)
+_PREFERRED_FIX = "use preferredDuringSchedulingIgnoredDuringExecution"
+_CHECK = "lint with --nodes N [--zones Z] or --cluster FILE to check the cluster has them"
+
+
+@dataclass(eq=False)
+class _Workload:
+    obj: Workload
+    labels: dict
+    namespace: str
+    spec: dict
+    terms: list
+    pods: int | None  # pods at steady state (None: a DaemonSet without cluster information)
+    pods_text: str  # "replicas 2", "HPA maxReplicas 6", "one per eligible node"
+    hpa: HorizontalPodAutoscaler | None
+    verdicts: list | None  # node verdicts with cluster information
+    eligible: list | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.obj.kind} {self.obj.display_name}"
+
+    usable: set = None  # ids of the terms the API server accepts
+    own: list = None  # (term, mode) of the required anti-affinity terms that select the own pods
+
+    def __post_init__(self) -> None:
+        self.usable = {id(t) for t in self.terms if _usable(t)}
+        self.own = []
+        for term in self.terms:
+            if term.kind == ANTI and term.required and id(term) in self.usable:
+                mode = aff.self_mode(term, self.labels, self.namespace, self.obj.kind)
+                if mode is not None:
+                    self.own.append((term, mode))
+
+    def self_terms(self, modes=(ALL_REVISIONS, SAME_REVISION, OTHER_REVISIONS)) -> list:
+        """(term, mode) for the required anti-affinity terms that select this workload's own pods."""
+        return [(term, mode) for term, mode in self.own if mode in modes]
+
+
+def _usable(term) -> bool:
+    """A term the API server accepts (a preferred term's bad weight does not matter here)."""
+    return term.topology_key is not None and (term.injected or not [
+        p for p in aff.term_problems(term) if p[0] is not None])
+
+
+@rule(INFEASIBLE, scope=SET, also_reports=[INVALID, NO_EFFECT])
+def check(inventory, ctx):
+    cluster = ctx.cluster
+    hpas = inventory.of(HorizontalPodAutoscaler)
+    all_templates = [w for w in inventory.workloads if isinstance(w.pod_template.data, dict)
+                     and w.pod_template.data]
+    workloads = [_analyse(obj, hpas, cluster) for obj in all_templates if isinstance(obj, _ANALYSED)]
+    templates = _LabelIndex(all_templates, lambda obj: obj.pod_template.labels)
+    for w in workloads:
+        _validate(w, ctx)
+        _no_effect(w, templates, ctx, cluster)
+        if cluster is None:
+            _report_needs(w, ctx)
+        else:
+            _check_cluster(w, ctx, cluster)
+        _daemonset_surge(w, ctx, cluster)
+    index = _LabelIndex(workloads, lambda w: w.labels)
+    _affinity_contradictions(workloads, index, ctx)
+    _cross_workload(workloads, index, ctx, cluster)
+    return ()
+
+
+# --- Workload facts ------------------------------------------------------------------------------
+
+
+def _analyse(obj: Workload, hpas: list, cluster) -> _Workload:
+    template = obj.pod_template
+    spec = template.spec
+    namespace = obj.namespace or aff.DEFAULT_NAMESPACE
+    terms = aff.template_terms(template.spec_path, spec)
+    if isinstance(obj, Rollout):
+        for name in ("blueGreen", "canary"):
+            block = as_dict(dig(obj.root, ("spec", "strategy", name)))
+            anti = block.get("antiAffinity")
+            if isinstance(anti, dict) and not aff.argo_anti_affinity_problems(anti):
+                injected = aff.argo_injected_term(name, anti, namespace)
+                if injected is not None:
+                    terms.append(injected)
+    verdicts = eligible = None
+    if cluster is not None:
+        from k8slint.model.scheduling import node_verdicts
+
+        verdicts = node_verdicts(obj.kind, spec, cluster)
+        eligible = [v.node for v in verdicts if v.eligible]
+    hpa = _hpa_for(obj, hpas)
+    if isinstance(obj, DaemonSet):
+        pods = len(eligible) if eligible is not None else None
+        pods_text = "one per eligible node"
+    elif isinstance(obj, Pod):
+        pods, pods_text = 1, "a single Pod"
+    elif hpa is not None:
+        pods, pods_text = hpa.max_replicas, f"HPA maxReplicas {hpa.max_replicas}"
+    else:
+        pods = obj.replicas
+        pods_text = f"replicas {pods}"
+    return _Workload(obj, dict(template.labels), namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
+
+
+def _hpa_for(obj: Workload, hpas: list) -> HorizontalPodAutoscaler | None:
+    """The HPA whose scaleTargetRef names this workload (kind, name, API group, same namespace)."""
+    for hpa in hpas:
+        kind, name = hpa.target
+        if kind != obj.kind or name != obj.name or hpa.max_replicas is None:
+            continue
+        if (hpa.namespace or aff.DEFAULT_NAMESPACE) != (obj.namespace or aff.DEFAULT_NAMESPACE):
+            continue
+        api_version = dig(hpa.root, ("spec", "scaleTargetRef", "apiVersion"))
+        if isinstance(api_version, str) and api_version.rpartition("/")[0] != obj.group:
+            continue
+        return hpa
+    return None
+
+
+class _LabelIndex:
+    """Pod templates by label, so that a selector is only evaluated against templates that can
+    match it (a repository may hold thousands of workloads)."""
+
+    def __init__(self, items: list, labels_of) -> None:
+        self.items = items
+        self.by_label: dict[tuple, list[int]] = {}
+        for position, item in enumerate(items):
+            for pair in labels_of(item).items():
+                if isinstance(pair[0], str) and isinstance(pair[1], str):
+                    self.by_label.setdefault(pair, []).append(position)
+
+    def candidates(self, selector) -> list:
+        """Items that may match ``selector`` (a superset), in input order."""
+        selector = as_dict(selector)
+        best: list[int] | None = None
+        match_labels = as_dict(selector.get("matchLabels"))
+        for pair in match_labels.items():
+            found = self.by_label.get(pair, [])
+            if best is None or len(found) < len(best):
+                best = found
+        for expression in selector.get("matchExpressions") or ():
+            expression = as_dict(expression)
+            values = expression.get("values")
+            if expression.get("operator") == "In" and isinstance(values, list):
+                found = sorted({p for v in values for p in self.by_label.get((expression.get("key"), v), ())})
+                if best is None or len(found) < len(best):
+                    best = found
+        if best is None:
+            return list(self.items)
+        return [self.items[p] for p in best]
+
+
+# --- invalid terms and terms without effect ------------------------------------------------------
+
+
+def _validate(w: _Workload, ctx) -> None:
+    for term in w.terms:
+        if term.injected:
+            continue
+        for relative, message in aff.term_problems(term):
+            path = term.weight_path if relative is None else term.path + relative
+            ctx.finding(w.obj, path, f"{term.description} term: {message}", rule=INVALID)
+    if isinstance(w.obj, Rollout):
+        for name in ("blueGreen", "canary"):
+            block = as_dict(dig(w.obj.root, ("spec", "strategy", name)))
+            if "antiAffinity" in block and block["antiAffinity"] is not None:
+                for relative, message in aff.argo_anti_affinity_problems(block["antiAffinity"]):
+                    ctx.finding(w.obj, ("spec", "strategy", name, "antiAffinity") + relative,
+                                f"spec.strategy.{name}.antiAffinity: {message}", rule=INVALID,
+                                hint="Set exactly one of requiredDuringSchedulingIgnoredDuringExecution: {} or "
+                                     "preferredDuringSchedulingIgnoredDuringExecution: {weight: 1-100}.")
+
+
+def _no_effect(w: _Workload, templates: _LabelIndex, ctx, cluster) -> None:
+    for term in w.terms:
+        if term.kind != ANTI or term.injected or term.topology_key is None:
+            continue
+        selector = term.selector
+        if selector is None:
+            ctx.finding(w.obj, term.path, f"{term.description} term has no labelSelector: it matches no pods "
+                                          f"and keeps nothing apart", rule=NO_EFFECT, severity="warning")
+            continue
+        from k8slint.model.scheduling import label_selector_problems
+
+        if label_selector_problems(selector):
+            continue  # reported as invalid
+        if not _selects_any(term, w, templates):
+            ctx.finding(w.obj, term.path + ("labelSelector",),
+                        f"{term.description} term selects no pod template among the {len(templates.items)} workload(s) "
+                        f"linted (labels and namespaces compared): it keeps nothing apart unless it targets pods "
+                        f"deployed elsewhere", rule=NO_EFFECT, severity="info",
+                        hint="Fix the selector to match the pods' labels (and namespaces), or suppress the finding "
+                             "if the pods come from another source.")
+            continue
+        if term.required and w.eligible and not any(term.topology_key in n.labels for n in w.eligible):
+            ctx.finding(w.obj, term.key_path,
+                        f"{term.description} on {term.topology_key}: none of the {len(w.eligible)} eligible "
+                        f"nodes ({ctx.cluster.source}) carries the label {term.topology_key}, and the scheduler "
+                        f"lets any number of matching pods onto a node without it: the term keeps nothing apart",
+                        rule=NO_EFFECT, severity="warning",
+                        hint="Use a topologyKey the nodes carry, such as kubernetes.io/hostname or "
+                             "topology.kubernetes.io/zone.")
+
+
+def _selects_any(term, w: _Workload, templates: _LabelIndex) -> bool:
+    for other in [w.obj] + templates.candidates(term.selector):  # most terms select their own pods
+        labels = other.pod_template.labels
+        namespace = other.namespace or aff.DEFAULT_NAMESPACE
+        for same in ((True, False) if other is w.obj else (False,)):
+            if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels, namespace, same) is not False:
+                return True
+    return False
+
+
+# --- rollout arithmetic per strategy -------------------------------------------------------------
+
+
+@dataclass
+class _Peak:
+    """Pods that must all be apart at the moment a rollout needs one more domain."""
+
+    pods: int
+    during: str  # "during a rolling update"
+    numbers: str  # "replicas 2 + maxSurge 1, maxUnavailable 0"
+    consequence: str
+    fix: str
+
+
+def _pods(count, what: str = "pod") -> str:
+    """"1 pod stays" / "2 pods stay"."""
+    return f"{count} {what} stays" if count == 1 else f"{count} {what}s stay"
+
+
+def _how(raw, resolved: int) -> str:
+    return f"{resolved} ({raw})" if isinstance(raw, str) else str(resolved)
+
+
+def _rollout_peak(w: _Workload, noun_one: str) -> _Peak | None:
+    """The peak when old and new pods repel each other (a term that sees every revision). None
+    when the rollout never needs more domains than the steady state."""
+    from k8slint.model.rollout import IntOrPercentError, argo_canary_fenceposts, deployment_rollout_peak
+
+    n = w.pods
+    if not n:
+        return None
+    obj = w.obj
+    try:
+        if isinstance(obj, Deployment):
+            peak = deployment_rollout_peak(obj.strategy, n)
+            if peak.strategy != "RollingUpdate" or not peak.min_unavailable_zero:
+                return None
+            ru = as_dict(as_dict(obj.strategy).get("rollingUpdate"))
+            surge = _how(ru.get("maxSurge", "25%"), peak.surge)
+            unavailable = _how(ru.get("maxUnavailable", "25%"), peak.unavailable)
+            return _Peak(n + 1, "during a rolling update", f"{w.pods_text} + maxSurge {surge}, maxUnavailable "
+                         f"{unavailable}", "the rollout will never finish (the surge pod stays Pending, and no old "
+                         "pod goes before a new one is available: ProgressDeadlineExceeded)",
+                         f"set maxUnavailable: 1, add a {noun_one}, add matchLabelKeys: [pod-template-hash] to the "
+                         f"term, or {_PREFERRED_FIX}")
+        if isinstance(obj, Rollout):
+            strategy = as_dict(dig(obj.root, ("spec", "strategy")))
+            if isinstance(strategy.get("blueGreen"), dict):
+                raw = strategy["blueGreen"].get("previewReplicaCount")
+                preview = as_int(raw, n) if raw is not None else n
+                return _Peak(n + preview, "during a blue-green update",
+                             f"{w.pods_text} active + {preview} preview" + (" (previewReplicaCount)" if raw is not None
+                                                                           else ""),
+                             "the preview pods stay Pending and the rollout is never promoted",
+                             f"add {noun_one}s so that active and preview pods fit side by side, lower "
+                             f"previewReplicaCount, or {_PREFERRED_FIX}")
+            canary = strategy.get("canary")
+            if isinstance(canary, dict):
+                if canary.get("trafficRouting") is not None and canary.get("dynamicStableScale") is not True:
+                    return _Peak(2 * n, "during a canary update with trafficRouting",
+                                 f"the stable ReplicaSet stays at {n} while the canary scales up to {n}",
+                                 "the canary pods stay Pending and the rollout never completes",
+                                 f"set dynamicStableScale: true, add {noun_one}s, or {_PREFERRED_FIX}")
+                fp = argo_canary_fenceposts(canary.get("maxSurge"), canary.get("maxUnavailable"), n)
+                if fp.unavailable == 0:
+                    return _Peak(n + 1, "during a canary update",
+                                 f"{w.pods_text} + maxSurge {_how(canary.get('maxSurge', '25'), fp.surge)}, "
+                                 f"maxUnavailable {_how(canary.get('maxUnavailable', '25'), fp.unavailable)}",
+                                 "the canary pod stays Pending and no stable pod goes before it is available",
+                                 f"set maxUnavailable: 1, add a {noun_one}, or {_PREFERRED_FIX}")
+    except IntOrPercentError:
+        return None  # rejected by the API server; other rules say so
+    return None
+
+
+def _unavailable(w: _Workload) -> tuple[int, bool] | None:
+    """(resolved maxUnavailable, old pods stay at full scale until the new ones are ready)."""
+    from k8slint.model.rollout import IntOrPercentError, argo_canary_fenceposts, deployment_rollout_peak
+
+    obj, n = w.obj, w.pods or 0
+    try:
+        if isinstance(obj, Deployment):
+            peak = deployment_rollout_peak(obj.strategy, n)
+            return None if peak.strategy != "RollingUpdate" else (peak.unavailable, False)
+        if isinstance(obj, Rollout):
+            strategy = as_dict(dig(obj.root, ("spec", "strategy")))
+            if isinstance(strategy.get("blueGreen"), dict):
+                return 0, True
+            canary = strategy.get("canary")
+            if isinstance(canary, dict):
+                if canary.get("trafficRouting") is not None and canary.get("dynamicStableScale") is not True:
+                    return 0, True
+                return argo_canary_fenceposts(canary.get("maxSurge"), canary.get("maxUnavailable"), n).unavailable, False
+    except IntOrPercentError:
+        return None
+    return None
+
+
+def _steady_phrase(w: _Workload, key: str) -> str:
+    noun = domain_noun(key, 1)
+    return f"allows one pod of {w.name} per {noun}"
+
+
+# --- without cluster information: the numbers for review -------------------------------------------
+
+
+def _report_needs(w: _Workload, ctx) -> None:
+    seen = set()
+    for term, mode in w.self_terms():
+        key = term.topology_key
+        if (key, mode) in seen:
+            continue
+        seen.add((key, mode))
+        if mode == OTHER_REVISIONS:
+            _report_other_revisions(w, term, ctx, None)
+            continue
+        if isinstance(w.obj, DaemonSet):
+            if key != HOSTNAME_LABEL:
+                ctx.finding(w.obj, term.key_path,
+                            f"required podAntiAffinity on {key} {_steady_phrase(w, key)}, but a DaemonSet wants a "
+                            f"pod on every eligible node: every node beyond the first in each {domain_noun(key, 1)} "
+                            f"gets a Pending pod; {_CHECK}", severity="info",
+                            hint="Use topologyKey kubernetes.io/hostname for a DaemonSet, or drop the term.")
+            continue
+        if w.pods is None:
+            continue
+        peak = _rollout_peak(w, domain_noun(key, 1)) if mode == ALL_REVISIONS else None
+        if w.pods <= 1 and peak is None:
+            continue  # one pod, one domain: nothing worth a review note
+        nouns = count_noun(w.pods, key)
+        text = (f"required podAntiAffinity on {key} {_steady_phrase(w, key)}: it needs {nouns} at steady state "
+                f"({w.pods_text})")
+        if peak is not None:
+            text += f" and {count_noun(peak.pods, key)} {peak.during} ({peak.numbers})"
+        elif mode == SAME_REVISION:
+            text += " and no more during a rollout (matchLabelKeys keeps old and new pods from repelling)"
+        else:
+            text += ", and no more during a rollout"
+        ctx.finding(w.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
+                    hint="Make sure the cluster has these domains for the pods' node selectors and tolerations.")
+
+
+# --- with cluster information ---------------------------------------------------------------------
+
+
+def _eligibility(w: _Workload, keys: tuple, cap: float) -> str:
+    """"2 nodes are eligible" / "the 4 eligible nodes span 2 zones", plus why others are not."""
+    eligible = len(w.eligible)
+    if keys == (HOSTNAME_LABEL,):
+        text = f"{eligible} {'node is' if eligible == 1 else 'nodes are'} eligible"
+    elif len(keys) == 1:
+        text = f"the {eligible} eligible node{'s' if eligible != 1 else ''} span{'s' if eligible == 1 else ''} " \
+               f"{count_noun(cap, keys[0])}"
+    else:
+        text = f"the {eligible} eligible nodes hold at most {cap} such pods"
+    excluded = [v for v in w.verdicts if not v.eligible]
+    if excluded:
+        reasons: dict[str, int] = {}
+        for verdict in excluded:
+            reasons[verdict.reason] = reasons.get(verdict.reason, 0) + 1
+        why = ", ".join(f"{count} by {reason}" for reason, count in reasons.items())
+        text += f" ({len(excluded)} of {len(w.verdicts)} excluded: {why})"
+    return text
+
+
+def _binding_keys(w: _Workload, keys: list[str]) -> tuple[tuple, float]:
+    """The key (or key pair) that limits the pods most, with its capacity."""
+    keys = list(dict.fromkeys(keys))
+    combined = aff.capacity(w.eligible, keys)
+    best = min(keys, key=lambda k: aff.capacity(w.eligible, [k]))
+    if aff.capacity(w.eligible, [best]) == combined:
+        return (best,), combined
+    return tuple(keys), combined
+
+
+def _term_for(w: _Workload, pairs: list, keys: tuple):
+    return next(term for term, _ in pairs if term.topology_key == keys[0])
+
+
+def _check_cluster(w: _Workload, ctx, cluster) -> None:
+    if not w.eligible:
+        return  # nowhere to run at all: the eligibility rules report that
+    pairs = w.self_terms((ALL_REVISIONS, SAME_REVISION))
+    n = w.pods
+    if pairs and n:
+        keys, cap = _binding_keys(w, [t.topology_key for t, _ in pairs])
+        if n > cap:
+            _report_steady(w, ctx, _term_for(w, pairs, keys), keys, cap)
+            return
+    rollout_pairs = [(t, m) for t, m in pairs if m == ALL_REVISIONS]
+    if rollout_pairs and n and not isinstance(w.obj, DaemonSet):
+        keys, cap = _binding_keys(w, [t.topology_key for t, _ in rollout_pairs])
+        noun_one = domain_noun(keys[0], 1) if len(keys) == 1 else "node"
+        peak = _rollout_peak(w, noun_one)
+        if peak is not None and peak.pods > cap:
+            term = _term_for(w, rollout_pairs, keys)
+            need = count_noun(peak.pods, keys[0]) if len(keys) == 1 else f"{peak.pods} domains"
+            ctx.finding(w.obj, term.key_path,
+                        f"required podAntiAffinity on {' and '.join(keys)} needs {need} {peak.during} "
+                        f"({peak.numbers}) but {_eligibility(w, keys, cap)}: {peak.consequence}; {peak.fix}",
+                        severity="error")
+            return
+    seen = set()
+    for term, _ in w.self_terms((OTHER_REVISIONS,)):
+        if term.topology_key not in seen:
+            seen.add(term.topology_key)
+            _report_other_revisions(w, term, ctx, cluster)
+
+
+def _report_steady(w: _Workload, ctx, term, keys: tuple, cap: float) -> None:
+    n = w.pods
+    key = keys[0]
+    pending = n - cap
+    where = " and ".join(keys)
+    if isinstance(w.obj, DaemonSet):
+        message = (f"required podAntiAffinity on {where} {_steady_phrase(w, key)}, but the DaemonSet wants a pod on "
+                   f"each of the {n} eligible nodes and {_eligibility(w, keys, cap)}: {_pods(pending, 'daemon pod')} "
+                   f"Pending; use topologyKey kubernetes.io/hostname or {_PREFERRED_FIX}")
+    else:
+        need = count_noun(n, key) if len(keys) == 1 else f"{n} domains"
+        bound = w.pods_text
+        if w.hpa is not None:
+            bound += f", HPA {w.hpa.display_name}"
+            low = w.hpa.min_replicas
+            consequence = (f"{_pods(pending)} Pending when the HPA scales to its maximum"
+                           + (f" (even at minReplicas {low})" if low > cap else
+                              f" (anything above {cap} replicas is unschedulable)"))
+            fix = f"lower maxReplicas to {cap}"
+        else:
+            consequence = f"{_pods(pending)} Pending forever"
+            fix = f"lower replicas to {cap}"
+        message = (f"required podAntiAffinity on {where} {_steady_phrase(w, key)}: {n} pods ({bound}) need {need} "
+                   f"but {_eligibility(w, keys, cap)}: {consequence}; {fix}, add "
+                   f"{domain_noun(key) if len(keys) == 1 else 'nodes'}, or {_PREFERRED_FIX}")
+    ctx.finding(w.obj, term.key_path, message, severity="error")
+
+
+def _report_other_revisions(w: _Workload, term, ctx, cluster) -> None:
+    """A term that makes new pods avoid the domains of old (stable) pods only: Argo Rollouts'
+    injected antiAffinity, or mismatchLabelKeys with the revision label."""
+    key = term.topology_key
+    n = w.pods
+    if not n or isinstance(w.obj, (StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Pod)):
+        return
+    resolved = _unavailable(w)
+    if resolved is None:
+        return  # Recreate (old pods go first) or an invalid strategy
+    unavailable, full_stable = resolved
+    what = ("Argo Rollouts' injected anti-affinity" if term.injected
+            else f"required podAntiAffinity on {key} (mismatchLabelKeys)")
+    old = "stable" if isinstance(w.obj, Rollout) else "old"
+    noun_one, nouns = domain_noun(key, 1), domain_noun(key)
+    if cluster is None:
+        ctx.finding(w.obj, term.key_path,
+                    f"{what} keeps new pods off every {noun_one} that runs a {old} pod: "
+                    f"an update needs a {noun_one} without {old} pods; {n + 1} {nouns} guarantee one wherever the "
+                    f"{n} {old} pods run ({w.pods_text}); {_CHECK}", severity="info",
+                    hint="Make sure the cluster has a spare domain for the new pods during updates.")
+        return
+    cap = aff.capacity(w.eligible, [key])
+    if cap == INFINITE or cap > n:
+        return
+    if cap <= 1 and (full_stable or unavailable < n):
+        ctx.finding(w.obj, term.key_path,
+                    f"{what} keeps new pods off every {noun_one} that runs a {old} pod, but "
+                    f"{_eligibility(w, (key,), cap)}: the {n} {old} pods ({w.pods_text}) occupy it, the new pods stay "
+                    f"Pending and the update never finishes; add {nouns} or use "
+                    f"preferredDuringSchedulingIgnoredDuringExecution", severity="error")
+        return
+    if full_stable or unavailable < n // cap:
+        if full_stable:
+            held = "stay at full scale until the new pods are ready"
+        elif unavailable == 0:
+            held = "go only after new pods are available (maxUnavailable 0)"
+        else:
+            held = f"go only {unavailable} at a time (maxUnavailable {unavailable})"
+        ctx.finding(w.obj, term.key_path,
+                    f"{what} keeps new pods off every {noun_one} that runs a {old} pod, but "
+                    f"{_eligibility(w, (key,), cap)} for {n} {old} pods ({w.pods_text}) that {held}: if the "
+                    f"scheduler spread them over every {noun_one}, the new pods stay Pending and the update hangs; "
+                    f"{n + 1} {nouns} guarantee progress; add {nouns} or use "
+                    f"preferredDuringSchedulingIgnoredDuringExecution", severity="warning")
+
+
+# --- DaemonSet surge ------------------------------------------------------------------------------
+
+
+def _daemonset_surge(w: _Workload, ctx, cluster) -> None:
+    """maxSurge starts the new daemon pod on the node of the old one; a term that repels the old
+    pod from there blocks it on every node that carries the key, whatever the node count."""
+    if not isinstance(w.obj, DaemonSet):
+        return
+    from k8slint.model.rollout import daemonset_fenceposts, validate_daemonset_strategy
+
+    strategy = w.obj.spec.get("updateStrategy")
+    if validate_daemonset_strategy(strategy if isinstance(strategy, dict) else None):
+        return
+    strategy = as_dict(strategy)
+    if (strategy.get("type") or "RollingUpdate") != "RollingUpdate":
+        return
+    ru = as_dict(strategy.get("rollingUpdate"))
+    nodes = len(w.eligible) if w.eligible is not None else 1  # AllowsSurge resolves against 1
+    if nodes == 0:
+        return
+    fp = daemonset_fenceposts(ru.get("maxSurge"), ru.get("maxUnavailable"), nodes)
+    if fp.surge <= 0:
+        return
+    for term, _ in w.self_terms((ALL_REVISIONS, OTHER_REVISIONS)):
+        key = term.topology_key
+        if w.eligible is not None and not any(key in node.labels for node in w.eligible):
+            continue
+        ctx.finding(w.obj, term.key_path,
+                    f"required podAntiAffinity on {key} selects this DaemonSet's own pods, and maxSurge "
+                    f"{_how(ru.get('maxSurge'), fp.surge)} starts each new pod beside the old one on the same node: "
+                    f"the surge pod can never schedule and the rollout never finishes, on any number of nodes; "
+                    f"set maxSurge: 0 and maxUnavailable: 1, or add matchLabelKeys: [controller-revision-hash] "
+                    f"to the term", severity="error",
+                    hint="DaemonSets with self anti-affinity must roll with maxUnavailable, not maxSurge.")
+        return
+
+
+# --- required affinity that contradicts anti-affinity -----------------------------------------------
+
+
+def _same(key: str) -> str:
+    return "on the same node" if key == HOSTNAME_LABEL else f"in the same {domain_noun(key, 1)}"
+
+
+def _repels(a: _Workload, b: _Workload, key: str) -> bool:
+    """Does a required anti-affinity term (of a on b, or of b on a) keep a and b apart on key?"""
+    for owner, target in ((a, b), (b, a)):
+        for term in owner.terms:
+            if term.kind == ANTI and term.required and not term.injected and term.topology_key == key:
+                same = owner is target
+                if aff.term_selects(term, owner.labels, owner.namespace, owner.obj.kind, target.labels,
+                                    target.namespace, same) is True:
+                    return True
+    return False
+
+
+def _affinity_contradictions(workloads: list, index: _LabelIndex, ctx) -> None:
+    for w in workloads:
+        for term in w.terms:
+            if term.kind != AFFINITY or not term.required or id(term) not in w.usable:
+                continue
+            key = term.topology_key
+            selected = [o for o in index.candidates(term.selector)
+                        if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, o.labels, o.namespace,
+                                            o is w) is True]
+            if not selected or not all(_repels(w, o, key) for o in selected):
+                continue
+            others = [o for o in selected if o is not w]
+            if not others:
+                if (w.pods or 0) >= 2:
+                    ctx.finding(w.obj, term.key_path,
+                                f"required podAffinity on {key} needs each pod of {w.name} in a "
+                                f"{domain_noun(key, 1)} with another of its pods, but its required podAntiAffinity on "
+                                f"{key} forbids that: the first pod schedules, the other {w.pods - 1} stay Pending on "
+                                f"any cluster; drop one of the two terms or use a different topologyKey",
+                                severity="error")
+                continue
+            if w in selected or not any(o.pods for o in others):
+                continue  # the first-pod exception may apply, or there is nothing to be near
+            names = ", ".join(o.name for o in others)
+            ctx.finding(w.obj, term.key_path,
+                        f"required podAffinity on {key} needs pods of {names} {_same(key)}, but "
+                        f"required podAntiAffinity on {key} keeps {w.name} and {names} apart: the pods of {w.name} "
+                        f"can never schedule, on any cluster; drop the podAffinity or the podAntiAffinity term, or use "
+                        f"different topology keys", severity="error",
+                        hint="Required podAffinity and podAntiAffinity between the same pods on the same topologyKey "
+                             "cannot both hold.")
+
+
+# --- across workloads: the conflict graph ----------------------------------------------------------
+
+
+def _cross_workload(workloads: list, index: _LabelIndex, ctx, cluster) -> None:
+    position = {id(w): i for i, w in enumerate(workloads)}
+    edges_by_key: dict[str, set] = {}
+    for a in workloads:
+        for term in a.terms:
+            if term.kind != ANTI or not term.required or term.injected or id(term) not in a.usable:
+                continue
+            edges = edges_by_key.setdefault(term.topology_key, set())
+            for b in index.candidates(term.selector):
+                if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
+                                                   False) is True:
+                    edges.add(tuple(sorted((position[id(a)], position[id(b)]))))
+    for key, all_edges in edges_by_key.items():
+        for members, edges in _components(all_edges):
+            _check_group(workloads, members, edges, key, ctx, cluster)
+
+
+def _components(edges: set) -> list[tuple[list, set]]:
+    """Connected components of the conflict graph: (sorted members, their edges)."""
+    parent: dict[int, int] = {}
+
+    def root(i: int) -> int:
+        while parent.setdefault(i, i) != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in edges:
+        parent[root(a)] = root(b)
+    groups: dict[int, tuple[list, set]] = {}
+    for edge in sorted(edges):
+        members, group_edges = groups.setdefault(root(edge[0]), ([], set()))
+        group_edges.add(edge)
+    for i in sorted(parent):
+        groups[root(i)][0].append(i)
+    return list(groups.values())
+
+
+def _check_group(workloads: list, members: list, edges: set, key: str, ctx, cluster) -> None:
+    weights = {i: _weight(workloads[i], key) for i in members}
+    if cluster is None:
+        clique, total = _max_clique(members, edges, weights)
+        if len(clique) >= 2 and total >= 2:
+            _report_group(workloads, clique, weights, key, ctx, None, total)
+        return
+    reported = set()
+    eligible = {i: frozenset(n.name for n in workloads[i].eligible or ()) for i in members}
+    candidate_sets = set(eligible.values())
+    candidate_sets.add(frozenset().union(*candidate_sets))
+    for names in sorted(candidate_sets, key=lambda s: (len(s), sorted(s))):
+        inside = {i for i in members if eligible[i] <= names}
+        if len(inside) < 2:
+            continue
+        nodes = [n for n in cluster.nodes if n.name in names]
+        cap = aff.capacity(nodes, [key])
+        if cap == INFINITE:
+            continue
+        inside_edges = {e for e in edges if e[0] in inside and e[1] in inside}
+        clique, total = _max_clique(sorted(inside), inside_edges, weights)
+        if len(clique) < 2 or total <= cap or frozenset(clique) in reported:
+            continue
+        if any(weights[i] > aff.capacity(workloads[i].eligible or (), [key]) for i in clique):
+            continue  # one of them does not fit on its own: reported for that workload
+        reported.add(frozenset(clique))
+        _report_group(workloads, clique, weights, key, ctx, cap, total, len(nodes))
+
+
+def _weight(w: _Workload, key: str) -> int:
+    """Pods of w that need distinct domains: all of them if w repels itself on key, else one."""
+    pods = w.pods if w.pods is not None else 1
+    if pods <= 0:
+        return 0
+    own = any(t.topology_key == key for t, _ in w.self_terms((ALL_REVISIONS, SAME_REVISION)))
+    return pods if own else 1
+
+
+def _max_clique(members: list, edges: set, weights: dict) -> tuple[list, int]:
+    """The maximum weighted clique; networkx only for three or more workloads."""
+    if not edges:
+        best = max(members, key=lambda i: weights[i])
+        return [best], weights[best]
+    if len(members) == 2:
+        return members, weights[members[0]] + weights[members[1]]
+    import networkx as nx
+
+    graph = nx.Graph()
+    for i in members:
+        graph.add_node(i, weight=weights[i])
+    graph.add_edges_from(edges)
+    clique, total = nx.max_weight_clique(graph, weight="weight")
+    return sorted(clique), total
+
+
+def _report_group(workloads, clique, weights, key, ctx, cap, total, node_count=0) -> None:
+    group = [workloads[i] for i in clique]
+    anchor = next(w for w in group if any(t.kind == ANTI and t.required and t.topology_key == key
+                                           and not t.injected for t in w.terms))
+    term = next(t for t in anchor.terms if t.kind == ANTI and t.required and t.topology_key == key and not t.injected)
+    names = ", ".join(f"{w.name} ({weights[i]})" for i, w in zip(clique, group))
+    text = (f"required podAntiAffinity on {key} keeps the pods of {names} apart from each other: together they need "
+            f"{count_noun(total, key)} at steady state")
+    if cap is None:
+        ctx.finding(anchor.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
+                    hint="Make sure the cluster has these domains for all the workloads together.")
+        return
+    where = f"{node_count} eligible node{'s' if node_count != 1 else ''}"
+    if key != HOSTNAME_LABEL:
+        where += f" in {count_noun(cap, key)}"
+    ctx.finding(anchor.obj, term.key_path,
+                f"{text} but their {where} offer {cap}: {_pods(total - cap)} Pending; lower replicas, add "
+                f"{domain_noun(key)}, or {_PREFERRED_FIX} between these workloads", severity="error",
+                hint="Workloads that repel each other need one domain per pod between them.")
