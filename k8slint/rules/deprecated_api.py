@@ -1,0 +1,172 @@
+"""API versions that Kubernetes no longer serves (or soon will not), and ReplicationControllers.
+
+The table follows the Kubernetes "Deprecated API Migration Guide"
+(kubernetes.io/docs/reference/using-api/deprecation-guide/, "Removed APIs by release"): for each
+apiVersion and kind, the release that stopped serving it and its replacement. The release that
+deprecated it comes from the release notes (the guide lists removals only); it decides whether an
+API still served by the target cluster already warns.
+
+For APIs removed in 1.16 the "deprecated in" release is the one that introduced their
+replacement (those removals predate the guide's per-release deprecation notes); all of them are
+long gone from every supported cluster either way.
+
+The target cluster is the ``kubernetes_version`` parameter (default in rules/deprecated-api.yaml):
+an API removed in that release or earlier is an error (``kubectl apply`` fails with "no matches
+for kind ... in version ..."), one deprecated but still served is a warning.
+"""
+
+from __future__ import annotations
+
+import re
+
+from k8slint.model.objects import ReplicationController
+from k8slint.rules import rule
+
+RULE = "deprecated-api"
+DEFAULT_VERSION = (1, 31)
+
+# (apiVersion, kind) -> (deprecated in, removed in, replacement apiVersion or None, note)
+_APIS: dict[tuple[str, str], tuple[tuple[int, int], tuple[int, int], str | None, str]] = {}
+
+
+def _add(api_version: str, kinds: str, deprecated: str, removed: str, replacement: str | None,
+         note: str = "") -> None:
+    for kind in kinds.split():
+        _APIS[(api_version, kind)] = (_minor(deprecated), _minor(removed), replacement, note)
+
+
+def _minor(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+_SELECTOR_NOTE = "spec.selector is required and immutable in apps/v1"
+# v1.16
+_add("extensions/v1beta1", "Deployment", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("apps/v1beta1", "Deployment", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("apps/v1beta2", "Deployment", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("extensions/v1beta1", "DaemonSet", "1.9", "1.16", "apps/v1",
+     _SELECTOR_NOTE + "; updateStrategy now defaults to RollingUpdate")
+_add("apps/v1beta2", "DaemonSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("extensions/v1beta1", "ReplicaSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("apps/v1beta1", "ReplicaSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("apps/v1beta2", "ReplicaSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("apps/v1beta1", "StatefulSet", "1.9", "1.16", "apps/v1",
+     _SELECTOR_NOTE + "; updateStrategy now defaults to RollingUpdate")
+_add("apps/v1beta2", "StatefulSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
+_add("extensions/v1beta1", "NetworkPolicy", "1.9", "1.16", "networking.k8s.io/v1")
+_add("extensions/v1beta1", "PodSecurityPolicy", "1.11", "1.16", None,
+     "PodSecurityPolicy was removed in 1.25 altogether: use Pod Security Admission")
+# v1.22
+_add("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration ValidatingWebhookConfiguration",
+     "1.16", "1.22", "admissionregistration.k8s.io/v1",
+     "sideEffects and admissionReviewVersions are required in v1; failurePolicy defaults to Fail")
+_add("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", "1.16", "1.22", "apiextensions.k8s.io/v1",
+     "v1 needs spec.versions[*].schema.openAPIV3Schema (a structural schema) and an explicit spec.scope")
+_add("apiregistration.k8s.io/v1beta1", "APIService", "1.19", "1.22", "apiregistration.k8s.io/v1")
+_add("authentication.k8s.io/v1beta1", "TokenReview", "1.19", "1.22", "authentication.k8s.io/v1")
+_add("authorization.k8s.io/v1beta1",
+     "LocalSubjectAccessReview SelfSubjectAccessReview SubjectAccessReview SelfSubjectRulesReview",
+     "1.19", "1.22", "authorization.k8s.io/v1", "spec.group is spec.groups in v1")
+_add("certificates.k8s.io/v1beta1", "CertificateSigningRequest", "1.19", "1.22", "certificates.k8s.io/v1",
+     "spec.signerName and spec.usages are required in v1")
+_add("coordination.k8s.io/v1beta1", "Lease", "1.19", "1.22", "coordination.k8s.io/v1")
+_add("extensions/v1beta1", "Ingress", "1.14", "1.22", "networking.k8s.io/v1",
+     "v1 renames spec.backend to spec.defaultBackend and serviceName/servicePort to "
+     "service.name/service.port, and requires pathType")
+_add("networking.k8s.io/v1beta1", "Ingress", "1.19", "1.22", "networking.k8s.io/v1",
+     "v1 renames spec.backend to spec.defaultBackend and serviceName/servicePort to "
+     "service.name/service.port, and requires pathType")
+_add("networking.k8s.io/v1beta1", "IngressClass", "1.19", "1.22", "networking.k8s.io/v1")
+_add("rbac.authorization.k8s.io/v1beta1", "ClusterRole ClusterRoleBinding Role RoleBinding",
+     "1.17", "1.22", "rbac.authorization.k8s.io/v1")
+_add("scheduling.k8s.io/v1beta1", "PriorityClass", "1.14", "1.22", "scheduling.k8s.io/v1")
+_add("storage.k8s.io/v1beta1", "CSIDriver CSINode StorageClass VolumeAttachment", "1.19", "1.22",
+     "storage.k8s.io/v1")
+# v1.25
+_add("batch/v1beta1", "CronJob", "1.21", "1.25", "batch/v1")
+_add("discovery.k8s.io/v1beta1", "EndpointSlice", "1.21", "1.25", "discovery.k8s.io/v1",
+     "topology is deprecatedTopology in v1: use endpoints[*].nodeName and zone")
+_add("events.k8s.io/v1beta1", "Event", "1.22", "1.25", "events.k8s.io/v1")
+_add("autoscaling/v2beta1", "HorizontalPodAutoscaler", "1.22", "1.25", "autoscaling/v2",
+     "targetAverageUtilization is target.averageUtilization with target.type: Utilization in v2")
+_add("policy/v1beta1", "PodDisruptionBudget", "1.21", "1.25", "policy/v1",
+     "in policy/v1 an empty spec.selector ({}) selects every pod of the namespace")
+_add("policy/v1beta1", "PodSecurityPolicy", "1.21", "1.25", None,
+     "PodSecurityPolicy is gone: use Pod Security Admission (pod-security.kubernetes.io labels on "
+     "the namespace) or a policy admission webhook")
+_add("node.k8s.io/v1beta1", "RuntimeClass", "1.22", "1.25", "node.k8s.io/v1")
+# v1.26
+_add("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema PriorityLevelConfiguration", "1.23", "1.26",
+     "flowcontrol.apiserver.k8s.io/v1")
+_add("autoscaling/v2beta2", "HorizontalPodAutoscaler", "1.23", "1.26", "autoscaling/v2")
+# v1.27
+_add("storage.k8s.io/v1beta1", "CSIStorageCapacity", "1.24", "1.27", "storage.k8s.io/v1")
+# v1.29
+_add("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema PriorityLevelConfiguration", "1.26", "1.29",
+     "flowcontrol.apiserver.k8s.io/v1",
+     "spec.limited.assuredConcurrencyShares is spec.limited.nominalConcurrencyShares in v1")
+# v1.32
+_add("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema PriorityLevelConfiguration", "1.29", "1.32",
+     "flowcontrol.apiserver.k8s.io/v1")
+
+_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?\Z")
+
+
+def target_version(value) -> tuple[int, int]:
+    """The ``kubernetes_version`` parameter as (major, minor). A YAML number loses trailing zeros
+    (an unquoted 1.30 is 1.3), so a float with one decimal digit means that digit times ten."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        text = repr(value)
+        major, _, minor = text.partition(".")
+        if len(minor) == 1 and minor != "0":
+            minor += "0"
+        value = f"{major}.{minor}"
+    match = _VERSION.match(str(value).strip()) if value is not None else None
+    if not match:
+        return DEFAULT_VERSION
+    return int(match.group(1)), int(match.group(2))
+
+
+def _text(version: tuple[int, int]) -> str:
+    return f"{version[0]}.{version[1]}"
+
+
+@rule(RULE)
+def check(obj, ctx):
+    entry = _APIS.get((obj.api_version, obj.kind))
+    if entry is not None:
+        yield _api_finding(obj, ctx, entry)
+    elif isinstance(obj, ReplicationController):
+        yield ctx.finding(
+            obj, ("kind",),
+            f"ReplicationController {obj.display_name}: changing its pod template does not update "
+            f"running pods (there is no rollout, and `kubectl rolling-update` was removed in 1.18); "
+            f"a Deployment rolls out template changes and keeps a revision history for rollbacks",
+            hint="Use an apps/v1 Deployment: move spec.selector into spec.selector.matchLabels and "
+                 "keep the template.", severity="warning")
+
+
+def _api_finding(obj, ctx, entry):
+    deprecated, removed, replacement, note = entry
+    target = target_version(ctx.params.get("kubernetes_version"))
+    if target < deprecated:
+        return None
+    what = f"{obj.kind} {obj.api_version}"
+    instead = f"use {replacement}" if replacement else "there is no replacement API"
+    if replacement:
+        hint = f"Change apiVersion to {replacement} and review the differences between the versions."
+    else:
+        hint = note[:1].upper() + note[1:] + "."
+    if target >= removed:
+        message = (f"{what} is no longer served since Kubernetes {_text(removed)} (linting for "
+                   f"{_text(target)}): kubectl apply fails with 'no matches for kind \"{obj.kind}\" in "
+                   f"version \"{obj.api_version}\"'; {instead}")
+        severity = "error"
+    else:
+        message = (f"{what} is deprecated since Kubernetes {_text(deprecated)} and no longer served from "
+                   f"{_text(removed)} on (linting for {_text(target)}); {instead}")
+        severity = "warning"
+    if note and replacement:
+        message += f" ({note})"
+    return ctx.finding(obj, ("apiVersion",), message, hint=hint, severity=severity)

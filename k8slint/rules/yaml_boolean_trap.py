@@ -1,0 +1,209 @@
+"""YAML 1.1 scalars that are not strings where Kubernetes wants a string: ``version: 1.10``,
+``enabled: yes``, ``mode: 0777`` as a label, annotation, env value, argument or ConfigMap entry.
+
+Kubernetes reads YAML the go-yaml v2 way (see k8slint.loader): ``yes``/``on``/``y`` are booleans,
+``0777`` is the octal number 511, ``1.10`` is the number 1.1. The fields below are Go strings
+(``map[string]string`` or ``[]string``); decoding a boolean or a number into them fails, so
+``kubectl apply`` and the API server refuse the whole object ("json: cannot unmarshal bool into Go
+struct field ObjectMeta.metadata.labels of type string"). Mapping *keys* are converted instead of
+refused: ``on:`` silently becomes the key "true", ``0777:`` the key "511".
+
+Only fields the API declares as strings are checked, and only scalars (a mapping or list in their
+place is no YAML trap). ``invalid-field-type`` deliberately leaves these fields alone; selectors of
+controllers, tolerations and affinity terms are validated by selector-mismatch and the scheduling
+model, so they are not repeated here. Custom resources are not checked beyond their metadata: their
+maps may hold any type.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from ruamel.yaml.events import ScalarEvent
+
+from k8slint.loader import scalar_source
+from k8slint.model.objects import PodDisruptionBudget, Workload, dig, format_path
+from k8slint.rules import rule
+
+RULE = "yaml-boolean-trap"
+
+MAP, LIST, VALUE, SELECTOR = "map", "list", "value", "selector"
+
+# (pattern, shape, what the value is called, why it must be a string). "*" is every list item.
+_CONTAINER_FIELDS = (
+    (("command",), LIST, "command", "command items are strings"),
+    (("args",), LIST, "args", "args items are strings"),
+    (("env", "*", "name"), VALUE, "env name", "env names are strings"),
+    (("env", "*", "value"), VALUE, "env value", "env values are strings"),
+)
+_POD_SPEC_FIELDS = (
+    (("nodeSelector",), MAP, "nodeSelector", "nodeSelector values are strings"),
+)
+_METADATA_FIELDS = (
+    (("labels",), MAP, "label", "label values are strings"),
+    (("annotations",), MAP, "annotation", "annotation values are strings"),
+)
+_NETWORK_POLICY_FIELDS = (
+    (("spec", "podSelector"), SELECTOR, "", ""),
+    (("spec", "ingress", "*", "from", "*", "podSelector"), SELECTOR, "", ""),
+    (("spec", "ingress", "*", "from", "*", "namespaceSelector"), SELECTOR, "", ""),
+    (("spec", "egress", "*", "to", "*", "podSelector"), SELECTOR, "", ""),
+    (("spec", "egress", "*", "to", "*", "namespaceSelector"), SELECTOR, "", ""),
+)
+# Core (v1) kinds whose string maps are data.
+_CORE_FIELDS = {
+    "ConfigMap": ((("data",), MAP, "ConfigMap data", "ConfigMap data values are strings"),),
+    "Secret": ((("stringData",), MAP, "Secret stringData", "stringData values are strings"),
+               (("data",), MAP, "Secret data", "data values are base64 strings")),
+    "Service": ((("spec", "selector"), MAP, "selector", "selector values are strings"),),
+}
+
+
+@rule(RULE)
+def check(obj, ctx):
+    root = obj.root
+    yield from _check(obj, ctx, root, ("metadata",), _METADATA_FIELDS)
+    if obj.api_version == "v1" and obj.kind in _CORE_FIELDS:
+        yield from _check(obj, ctx, root, (), _CORE_FIELDS[obj.kind])
+    if isinstance(obj, PodDisruptionBudget):
+        yield from _check(obj, ctx, root, (), ((("spec", "selector"), SELECTOR, "", ""),))
+    if obj.kind == "NetworkPolicy" and obj.group == "networking.k8s.io":
+        yield from _check(obj, ctx, root, (), _NETWORK_POLICY_FIELDS)
+    if not isinstance(obj, Workload):
+        return
+    if obj.kind == "CronJob":
+        yield from _check(obj, ctx, root, ("spec", "jobTemplate", "metadata"), _METADATA_FIELDS)
+    template = obj.pod_template
+    if template.path:  # a bare Pod's metadata was checked above
+        yield from _check(obj, ctx, root, template.path + ("metadata",), _METADATA_FIELDS)
+    yield from _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS)
+    for container in template.containers():
+        yield from _check(obj, ctx, root, container.path, _CONTAINER_FIELDS)
+
+
+def _check(obj, ctx, root, base: tuple, fields):
+    base_value = dig(root, base)
+    if base_value is None:
+        return
+    for pattern, shape, what, why in fields:
+        if shape == SELECTOR:
+            for path, value in _walk(base_value, pattern, base):
+                if isinstance(value, dict):
+                    yield from _check(obj, ctx, root, path, (
+                        (("matchLabels",), MAP, "matchLabels", "matchLabels values are strings"),
+                        (("matchExpressions", "*", "values"), LIST, "matchExpressions values",
+                         "selector values are strings")))
+            continue
+        for path, value in _walk(base_value, pattern, base):
+            if shape == VALUE:
+                parent = dig(root, path[:-1])
+                yield _value_finding(obj, ctx, parent, path, what, why)
+            elif shape == MAP and isinstance(value, dict):
+                for key in value:
+                    yield _value_finding(obj, ctx, value, path + (key,), f'{what} "{key}"', why)
+                    yield _key_finding(obj, ctx, value, key, path, what)
+            elif shape == LIST and isinstance(value, list):
+                for index in range(len(value)):
+                    yield _value_finding(obj, ctx, value, path + (index,), f"{what}[{index}]", why)
+
+
+def _walk(value, pattern: tuple, path: tuple):
+    """(path, value) of every place ``pattern`` reaches from ``value`` (at ``path``)."""
+    if not pattern:
+        yield path, value
+        return
+    step, rest = pattern[0], pattern[1:]
+    if step == "*":
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from _walk(item, rest, path + (index,))
+    elif isinstance(value, dict) and step in value:
+        yield from _walk(value[step], rest, path + (step,))
+
+
+def _value_finding(obj, ctx, container, path: tuple, what: str, why: str):
+    key = path[-1]
+    value = container[key] if container is not None else None
+    if value is None or isinstance(value, (str, dict, list)):
+        return None
+    source = scalar_source(container, key)
+    text = source[0] if source else _go_text(value)
+    seen = _seen(value)
+    quoted = json.dumps(text, ensure_ascii=False)
+    if isinstance(key, int):
+        fix = f"- {quoted}"
+    else:
+        fix = f"{json.dumps(key, ensure_ascii=False) if _needs_quotes(key) else key}: {quoted}"
+    return ctx.finding(
+        obj, path,
+        f"{what}: {text} is read as {seen}{_why_not_string(text, value)}, not as the string {quoted}; "
+        f"the API server rejects the object ({why}: \"cannot unmarshal {_go_kind(value)} into Go "
+        f"struct field ... of type string\")",
+        hint=f"Quote it: {fix}")
+
+
+def _key_source(mapping, key) -> str | None:
+    """The text of a plain, untagged mapping key as written (None if quoted, tagged or unknown)."""
+    pair = (getattr(mapping, "marks", None) or {}).get(key)
+    event = pair[0] if pair else None
+    if not isinstance(event, ScalarEvent) or event.style or event.tag is not None:
+        return None
+    return event.value
+
+
+def _key_finding(obj, ctx, mapping, key, path: tuple, what: str):
+    text = _key_source(mapping, key)
+    if text is None or text == key:
+        return None
+    return ctx.finding(
+        obj, path + (key,),
+        f"{what} key {text} is read as {_seen_key(text)} and becomes the key \"{key}\"; "
+        f"Kubernetes stores {format_path(path + (key,))}, not {json.dumps(text)}",
+        hint=f"Quote the key: {json.dumps(text)}: ...", severity="warning")
+
+
+def _seen(value) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {'true' if value else 'false'}"
+    return f"the number {_go_text(value)}"
+
+
+def _seen_key(text: str) -> str:
+    from k8slint.loader import resolve_plain
+
+    value = resolve_plain(text)
+    return "null" if value is None else _seen(value)
+
+
+def _go_text(value) -> str:
+    """How the value reads once converted to JSON (Go's shortest float formatting)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _go_kind(value) -> str:
+    return "bool" if isinstance(value, bool) else "number"
+
+
+def _why_not_string(text: str, value) -> str:
+    """Why YAML resolved ``text`` to ``value``, when it is not obvious."""
+    if isinstance(value, bool):
+        return "" if text.lower() in ("true", "false") else " (YAML 1.1 reads yes/no/on/off/y/n as booleans)"
+    plain = text.lstrip("+-").replace("_", "")
+    if isinstance(value, int) and len(plain) > 1 and plain[0] == "0" and plain[1:].isdigit():
+        return " (a leading 0 makes it octal)"
+    return ""
+
+
+def _needs_quotes(key: str) -> bool:
+    from k8slint.loader import resolve_plain
+
+    return not key or resolve_plain(key) != key or any(c in key for c in ":#{}[],&*!|>'\"%@`")
