@@ -274,6 +274,64 @@ def effective_tolerations(kind: str, pod_spec: dict) -> list[dict]:
     return _kubernetes_tolerations(kind, pod_spec)[0]
 
 
+def toleration_covers(broad, narrow) -> bool:
+    """Every taint `narrow` tolerates is tolerated by `broad` too (by `ToleratesTaint`): `broad`'s
+    effect is empty or equal, its key empty or equal, and it is Exists, or Equal with the same value
+    as an Equal `narrow`. False when either cannot tolerate anything (malformed, an unknown or
+    gated operator, an unknown effect)."""
+    fields = [_toleration_fields(t) for t in (broad, narrow)]
+    if None in fields:
+        return False
+    (b_key, b_op, b_value, b_effect), (n_key, n_op, n_value, n_effect) = fields
+    for op, effect in ((b_op, b_effect), (n_op, n_effect)):
+        if op not in ("", *VALID_OPERATORS) or (effect and effect not in VALID_EFFECTS):
+            return False
+    if b_effect and b_effect != n_effect:
+        return False
+    if b_key and b_key != n_key:
+        return False
+    if b_op == "Exists":
+        return True
+    # Equal (or no operator) only tolerates taints with its value.
+    return n_op in ("", "Equal") and n_value == b_value
+
+
+def eviction_seconds(tolerations: list, taints: Iterable[Taint]) -> int | None:
+    """How long a running pod stays on a node with these taints before the taint eviction
+    controller deletes it: None for never, 0 for at once.
+
+    Mirrors tainteviction `processPodOnNode`: only NoExecute taints count; any untolerated one
+    evicts at once; otherwise `GetMatchingTolerations` picks, for each taint, the *first* toleration
+    (in list order) that tolerates it, and `getMinTolerationTime` takes the smallest
+    tolerationSeconds among those (none set: never; zero or negative: at once). Pass the effective
+    tolerations (`effective_tolerations`) for what a pod really carries."""
+    tolerations = [t for t in _as_list(tolerations) if isinstance(t, Mapping)]
+    smallest = None
+    for taint in taints:
+        if taint.effect != "NoExecute":
+            continue
+        used = next((t for t in tolerations if toleration_tolerates(t, taint)), None)
+        if used is None:
+            return 0
+        seconds = used.get("tolerationSeconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            continue  # unset: tolerated forever (a malformed value never reaches a real pod)
+        if seconds <= 0:
+            return 0
+        smallest = int(seconds) if smallest is None else min(smallest, int(seconds))
+    return smallest
+
+
+def scheduling_taint_effects(kind: str, pod_spec) -> tuple[str, ...]:
+    """The taint effects that keep this workload's pods off a node, as `node_verdicts` applies
+    them: NoSchedule and NoExecute, except for a non-DaemonSet pod bound by spec.nodeName, which
+    skips the scheduler and is only refused by the kubelet for an untolerated NoExecute taint."""
+    spec = pod_spec if isinstance(pod_spec, Mapping) else {}
+    node_name = spec.get("nodeName")
+    bound = node_name is not None and node_name != ""
+    return ("NoExecute",) if bound and kind != "DaemonSet" else SCHEDULING_EFFECTS
+
+
 # --- Label requirements and selectors ------------------------------------------------------------
 
 
