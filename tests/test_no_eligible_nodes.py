@@ -203,3 +203,17 @@ def test_node_objects_among_the_linted_files(write):
     [finding] = [f for f in result.findings if f.rule == RULE]
     assert finding.message.endswith("stay Pending forever") and "Node objects in the linted files" in finding.message
     assert "node web-1 lacks the label pool=db" in finding.message
+
+
+def test_synthetic_nodes_assume_selectors_match(write):
+    """--nodes N describes identical nodes whose labels are unknown: a nodeSelector on a custom
+    label is not 'unsatisfiable', and the anti-affinity rule still counts the N nodes."""
+    text = (FIXTURES / "examples" / "seed-000-anti-affinity.yaml").read_text().replace(
+        "      affinity:\n", "      nodeSelector: {disktype: ssd}\n      affinity:\n")
+    path = write("seed.yaml", text)
+    result = engine_run([path], cluster=uniform_cluster(2))
+    rules = {f.rule for f in result.findings}
+    assert RULE not in rules
+    assert any(f.rule == "anti-affinity-infeasible" and f.severity == "error"
+               and "2 nodes are eligible" in f.message for f in result.findings)
+    assert uniform_cluster(2).labels_known is False and CLUSTER.labels_known is True

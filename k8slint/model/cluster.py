@@ -77,6 +77,9 @@ class Node:
 class Cluster:
     nodes: tuple[Node, ...]
     source: str  # human description, e.g. "cluster profile prod.yaml", "--nodes 3 --zones 2"
+    # False for the identical synthetic nodes of --nodes/--zones: their labels are placeholders,
+    # so nodeSelector and node affinity cannot be judged against them (they are assumed to match).
+    labels_known: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
@@ -119,7 +122,7 @@ def uniform_cluster(nodes: int, zones: int = 1) -> Cluster:
         name = f"node-{index + 1}"
         zone = zone_names[index % zones]
         cluster_nodes.append(Node(name, _node_labels(name, zone, None), ()))
-    return Cluster(tuple(cluster_nodes), f"--nodes {nodes} --zones {zones}")
+    return Cluster(tuple(cluster_nodes), f"--nodes {nodes} --zones {zones}", labels_known=False)
 
 
 def _letters(index: int) -> str:

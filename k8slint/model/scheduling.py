@@ -667,13 +667,14 @@ def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> list[NodeVerdi
     # it only rejects untolerated NoExecute (pkg/kubelet/lifecycle/predicate.go). The DaemonSet
     # controller still filters on NoSchedule too (daemon_controller.go predicates).
     effects = ("NoExecute",) if bound and kind != "DaemonSet" else SCHEDULING_EFFECTS
+    judge_labels = cluster.labels_known  # synthetic --nodes clusters: selectors assumed to match
     verdicts = []
     for node in cluster.nodes:
-        if bound and node.name != node_name:
+        if bound and judge_labels and node.name != node_name:
             reason = "nodeName"
-        elif not affinity.selector_matches(node):
+        elif judge_labels and not affinity.selector_matches(node):
             reason = "nodeSelector"
-        elif not affinity.affinity_matches(node):
+        elif judge_labels and not affinity.affinity_matches(node):
             reason = "node affinity"
         else:
             untolerated = untolerated_taints(tolerations, node.taints, effects)

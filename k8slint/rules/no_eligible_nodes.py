@@ -28,15 +28,10 @@ RULE = "no-eligible-nodes"
 _REQUIRED = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")
 
 
-def describes_node_labels(cluster: Cluster) -> bool:
-    """False for the identical synthetic nodes of ``--nodes N`` (`uniform_cluster`)."""
-    return not cluster.source.startswith("--nodes")
-
-
 @rule(RULE, scope=SET)
 def check(inventory, ctx):
     cluster: Cluster | None = ctx.cluster
-    if cluster is None or not cluster.nodes or not describes_node_labels(cluster):
+    if cluster is None or not cluster.nodes or not cluster.labels_known:
         return
     for obj in inventory.workloads:
         template = obj.pod_template
