@@ -1,0 +1,286 @@
+"""HorizontalPodAutoscalers that the API server rejects, that target nothing, that cannot compute
+utilisation, or that fight another controller over the replica count.
+
+Sources (kubernetes/kubernetes): ``pkg/apis/autoscaling/validation`` (minReplicas >= 1 unless the
+alpha HPAScaleToZero gate is on and an Object or External metric exists, maxReplicas >= 1 and >=
+minReplicas, scaleTargetRef kind and name required, utilisation targets > 0); the defaulting of
+every HPA version (no metrics, or autoscaling/v1 without targetCPUUtilizationPercentage, means
+80 % CPU utilisation: ``autoscaling.DefaultCPUUtilization``); ``pkg/controller/podautoscaler``
+(the scale target is looked up by the API group of ``scaleTargetRef.apiVersion`` and kind, so a
+missing apiVersion means the core group; ``calculatePodRequests`` needs a request for the resource
+on every regular and sidecar container, or on the named container for ContainerResource metrics,
+and fails with "missing request for cpu in container X", unless pod-level requests are set);
+Kubernetes docs (HPA walkthrough: remove ``spec.replicas`` from a workload an HPA manages, or each
+apply resets the replica count).
+"""
+
+from __future__ import annotations
+
+import os
+
+from k8slint.model.objects import (
+    Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, Rollout, StatefulSet,
+    Workload, as_dict, as_int, as_list,
+)
+from k8slint.rules import SET, rule
+from k8slint.rules.selector_mismatch import (
+    describe, is_partial, missing_reference_severity, references_template, same_namespace,
+)
+
+CONFLICT = "hpa-conflict"
+TARGET_MISSING = "hpa-target-missing"
+REQUESTS = "hpa-missing-requests"
+FIXED_REPLICAS = "hpa-fixed-replicas"
+
+# kind -> (model class, API groups under which the HPA controller finds it)
+_SCALABLE = {
+    "Deployment": (Deployment, ("apps", "extensions")),
+    "StatefulSet": (StatefulSet, ("apps",)),
+    "ReplicaSet": (ReplicaSet, ("apps", "extensions")),
+    "ReplicationController": (ReplicationController, ("",)),
+    "Rollout": (Rollout, ("argoproj.io",)),
+}
+# Built-in kinds without a scale subresource.
+_NOT_SCALABLE = {"DaemonSet": "apps", "Job": "batch", "CronJob": "batch", "Pod": "", "Service": ""}
+_V1_METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/metrics"
+
+
+@rule(CONFLICT, scope=SET, also_reports=[TARGET_MISSING, REQUESTS, FIXED_REPLICAS])
+def check(inventory, ctx):
+    workloads = inventory.workloads
+    scalable = [w for w in workloads if isinstance(w, tuple(c for c, _ in _SCALABLE.values()))]
+    targeted: dict[int, list] = {}
+    reported_requests: set = set()
+    for hpa in inventory.of(HorizontalPodAutoscaler):
+        spec = hpa.root.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        yield from _replica_bounds(hpa, spec, ctx)
+        metrics = _metrics(hpa, spec)
+        yield from _metric_targets(hpa, metrics, ctx)
+        target = yield from _resolve_target(hpa, spec, scalable, ctx)
+        if target is None:
+            continue
+        targeted.setdefault(id(target), [target]).append(hpa)
+        yield from _requests(hpa, target, metrics, ctx, reported_requests)
+    for target, *hpas in targeted.values():
+        replicas = target.spec.get("replicas")
+        if replicas is not None and not isinstance(replicas, bool):
+            severity = _link_severity(target, hpas)
+            names = ", ".join(f'"{h.name}"' for h in hpas)
+            who = f"HorizontalPodAutoscaler {names} manages" if len(hpas) == 1 \
+                else f"HorizontalPodAutoscalers {names} manage"
+            yield ctx.finding(
+                target, ("spec", "replicas"),
+                f"{describe(target)} sets spec.replicas: {replicas} but {who} its replica count: "
+                f"every apply of this manifest resets the replicas to {replicas} until the HPA "
+                f"scales again", rule=FIXED_REPLICAS, severity=severity)
+        by_file: dict[str, list] = {}
+        for hpa in hpas:
+            by_file.setdefault(hpa.file, []).append(hpa)
+        for group in by_file.values():  # alternatives kept in separate files are not a conflict
+            if len(group) < 2:
+                continue
+            for hpa in group:
+                others = ", ".join(f'"{h.name}"' for h in group if h is not hpa)
+                yield ctx.finding(
+                    hpa, ("spec", "scaleTargetRef", "name"),
+                    f"HorizontalPodAutoscaler {others} also scales {describe(target)}: each HPA "
+                    f"computes its own replica count and they keep overwriting each other",
+                    rule=CONFLICT, severity="warning",
+                    hint="Keep one HPA per workload and put all metrics into it.")
+
+
+def _link_severity(target: Workload, hpas: list) -> str | None:
+    """The rule's default severity when an HPA sits in the target's file or directory (they are
+    surely one application), "info" when the match is by namespace and name only."""
+    folder = os.path.dirname(target.file)
+    if any(h.file == target.file or os.path.dirname(h.file) == folder for h in hpas):
+        return None
+    return "info"
+
+
+def _replica_bounds(hpa: HorizontalPodAutoscaler, spec: dict, ctx):
+    raw_min, raw_max = spec.get("minReplicas"), spec.get("maxReplicas")
+    low = as_int(raw_min) if not isinstance(raw_min, bool) else None
+    high = as_int(raw_max) if not isinstance(raw_max, bool) else None
+    if raw_max is None:
+        yield ctx.finding(hpa, ("spec", "maxReplicas"),
+                          "spec.maxReplicas is required; the API server rejects the HPA",
+                          rule=CONFLICT, hint="Set maxReplicas to the most replicas you allow.")
+    elif high is not None and high < 1:
+        yield ctx.finding(hpa, ("spec", "maxReplicas"),
+                          f"maxReplicas is {high}; it must be at least 1 and the API server rejects "
+                          f"the HPA", rule=CONFLICT)
+    if low is not None and low < 1:
+        scale_to_zero = low == 0 and any(
+            isinstance(m, dict) and m.get("type") in ("Object", "External")
+            for m in as_list(spec.get("metrics")))
+        if not scale_to_zero:
+            yield ctx.finding(
+                hpa, ("spec", "minReplicas"),
+                f"minReplicas is {low}; it must be at least 1 (0 only with the alpha HPAScaleToZero "
+                f"feature gate and an Object or External metric), so the API server rejects the HPA",
+                rule=CONFLICT, hint="Set minReplicas: 1 or more.")
+    if low is not None and high is not None and high >= 1 and low > high:
+        yield ctx.finding(hpa, ("spec", "maxReplicas"),
+                          f"minReplicas {low} is greater than maxReplicas {high}; the API server "
+                          f"rejects the HPA (\"maxReplicas must be greater than or equal to "
+                          f"`minReplicas`\")", rule=CONFLICT,
+                          hint="Swap the values or raise maxReplicas.")
+
+
+def _metrics(hpa: HorizontalPodAutoscaler, spec: dict) -> list[tuple]:
+    """The utilisation targets as (resource, container or None, path, percent, why) where ``why``
+    explains a defaulted CPU target ("" when the manifest spells the target out)."""
+    if hpa.api_version == "autoscaling/v1":
+        value = spec.get("targetCPUUtilizationPercentage")
+        if value is not None:
+            return [("cpu", None, ("spec", "targetCPUUtilizationPercentage"), as_int(value), "")]
+        if hpa.annotations.get(_V1_METRICS_ANNOTATION):
+            return []  # other metrics carried in the annotation
+        return [("cpu", None, ("spec", "scaleTargetRef"), 80,
+                 " (autoscaling/v1 without targetCPUUtilizationPercentage targets 80% CPU)")]
+    metrics = spec.get("metrics")
+    if metrics is None or metrics == []:
+        return [("cpu", None, ("spec", "scaleTargetRef"), 80,
+                 " (an HPA without metrics targets 80% CPU utilisation)")]
+    out = []
+    for index, metric in enumerate(as_list(metrics)):
+        if not isinstance(metric, dict):
+            continue
+        kind = metric.get("type")
+        section = {"Resource": "resource", "ContainerResource": "containerResource"}.get(kind)
+        if section is None:
+            continue
+        source = as_dict(metric.get(section))
+        name = source.get("name")
+        if not isinstance(name, str):
+            continue
+        container = source.get("container") if section == "containerResource" else None
+        if section == "containerResource" and not isinstance(container, str):
+            continue
+        target = as_dict(source.get("target"))
+        path = ("spec", "metrics", index, section)
+        if target.get("type") == "Utilization" or (
+                target.get("type") is None and target.get("averageUtilization") is not None):
+            percent = target.get("averageUtilization")
+            out.append((name, container, path + ("target", "averageUtilization"), percent, ""))
+        elif source.get("targetAverageUtilization") is not None:  # autoscaling/v2beta1
+            out.append((name, container, path + ("targetAverageUtilization",),
+                        source.get("targetAverageUtilization"), ""))
+    return out
+
+
+def _metric_targets(hpa: HorizontalPodAutoscaler, metrics: list, ctx):
+    for resource, _, path, percent, why in metrics:
+        if why or percent is None or isinstance(percent, bool):
+            continue
+        number = as_int(percent)
+        if number is not None and number < 1:
+            yield ctx.finding(hpa, path, f"the {resource} utilisation target is {number}%; it must be "
+                                         f"greater than 0 and the API server rejects the HPA",
+                              rule=CONFLICT)
+
+
+def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, ctx):
+    ref = spec.get("scaleTargetRef")
+    path = ("spec", "scaleTargetRef")
+    if not isinstance(ref, dict):
+        yield ctx.finding(hpa, path, "spec.scaleTargetRef is required; the API server rejects the HPA",
+                          rule=CONFLICT)
+        return None
+    kind, name, api_version = ref.get("kind"), ref.get("name"), ref.get("apiVersion")
+    for field, value in (("kind", kind), ("name", name)):
+        if value is None or value == "":
+            yield ctx.finding(hpa, path + (field,), f"scaleTargetRef.{field} is required; the API "
+                                                    f"server rejects the HPA", rule=CONFLICT)
+            return None
+    if not isinstance(kind, str) or not isinstance(name, str):
+        return None
+    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    if kind in _NOT_SCALABLE and group == _NOT_SCALABLE[kind]:
+        yield ctx.finding(hpa, path + ("kind",),
+                          f"a {kind} has no scale subresource: the HPA controller cannot read or set "
+                          f"its replica count (FailedGetScale) and never scales it", rule=CONFLICT)
+        return None
+    if kind not in _SCALABLE:
+        return None  # a custom resource: cannot be checked from the set
+    cls, groups = _SCALABLE[kind]
+    if group not in groups:
+        expected = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1",
+                    "ReplicationController": "v1", "Rollout": "argoproj.io/v1alpha1"}[kind]
+        shown = f"apiVersion {api_version!r}" if api_version else "no apiVersion"
+        yield ctx.finding(
+            hpa, path + ("apiVersion",) if api_version else path + ("kind",),
+            f"scaleTargetRef has {shown}: the HPA controller looks the {kind} up in the "
+            f"{repr(group) + ' API group' if group else 'core API group'}, finds no such resource "
+            f"and never scales (FailedGetScale)",
+            rule=CONFLICT, hint=f"Set scaleTargetRef.apiVersion: {expected}.")
+        return None
+    local = [w for w in scalable if isinstance(w, cls) and same_namespace(w.namespace, hpa.namespace)]
+    matches = [w for w in local if w.name == name]
+    matches = [w for w in matches if not is_partial(w)] or matches
+    if matches:
+        return next((w for w in matches if w.file == hpa.file), next(
+            (w for w in matches if os.path.dirname(w.file) == os.path.dirname(hpa.file)), matches[0]))
+    candidates = [w for w in scalable if same_namespace(w.namespace, hpa.namespace)]
+    severity = missing_reference_severity(hpa, candidates)
+    if severity is not False:
+        folder = os.path.dirname(hpa.file)
+        here = sorted({f"{w.kind} {w.name}" for w in candidates if w.file == hpa.file}) or \
+            sorted({f"{w.kind} {w.name}" for w in candidates if os.path.dirname(w.file) == folder})
+        yield ctx.finding(
+            hpa, path + ("name",),
+            f"scaleTargetRef {kind} {name!r} does not exist in the set (workloads here: "
+            f"{', '.join(here[:5])}): the HPA reports FailedGetScale and scales nothing",
+            rule=TARGET_MISSING, severity=severity,
+            hint="Point scaleTargetRef at the workload's kind and name (same namespace).")
+    return None
+
+
+def _has_request(resources: dict, resource: str) -> bool:
+    """A request for ``resource``, or a limit that defaulting copies into the request."""
+    for section in ("requests", "limits"):
+        if as_dict(resources.get(section)).get(resource) is not None:
+            return True
+    return False
+
+
+def _requests(hpa: HorizontalPodAutoscaler, target: Workload, metrics: list, ctx, reported: set):
+    if not metrics or references_template(target) or is_partial(target):
+        return  # no utilisation target, or the pods are defined elsewhere (workloadRef, patch)
+    template = target.pod_template
+    containers = [c for c in template.containers("containers", "initContainers")
+                  if not c.is_init or c.is_sidecar]
+    severity = _link_severity(target, [hpa])
+    pod_level = as_dict(template.spec.get("resources"))
+    for resource, container_name, path, _, why in metrics:
+        if container_name is None:
+            if _has_request(pod_level, resource):
+                continue
+            lacking = [c for c in containers if not _has_request(c.resources, resource)]
+        else:
+            named = [c for c in containers if c.name == container_name]
+            if not named:
+                yield ctx.finding(
+                    hpa, path[:-2] + ("container",) if path[-1] == "averageUtilization" else path,
+                    f"the ContainerResource metric names container {container_name!r}, which "
+                    f"{describe(target)} does not have: the HPA cannot compute the metric and "
+                    f"does not scale", rule=CONFLICT)
+                continue
+            lacking = [c for c in named if not _has_request(c.resources, resource)]
+        for container in lacking:
+            key = (id(target), container.path, resource)
+            if key in reported:
+                continue
+            reported.add(key)
+            yield ctx.finding(
+                target, container.path + ("resources",),
+                f"container \"{container.name}\" has no {resource} request, but "
+                f"HorizontalPodAutoscaler \"{hpa.name}\" scales {describe(target)} on {resource} "
+                f"utilisation{why}: the HPA cannot compute utilisation (\"missing request for "
+                f"{resource} in container {container.name}\") and never scales, unless a LimitRange "
+                f"gives the namespace a default {resource} request", rule=REQUESTS, severity=severity,
+                hint=f"Set resources.requests.{resource} on every container (sidecars included), "
+                     f"or scale on AverageValue instead of Utilization.")

@@ -1,0 +1,504 @@
+"""Selectors that do not select what they should.
+
+``selector-mismatch`` (per object): a controller's selector that the API server rejects because it
+is missing, empty, malformed or does not match the pod template's labels (apps validation
+``ValidatePodTemplateSpecForReplicaSet``: "`selector` does not match template `labels`"; core
+``ValidateReplicationControllerSpec``; batch ``ValidateJobSpec`` / ``validateGeneratedSelector``;
+Argo Rollouts ``ValidateRolloutSpec``).
+
+``service-no-endpoints`` and ``service-target-port`` (over the whole set): a Service whose selector
+selects no pod template of the linted set, and a Service port whose named ``targetPort`` no
+selected container defines (the EndpointSlice controller's ``FindPort`` matches the port name
+*and* protocol on regular and sidecar containers, per pod).
+
+The helpers at the top (namespace compatibility, "is a missing reference meaningful here", pod
+labels as the controllers set them) are shared with the StatefulSet and HPA rules.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from k8slint.model.objects import (
+    CronJob, Job, K8sObject, PodTemplateObject, ReplicationController, Rollout, Service,
+    StatefulSet, Workload, as_dict, as_list, dig,
+)
+from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.rules import SET, rule
+
+MISMATCH = "selector-mismatch"
+NO_ENDPOINTS = "service-no-endpoints"
+TARGET_PORT = "service-target-port"
+
+# API versions that default a missing selector to the template labels (removed from the API
+# since 1.16, but still found in old manifests): apps/v1beta2 and apps/v1 do not.
+_SELECTOR_DEFAULTING_VERSIONS = ("extensions/v1beta1", "apps/v1beta1")
+# Labels a controller adds to the pods it creates, with values unknown before apply. A selector
+# that names one of them cannot be judged from the manifest, so it is assumed to match.
+_CONTROLLER_LABELS = {
+    "Deployment": ("pod-template-hash",),
+    "Rollout": ("rollouts-pod-template-hash",),
+    "StatefulSet": ("controller-revision-hash", "apps.kubernetes.io/pod-index"),
+    "DaemonSet": ("controller-revision-hash", "pod-template-generation"),
+    "Job": ("controller-uid", "batch.kubernetes.io/controller-uid",
+            "batch.kubernetes.io/job-completion-index"),
+    "CronJob": ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name",
+                "batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index"),
+}
+_JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
+_STATEFULSET_POD_NAME = "statefulset.kubernetes.io/pod-name"
+# IANA_SVC_NAME (validation.IsValidPortName): 1-15 of a-z0-9-, a letter, no edge or double hyphen.
+_PORT_NAME = re.compile(r"(?!-)(?!.*--)[a-z0-9-]{1,15}(?<!-)\Z")
+
+
+# --- shared helpers ------------------------------------------------------------------------------
+
+
+def same_namespace(a: str, b: str) -> bool:
+    """Could two objects end up in the same namespace? An object without metadata.namespace goes
+    wherever it is applied (``kubectl apply -n``), so it may share a namespace with any object."""
+    return a == b or not a or not b
+
+
+def missing_reference_severity(referrer: K8sObject, candidates) -> str | None:
+    """How sure "X refers to nothing in the set" is. ``candidates`` are the objects of the kind
+    that could have matched, in a namespace compatible with the referrer's.
+
+    - the referrer's own file holds candidates: the file is a self-contained application and
+      nothing in it matches, so the reference is broken -> None (the rule's default severity);
+    - only its directory holds candidates -> "info" (the target may be defined elsewhere);
+    - neither: the set says nothing about the target -> ``False`` (do not report).
+    """
+    candidates = list(candidates)
+    if any(c.file == referrer.file for c in candidates):
+        return None
+    folder = os.path.dirname(referrer.file)
+    if any(os.path.dirname(c.file) == folder for c in candidates):
+        return "info"
+    return False
+
+
+def references_template(workload: Workload) -> bool:
+    """An Argo Rollout whose pod template comes from a referenced Deployment (workloadRef)."""
+    return isinstance(workload, Rollout) and dig(workload.root, ("spec", "workloadRef")) is not None
+
+
+def is_partial(workload: Workload) -> bool:
+    """A fragment rather than a whole workload, such as a kustomize patch (``spec: {replicas: 3}``,
+    or containers with a name and args but no image): the API server would reject it as it is, so
+    it is neither reported nor used as evidence about pods. A Rollout with workloadRef is whole."""
+    if references_template(workload):
+        return False
+    containers = list(workload.pod_template.containers("containers"))
+    return not containers or any(c.data.get("image") is None for c in containers)
+
+
+def pod_label_sets(workload: Workload, wanted: dict) -> list[dict] | None:
+    """The label sets the pods of ``workload`` carry, as far as ``wanted`` (a label map some
+    selector asks for) is concerned: the template labels, plus the labels the controller adds,
+    taken as matching when their value cannot be known before apply. An Argo Rollout also labels
+    canary/stable/active/preview pods with its strategy's metadata and runs experiment pods with
+    their own labels. None when the pods cannot be known (a Rollout with workloadRef)."""
+    if references_template(workload):
+        return None
+    base = dict(workload.pod_template.labels)
+    for key in _CONTROLLER_LABELS.get(type(workload).__name__, ()):
+        if key in wanted:
+            base[key] = wanted[key]
+    if isinstance(workload, Job) and workload.name and workload.metadata.get("name"):
+        base.setdefault("job-name", workload.name)
+        base.setdefault("batch.kubernetes.io/job-name", workload.name)
+    if isinstance(workload, StatefulSet):
+        pod_name = wanted.get(_STATEFULSET_POD_NAME)
+        prefix = f"{workload.name}-"
+        if isinstance(pod_name, str) and pod_name.startswith(prefix) and pod_name[len(prefix):].isdigit():
+            base[_STATEFULSET_POD_NAME] = pod_name
+    sets = [base]
+    if isinstance(workload, Rollout):
+        strategy = as_dict(workload.spec.get("strategy"))
+        for section, field in (("canary", "canaryMetadata"), ("canary", "stableMetadata"),
+                               ("blueGreen", "activeMetadata"), ("blueGreen", "previewMetadata")):
+            extra = as_dict(dig(strategy, (section, field, "labels")))
+            if extra:
+                sets.append({**base, **extra})
+        for step in as_list(dig(strategy, ("canary", "steps"))):
+            for template in as_list(dig(step, ("experiment", "templates"))):
+                extra = as_dict(dig(template, ("metadata", "labels")))
+                if extra:
+                    sets.extend([{**base, **extra}, dict(extra)])
+    return sets
+
+
+def runs_pods(workload: Workload) -> bool:
+    """Whether the object creates pods (a PodTemplate object does not)."""
+    return not isinstance(workload, PodTemplateObject)
+
+
+def map_selects(selector: dict, workload: Workload) -> bool | None:
+    """Whether a plain label map (Service / ReplicationController selector) selects the pods of
+    ``workload``; None when those pods are unknown."""
+    sets = pod_label_sets(workload, selector)
+    if sets is None:
+        return None
+    return any(label_selector_matches({"matchLabels": selector}, labels) for labels in sets)
+
+
+def string_map(value) -> dict | None:
+    """A label map with string keys and values, or None (wrong types are reported elsewhere)."""
+    if not isinstance(value, dict):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return None
+    return value
+
+
+def describe_labels(labels: dict, limit: int = 4) -> str:
+    items = [f"{k}={v}" for k, v in labels.items()]
+    if not items:
+        return "no labels"
+    if len(items) > limit:
+        items = items[:limit] + [f"... ({len(items) - limit} more)"]
+    return ", ".join(items)
+
+
+def describe(obj: K8sObject) -> str:
+    where = f" in namespace {obj.namespace}" if obj.namespace else ""
+    return f'{obj.kind} "{obj.name}"{where}'
+
+
+def container_port_names(workload: Workload) -> list[tuple[str, str, str]]:
+    """(port name, protocol, container name) of the regular and sidecar containers: the ports a
+    Service's named targetPort can resolve to (``FindPort``)."""
+    out = []
+    for container in workload.pod_template.containers("containers", "initContainers"):
+        if container.is_init and not container.is_sidecar:
+            continue
+        for port in container.ports:
+            name = port.get("name")
+            if isinstance(name, str) and name:
+                protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
+                out.append((name, protocol or "TCP", container.name))
+    return out
+
+
+# --- selector-mismatch ----------------------------------------------------------------------------
+
+
+@rule(MISMATCH, kinds=["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController",
+                       "Rollout", "Job", "CronJob"])
+def check(obj: Workload, ctx):
+    if isinstance(obj, CronJob):
+        yield from _cronjob_selector(obj, ctx)
+    elif isinstance(obj, Job):
+        yield from _job_selector(obj, ctx)
+    elif isinstance(obj, ReplicationController):
+        yield from _rc_selector(obj, ctx)
+    else:
+        yield from _apps_selector(obj, ctx)
+
+
+def _template_labels_path(obj: Workload) -> tuple:
+    return obj.TEMPLATE_PATH + ("metadata", "labels")
+
+
+def _apps_selector(obj: Workload, ctx):
+    if isinstance(obj, Rollout) and dig(obj.root, ("spec", "workloadRef")) is not None:
+        return  # the pods come from the referenced Deployment's template
+    spec = obj.spec
+    selector = spec.get("selector")
+    labels = obj.pod_template.labels
+    if selector is None:
+        if obj.api_version in _SELECTOR_DEFAULTING_VERSIONS or is_partial(obj):
+            return  # defaulted to the template labels, or a fragment such as a kustomize patch
+        suggestion = f" (the template labels are {describe_labels(labels)})" if labels else ""
+        yield ctx.finding(
+            obj, ("spec", "selector"),
+            f"{obj.kind} {obj.api_version} requires spec.selector; the API server rejects the "
+            f"{obj.kind} without it{suggestion}",
+            hint="Add spec.selector.matchLabels with the labels of spec.template.metadata.labels "
+                 "that identify these pods.")
+        return
+    if not isinstance(selector, dict):
+        return  # invalid-field-type reports it
+    yield from _label_selector(obj, ctx, selector, ("spec", "selector"), labels,
+                               f"the API server rejects the {obj.kind}")
+
+
+def _label_selector(obj: Workload, ctx, selector: dict, path: tuple, labels: dict, consequence: str):
+    problems = label_selector_problems(selector)
+    if problems:
+        first = problems[0]
+        yield ctx.finding(obj, path + _problem_path(first.path, selector),
+                          f"spec.selector is invalid ({first}); {consequence}")
+        return
+    match_labels = as_dict(selector.get("matchLabels"))
+    expressions = as_list(selector.get("matchExpressions"))
+    if not match_labels and not expressions:
+        yield ctx.finding(obj, path,
+                          f"spec.selector is empty, which would select every pod of the namespace; "
+                          f"{consequence} (\"empty selector is invalid\")",
+                          hint="Put the labels that identify these pods into selector.matchLabels.")
+        return
+    if label_selector_matches(selector, labels):
+        return
+    where, why = _first_unmatched(selector, labels, path)
+    yield ctx.finding(
+        obj, where,
+        f"spec.selector does not match the pod template labels: {why}; {consequence} "
+        f"(\"`selector` does not match template `labels`\")",
+        hint="Make spec.template.metadata.labels contain every selector label (selector values "
+             "must equal the template's), or fix the selector.")
+
+
+def _problem_path(text: str, selector: dict) -> tuple:
+    """A Problem's dotted path ("matchExpressions[0].values", 'matchLabels."a.b/c"') as a field
+    path, as far as it goes simply."""
+    match = re.match(r"matchExpressions\[(\d+)\]", text)
+    if match:
+        return ("matchExpressions", int(match.group(1)))
+    if text.startswith("matchLabels"):
+        key = text[len("matchLabels."):].strip('"')
+        return ("matchLabels", key) if key in as_dict(selector.get("matchLabels")) else ("matchLabels",)
+    return ()
+
+
+def _first_unmatched(selector: dict, labels: dict, path: tuple) -> tuple[tuple, str]:
+    for key, value in as_dict(selector.get("matchLabels")).items():
+        if labels.get(key) != value:
+            have = f"has {key}={labels[key]}" if key in labels else f"has no label {key}"
+            return path + ("matchLabels", key), f"the selector requires {key}={value} but the template {have}"
+    for index, expression in enumerate(as_list(selector.get("matchExpressions"))):
+        if not label_selector_matches({"matchExpressions": [expression]}, labels):
+            expr = as_dict(expression)
+            key, operator, values = expr.get("key"), expr.get("operator"), expr.get("values")
+            shown = f"{key} {operator} ({', '.join(str(v) for v in as_list(values))})" if values \
+                else f"{key} {operator}"
+            have = f"{key}={labels[key]}" if key in labels else f"no label {key}"
+            return path + ("matchExpressions", index), \
+                f"the selector requires {shown} but the template has {have}"
+    return path, "the template labels do not satisfy it"
+
+
+def _rc_selector(obj: ReplicationController, ctx):
+    selector = obj.spec.get("selector")
+    labels = obj.pod_template.labels
+    if selector is not None and not isinstance(selector, dict):
+        return
+    if not selector:
+        if not labels and not is_partial(obj):
+            yield ctx.finding(
+                obj, ("spec", "selector"),
+                "ReplicationController has neither spec.selector nor template labels to default it "
+                "from; the API server rejects it (the selector must not be empty)",
+                hint="Give spec.template.metadata.labels (the selector defaults to them) or set "
+                     "spec.selector.")
+        return  # defaulted to the template labels (SetDefaults_ReplicationController)
+    selector = string_map(selector)
+    if selector is None:
+        return
+    for key, value in selector.items():
+        if labels.get(key) != value:
+            have = f"has {key}={labels[key]}" if key in labels else f"has no label {key}"
+            yield ctx.finding(
+                obj, ("spec", "selector", key),
+                f"spec.selector requires {key}={value} but the pod template {have}; the API server "
+                f"rejects the ReplicationController (\"selector does not match template labels\")",
+                hint="Make the template labels contain the selector, or drop spec.selector: it "
+                     "defaults to the template labels.")
+            return
+
+
+def _job_selector(obj: Job, ctx):
+    spec = obj.spec
+    manual = spec.get("manualSelector") is True
+    selector = spec.get("selector")
+    labels = obj.pod_template.labels
+    if not manual:
+        if selector is not None:
+            yield ctx.finding(
+                obj, ("spec", "selector"),
+                "spec.selector is set without manualSelector: true; the API server generates a "
+                "Job's selector from its uid and rejects a hand-written one (\"`selector` not "
+                "auto-generated\"), which is what happens when a Job exported from a cluster is "
+                "applied again",
+                hint="Remove spec.selector (and any controller-uid labels copied from a live Job), "
+                     "or set manualSelector: true if you really manage the selector yourself.")
+            return
+        for key in _JOB_UID_LABELS:
+            if key in labels:
+                yield ctx.finding(
+                    obj, _template_labels_path(obj) + (key,),
+                    f"the pod template carries {key}={labels[key]}, copied from a live Job; the API "
+                    f"server requires it to equal the new Job's uid and rejects the Job",
+                    hint="Remove the controller-uid labels from the template: Kubernetes adds them.")
+                return
+        return
+    if selector is None:
+        yield ctx.finding(obj, ("spec", "manualSelector"),
+                          "manualSelector: true but spec.selector is missing; the API server rejects "
+                          "the Job (spec.selector: Required value)",
+                          hint="Add spec.selector matching the template labels, or drop manualSelector.")
+        return
+    if isinstance(selector, dict):
+        yield from _label_selector(obj, ctx, selector, ("spec", "selector"), labels,
+                                   "the API server rejects the Job")
+
+
+def _cronjob_selector(obj: CronJob, ctx):
+    job_spec = as_dict(dig(obj.root, ("spec", "jobTemplate", "spec")))
+    base = ("spec", "jobTemplate", "spec")
+    if job_spec.get("selector") is not None:
+        yield ctx.finding(obj, base + ("selector",),
+                          "jobTemplate.spec.selector is set; the API server rejects the CronJob "
+                          "(\"`selector` will be auto-generated\")",
+                          hint="Remove jobTemplate.spec.selector: each Job gets a generated selector.")
+    elif job_spec.get("manualSelector") is True:
+        yield ctx.finding(obj, base + ("manualSelector",),
+                          "jobTemplate.spec.manualSelector: true is not supported in a CronJob; the "
+                          "API server rejects it", hint="Remove manualSelector.")
+
+
+# --- service-no-endpoints / service-target-port -------------------------------------------------
+
+
+@rule(NO_ENDPOINTS, scope=SET, also_reports=[TARGET_PORT])
+def check_services(inventory, ctx):
+    workloads = [w for w in inventory.workloads if runs_pods(w)]
+    for service in inventory.of(Service):
+        spec = as_dict(service.root.get("spec"))
+        if spec.get("type") == "ExternalName":
+            continue
+        selector = string_map(spec.get("selector"))
+        if not selector or label_selector_problems({"matchLabels": selector}):
+            continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
+        local = [w for w in workloads if same_namespace(service.namespace, w.namespace)]
+        verdicts = [(w, map_selects(selector, w)) for w in local]
+        if any(v is None and w.file == service.file for w, v in verdicts):
+            continue  # pods of this file are unknown (a Rollout whose template is referenced)
+        selected = [w for w, v in verdicts if v]
+        if selected:
+            whole = [w for w in selected if not is_partial(w)]
+            if len(whole) == len(selected):
+                yield from _target_ports(service, spec, whole, ctx)
+            continue
+        yield from _no_endpoints(service, selector, local, workloads, ctx)
+
+
+def _no_endpoints(service: Service, selector: dict, local: list, workloads: list, ctx):
+    path = ("spec", "selector")
+    elsewhere = [w for w in workloads if not same_namespace(w.namespace, service.namespace)
+                 and map_selects(selector, w)]
+    severity = missing_reference_severity(service, elsewhere) if elsewhere else False
+    if severity is not False:
+        target = next((w for w in elsewhere if w.file == service.file), elsewhere[0])
+        yield ctx.finding(
+            service, path,
+            f"Service selector {describe_labels(selector)} matches the pods of {describe(target)}, "
+            f"but a Service only selects pods in its own namespace "
+            f"({service.namespace or 'the namespace it is applied to'}): it gets no endpoints and "
+            f"connections to it fail", rule=NO_ENDPOINTS, severity=severity,
+            hint="Put the Service in the namespace of the pods it should expose.")
+        return
+    # A fragment without pod labels (a kustomize patch) says nothing about which pods exist.
+    local = [w for w in local if not is_partial(w) or w.pod_template.labels]
+    severity = missing_reference_severity(service, local)
+    if severity is False:
+        return
+    folder = os.path.dirname(service.file)
+    scoped = [w for w in local if (w.file == service.file if severity is None
+                                   else os.path.dirname(w.file) == folder)]
+    closest, missing, pairs = _closest(selector, scoped)
+    detail = ""
+    if closest is not None and pairs:
+        path = path + (missing,)
+        labels = closest.pod_template.labels
+        have = f"{missing}={labels[missing]}" if missing in labels else f"no label {missing}"
+        detail = f"; closest is {describe(closest)}, whose pods have {have}"
+    elif closest is not None:
+        path = path + (missing,)
+        values = sorted({str(w.pod_template.labels[missing]) for w in scoped
+                         if missing in w.pod_template.labels})
+        shown = ", ".join(f"{missing}={v}" for v in values[:5]) + (" ..." if len(values) > 5 else "")
+        detail = f"; the pods here have {shown}"
+    scope = "in this file" if severity is None else "in this directory"
+    namespace = f" in namespace {service.namespace}" if service.namespace else ""
+    yield ctx.finding(
+        service, path,
+        f"Service selector {describe_labels(selector)} matches no pod template of the "
+        f"{len(scoped)} workload(s){namespace} {scope}: the Service gets no endpoints and "
+        f"connections to it fail{detail}", rule=NO_ENDPOINTS, severity=severity)
+
+
+def _closest(selector: dict, workloads: list):
+    """The workload whose template labels share most selector pairs, the first selector key it
+    fails and how many pairs it shares; (None, None, 0) when none shares a single label key."""
+    best, best_score, best_missing, best_pairs = None, 0, None, 0
+    for workload in workloads:
+        labels = workload.pod_template.labels
+        shared_keys = sum(1 for k in selector if k in labels)
+        shared_pairs = sum(1 for k, v in selector.items() if labels.get(k) == v)
+        score = shared_pairs * 2 + shared_keys
+        if score > best_score:
+            missing = next(k for k, v in selector.items() if labels.get(k) != v)
+            best, best_score, best_missing, best_pairs = workload, score, missing, shared_pairs
+    return best, best_missing, best_pairs
+
+
+def _target_ports(service: Service, spec: dict, selected: list, ctx):
+    for index, port in enumerate(as_list(spec.get("ports"))):
+        if not isinstance(port, dict):
+            continue
+        target = port.get("targetPort")
+        path = ("spec", "ports", index, "targetPort")
+        if target is None or isinstance(target, bool) or target == "":
+            continue  # defaults to port
+        if isinstance(target, (int, float)):
+            if isinstance(target, float) and not target.is_integer():
+                continue
+            if not 0 <= target <= 65535:
+                yield ctx.finding(service, path,
+                                  f"targetPort {target:g} is outside 1-65535; the API server rejects "
+                                  f"the Service", rule=TARGET_PORT, severity="error")
+            continue
+        if not isinstance(target, str):
+            continue
+        if target.isdigit():
+            yield ctx.finding(
+                service, path,
+                f"targetPort \"{target}\" is a quoted number, so Kubernetes reads it as a port "
+                f"name, and a port name must contain a letter: the API server rejects the Service",
+                rule=TARGET_PORT, severity="error", hint=f"Write targetPort: {target} without quotes.")
+            continue
+        if not _PORT_NAME.match(target) or not any(c.isalpha() for c in target):
+            yield ctx.finding(
+                service, path,
+                f"targetPort {target!r} is neither a number nor a valid port name (lowercase "
+                f"letters, digits and '-', at most 15 characters, with a letter); the API server "
+                f"rejects the Service", rule=TARGET_PORT, severity="error")
+            continue
+        protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
+        defined = [(w, p) for w in selected for p in container_port_names(w) if p[0] == target]
+        if any(p[1] == protocol for _, p in defined):
+            continue
+        # Only pods the Service surely means count as evidence: same file, else same directory.
+        severity = missing_reference_severity(service, selected)
+        if severity is False:
+            continue
+        names = sorted({p[0] for w in selected for p in container_port_names(w)})
+        pods = ", ".join(describe(w) for w in selected[:3]) + (" ..." if len(selected) > 3 else "")
+        if defined:
+            workload, (_, other, container) = defined[0]
+            why = (f"container \"{container}\" of {describe(workload)} names a port {target!r} but "
+                   f"with protocol {other}, not {protocol}")
+        else:
+            known = ", ".join(names) if names else "none"
+            why = (f"no container of the selected pods ({pods}) defines a port named {target!r} "
+                   f"(their named ports: {known})")
+        yield ctx.finding(
+            service, path,
+            f"targetPort {target!r} cannot be resolved: {why}; the endpoints of this Service port "
+            f"stay empty and connections to it fail", rule=TARGET_PORT, severity=severity,
+            hint=f"Name the container port {target!r} (same protocol), or use the port number.")
+
+
