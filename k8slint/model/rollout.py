@@ -395,3 +395,53 @@ def daemonset_rollout_peak(update_strategy: dict | None, nodes: int) -> RolloutP
     text = (f"{n} node(s): maxSurge {surge} new pod(s) beside old ones on the same nodes = {n + surge} pods "
             f"at peak, maxUnavailable {fp.unavailable}")
     return RolloutPeak("RollingUpdate", n, n + surge, n > 0 and fp.unavailable == 0, text, surge, fp.unavailable)
+
+
+# ---- Argo Rollouts and PodDisruptionBudget validation (additive helpers for the rules) ----------
+ARGO_BOTH_ZERO = "MaxSurge and MaxUnavailable both can not be zero"  # AR InvalidMaxSurgeMaxUnavailable
+PDB_BOTH_SET = "minAvailable and maxUnavailable cannot be both set"  # K policy ValidatePodDisruptionBudgetSpec
+
+
+def validate_argo_rollout_strategy(strategy: dict | None, min_ready_seconds: object = None,
+                                   progress_deadline_seconds: object = None) -> list[Problem]:
+    """What the Argo Rollouts controller refuses (it sets the InvalidSpec condition; the CRD schema lets the
+    object in): ``ValidateRolloutStrategy`` (exactly one of canary/blueGreen), ``invalidMaxSurgeMaxUnavailable``
+    (literal values after the "25"/"25" defaults, read like ``getIntOrPercentValue``: "0", 0 and "0%" are 0),
+    the ``progressDeadlineSeconds`` (default 600) > ``minReadySeconds`` check of ``ValidateRolloutSpec``
+    (AR pkg/apis/rollouts/validation/validation.go), and canary values Argo's resolver cannot read."""
+    strategy = _or(strategy, {})
+    if not isinstance(strategy, dict):
+        return [Problem("strategy", f"must be an object, got {_json_type(strategy)}")]
+    problems: list[Problem] = []
+    canary, blue_green = strategy.get("canary"), strategy.get("blueGreen")
+    if canary is None and blue_green is None:
+        problems.append(Problem("strategy",
+                                "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'"))
+    elif canary is not None and blue_green is not None:
+        problems.append(Problem("strategy", "Multiple Strategies can not be listed"))
+    elif canary is not None and not isinstance(canary, dict):
+        problems.append(Problem("canary", f"must be an object, got {_json_type(canary)}"))
+    elif canary is not None:
+        ms = _field(canary, "maxSurge", ARGO_DEFAULT_SURGE)
+        mu = _field(canary, "maxUnavailable", ARGO_DEFAULT_UNAVAILABLE)
+        problems += _decode(_parse_argo, ms, "maxSurge")[1] + _decode(_parse_argo, mu, "maxUnavailable")[1]
+        if _literal(ms) == 0 and _literal(mu) == 0:
+            problems.append(Problem("maxSurge", ARGO_BOTH_ZERO))
+    mrs, mrs_problems = _int_field(_or(min_ready_seconds, 0), "minReadySeconds")
+    pds, pds_problems = _int_field(_or(progress_deadline_seconds, DEFAULT_PROGRESS_DEADLINE_SECONDS),
+                                   "progressDeadlineSeconds")
+    problems += mrs_problems + pds_problems
+    if mrs is not None and pds is not None and pds <= mrs:
+        problems.append(Problem("progressDeadlineSeconds", "must be greater than minReadySeconds"))
+    return problems
+
+
+def validate_pdb_spec(min_available: object, max_unavailable: object) -> list[Problem]:
+    """``ValidatePodDisruptionBudgetSpec`` (K pkg/apis/policy/validation/validation.go) without the selector:
+    not both set; each set value through ``ValidatePositiveIntOrPercent`` and ``IsNotMoreThan100Percent``."""
+    both = min_available is not None and max_unavailable is not None
+    problems = [Problem("maxUnavailable", PDB_BOTH_SET)] if both else []
+    for raw, field in ((min_available, "minAvailable"), (max_unavailable, "maxUnavailable")):
+        if raw is not None:
+            problems += _iop_problems(raw, field, cap_100=True)
+    return problems

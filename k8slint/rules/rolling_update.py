@@ -1,0 +1,644 @@
+"""Rolling-update settings of Deployments, DaemonSets, StatefulSets and Argo Rollouts.
+
+* ``rolling-update-invalid`` (per object): values the API server (or, for a Rollout, the Argo
+  Rollouts controller) rejects: both literally 0, negative values, maxUnavailable over 100%,
+  malformed percentages, ``rollingUpdate`` with ``Recreate``/``OnDelete``, the DaemonSet
+  "exactly one non-zero" rule, ``progressDeadlineSeconds`` not above ``minReadySeconds``.
+* ``unsafe-rolling-update`` (cross-object: it needs HPAs, Services and the cluster): accepted
+  settings that take every pod down at once, that the controller silently changes, that stall the
+  rollout or make it crawl, and rolling updates that no readiness probe gates.
+
+Every int-or-percent value is resolved by ``k8slint.model.rollout`` (the functions the
+anti-affinity rules use for the rollout peak too), against the replica counts the controller will
+see: ``spec.replicas`` (default 1), or the ``minReplicas`` and ``maxReplicas`` ends of an HPA that
+targets the workload.
+
+Which other objects belong with a workload (its HPA, the Services in front of it, the PDBs over
+it) is decided by ``related``: same namespace, and found in the same file, else the same
+directory, else anywhere but under the same explicit namespace. A directory of unrelated
+projects therefore does not pair one project's HPA with another's Deployment of the same name.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from k8slint.model.objects import (
+    DaemonSet, Deployment, HorizontalPodAutoscaler, K8sObject, Rollout, Service, StatefulSet, Workload,
+    as_dict, as_int,
+)
+from k8slint.model.rollout import (
+    ARGO_BOTH_ZERO, ARGO_DEFAULT_SURGE, ARGO_DEFAULT_UNAVAILABLE, DEFAULT_DAEMONSET_SURGE,
+    DEFAULT_DAEMONSET_UNAVAILABLE, DEFAULT_DEPLOYMENT_SURGE, DEFAULT_DEPLOYMENT_UNAVAILABLE,
+    DEFAULT_PROGRESS_DEADLINE_SECONDS, NONNEGATIVE_ERROR, PERCENT_ERROR, Fenceposts, Problem,
+    argo_canary_fenceposts, daemonset_fenceposts, deployment_fenceposts, outage_replica_counts,
+    parse_int_or_percent, scaled_value, statefulset_max_unavailable, validate_argo_rollout_strategy,
+    validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
+)
+from k8slint.rules import SET, rule
+
+INVALID = "rolling-update-invalid"
+UNSAFE = "unsafe-rolling-update"
+READINESS_RULE = "missing-readiness-probe"
+_KINDS = (Deployment, DaemonSet, StatefulSet, Rollout)
+_DEFAULT_SLOW_REPLICAS = 20
+_BLUE_GREEN = "a blue-green rollout"
+# Replica counts up to which "at which counts does every pod go down" is spelled out.
+_OUTAGE_SCAN = 100
+
+
+# ---- shared with pdb.py: which objects go together, and the replica counts the controller sees ----
+
+def same_namespace(a: K8sObject, b: K8sObject) -> bool:
+    """Namespaces that can be the same: equal, or one left empty (kubectl -n / kustomize sets it)."""
+    return a.namespace == b.namespace or not a.namespace or not b.namespace
+
+
+def related(obj: K8sObject, candidates: Iterable[K8sObject]) -> list:
+    """The ``candidates`` (already matched by name or selector) that plausibly land next to ``obj``:
+    those in its file; else in its directory; else in other directories but under the same explicit
+    namespace. An empty list when none qualifies."""
+    pool = [c for c in candidates if same_namespace(obj, c)]
+    directory = os.path.dirname(obj.file)
+    tiers = (lambda c: c.file == obj.file,
+             lambda c: os.path.dirname(c.file) == directory,
+             lambda c: bool(obj.namespace) and c.namespace == obj.namespace)
+    for tier in tiers:
+        chosen = [c for c in pool if tier(c)]
+        if chosen:
+            return chosen
+    return []
+
+
+def hpa_targets(hpa: HorizontalPodAutoscaler, workload: Workload) -> bool:
+    kind, name = hpa.target
+    return bool(name) and kind == workload.kind and name == workload.name
+
+
+def hpas_for(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[HorizontalPodAutoscaler]:
+    return related(workload, [h for h in hpas if hpa_targets(h, workload)])
+
+
+@dataclass(frozen=True)
+class ReplicaCount:
+    n: int
+    source: str  # where the number comes from: "spec.replicas", "HorizontalPodAutoscaler web minReplicas"
+    defaulted: bool = False  # spec.replicas not set
+
+    def text(self) -> str:
+        """'2 replicas (spec.replicas)'."""
+        return f"{_plural(self.n, 'replica')} ({self.source})"
+
+    def short(self) -> str:
+        """'spec.replicas 2' / 'spec.replicas not set, default 1'."""
+        return f"{self.source}, default {self.n}" if self.defaulted else f"{self.source} {self.n}"
+
+
+def replica_counts(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[ReplicaCount]:
+    """The replica counts the controller will see, ascending and distinct: ``spec.replicas`` (default
+    1), or with an HPA its minReplicas and maxReplicas (and spec.replicas when it lies between).
+    Empty when spec.replicas is not an integer (``invalid-field-type`` reports that)."""
+    raw = workload.spec.get("replicas")
+    replicas = workload.replicas
+    if replicas is None:
+        return []
+    own = ReplicaCount(replicas, "spec.replicas") if raw is not None else \
+        ReplicaCount(replicas, "spec.replicas not set", defaulted=True)
+    targeting = hpas_for(workload, hpas)
+    if not targeting:
+        return [own]
+    hpa = targeting[0]
+    lo = ReplicaCount(hpa.min_replicas, f"HorizontalPodAutoscaler {hpa.name} minReplicas")
+    counts = [lo]
+    hi = hpa.max_replicas
+    if raw is not None and lo.n < replicas < (hi if hi is not None else replicas + 1):
+        counts.append(own)
+    if hi is not None and hi > lo.n:
+        counts.append(ReplicaCount(hi, f"HorizontalPodAutoscaler {hpa.name} maxReplicas"))
+    return counts
+
+
+# ---- rolling-update-invalid ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where a kind keeps its update settings."""
+    strategy: tuple  # path of the strategy mapping
+    knobs: tuple  # path of the mapping with maxSurge / maxUnavailable / partition
+    noun: str  # "the API server" or "Argo Rollouts"
+
+
+def _layout(obj: Workload) -> _Layout:
+    if isinstance(obj, Deployment):
+        return _Layout(("spec", "strategy"), ("spec", "strategy", "rollingUpdate"), "the API server")
+    if isinstance(obj, (DaemonSet, StatefulSet)):
+        return _Layout(("spec", "updateStrategy"), ("spec", "updateStrategy", "rollingUpdate"), "the API server")
+    return _Layout(("spec", "strategy"), ("spec", "strategy", "canary"), "Argo Rollouts")
+
+
+# Type errors that invalid-field-type already reports at the same place.
+_TYPED_ELSEWHERE = {"strategy", "updateStrategy", "rollingUpdate", "minReadySeconds", "progressDeadlineSeconds",
+                    "replicas"}
+
+
+def validation_problems(obj: Workload) -> list[Problem]:
+    """Everything the API server (or Argo Rollouts) would reject in the update settings of ``obj``."""
+    spec = obj.spec
+    if isinstance(obj, Deployment):
+        return validate_deployment_strategy(spec.get("strategy"), spec.get("minReadySeconds"),
+                                            spec.get("progressDeadlineSeconds"))
+    if isinstance(obj, DaemonSet):
+        return validate_daemonset_strategy(spec.get("updateStrategy"))
+    if isinstance(obj, StatefulSet):
+        return validate_statefulset_strategy(spec.get("updateStrategy"))
+    if isinstance(obj, Rollout):
+        return validate_argo_rollout_strategy(spec.get("strategy"), spec.get("minReadySeconds"),
+                                              spec.get("progressDeadlineSeconds"))
+    return []
+
+
+@rule(INVALID, kinds=["Deployment", "DaemonSet", "StatefulSet", "Rollout"])
+def check_invalid(obj: Workload, ctx):
+    layout = _layout(obj)
+    seen = set()
+    for problem in validation_problems(obj):
+        if problem.field in _TYPED_ELSEWHERE and ", got " in problem.message:
+            continue  # a wrong type: invalid-field-type says so
+        path, message, hint = _explain(obj, layout, problem)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        yield ctx.finding(obj, path, message, hint=hint)
+
+
+def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, str, str]:
+    """(path, message, hint) for one validation problem."""
+    spec = obj.spec
+    knobs = as_dict(obj.get(*layout.knobs))
+    field = problem.field
+    rejects = f"{layout.noun} rejects the {obj.kind}" if layout.noun == "the API server" else \
+        "Argo Rollouts marks the Rollout InvalidSpec and does not roll it out"
+    quoted = f"({_upstream(problem)})"
+    if field in ("maxSurge", "maxUnavailable", "partition"):
+        path = layout.knobs + (field,)
+        value = knobs.get(field)
+        label = f"{field} {_show(value)}" if value is not None else f"{field} (default {_show(_default(obj, field))})"
+        return (path,) + _explain_value(obj, layout, problem, label, value, knobs, rejects, quoted)
+    if field == "rollingUpdate":
+        stype = as_dict(obj.get(*layout.strategy)).get("type")
+        return (layout.knobs, f"rollingUpdate is set although the update type is {stype}; {rejects} {quoted}",
+                f"Remove rollingUpdate, or set type: RollingUpdate.")
+    if field == "type":
+        value = as_dict(obj.get(*layout.strategy)).get("type")
+        allowed = "RollingUpdate or Recreate" if isinstance(obj, Deployment) else "RollingUpdate or OnDelete"
+        return (layout.strategy + ("type",), f"update type {_show(value)} is not supported; {rejects} {quoted}",
+                f"Use {allowed}.")
+    if field == "strategy":
+        return (layout.strategy, f"strategy: {problem.message}; {rejects}",
+                "Set exactly one of strategy.canary and strategy.blueGreen.")
+    if field == "canary":
+        return (layout.knobs, f"strategy.canary {problem.message}; {rejects}", "Make strategy.canary a mapping.")
+    if field == "progressDeadlineSeconds" and "minReadySeconds" in problem.message:
+        mrs = as_int(spec.get("minReadySeconds"), 0)
+        pds = spec.get("progressDeadlineSeconds")
+        shown = f"progressDeadlineSeconds {_show(pds)}" if pds is not None else \
+            f"progressDeadlineSeconds (default {DEFAULT_PROGRESS_DEADLINE_SECONDS})"
+        path = ("spec", "progressDeadlineSeconds") if pds is not None else ("spec", "minReadySeconds")
+        return (path, f"{shown} is not greater than minReadySeconds {mrs}: a pod must stay ready for "
+                      f"minReadySeconds before it counts, so the deadline could expire before any pod is "
+                      f"available; {rejects} {quoted}",
+                f"Set progressDeadlineSeconds above minReadySeconds, e.g. {mrs + DEFAULT_PROGRESS_DEADLINE_SECONDS}.")
+    path = ("spec", field) if field in ("minReadySeconds", "progressDeadlineSeconds") else layout.strategy
+    return (path, f"{field} {_show(spec.get(field))}: {problem.message}; {rejects}",
+            "Use a non-negative integer number of seconds.")
+
+
+def _explain_value(obj, layout, problem, label, value, knobs, rejects, quoted) -> tuple[str, str]:
+    message = problem.message
+    if message == PERCENT_ERROR:
+        digits = value.strip().lstrip("+") if isinstance(value, str) else ""
+        if digits.isascii() and digits.isdigit():
+            hint = f'Write "{digits}%" for a percentage or {digits} (unquoted) for a pod count.'
+        elif isinstance(value, str) and "." in value:
+            hint = 'Percentages must be whole numbers, e.g. "25%".'
+        else:
+            hint = 'Use a pod count (e.g. 1) or a whole percentage such as "25%".'
+        return (f"{label} is not a valid int-or-percent: a string must be a whole number followed by "
+                f"'%' (regex [0-9]+%); {rejects}", hint)
+    if message == NONNEGATIVE_ERROR:
+        return f"{label} is negative; {rejects} {quoted}", "Use 0 or a positive value."
+    if message == "must not be greater than 100%":
+        return f"{label} is over 100%; {rejects} {quoted}", 'Use at most "100%".'
+    if message == "may not be 0 when `maxSurge` is 0":  # Deployment
+        return (f"maxSurge {_show(knobs.get('maxSurge'))} and maxUnavailable {_show(value)} are both 0: no pod "
+                f"could ever be replaced, so {rejects} {quoted}",
+                "Set maxSurge: 1 (start each new pod first) or maxUnavailable: 1.")
+    if message == "cannot be 0 when maxSurge is 0":  # DaemonSet
+        surge = knobs.get("maxSurge")
+        shown = _show(surge) if surge is not None else f"{DEFAULT_DAEMONSET_SURGE} (the default)"
+        return (f"{label} and maxSurge {shown} are both 0: no daemon pod could ever be replaced, so {rejects} "
+                f"{quoted}", "Set maxUnavailable: 1, or maxSurge: 1 together with maxUnavailable: 0.")
+    if message == "may not be set when maxUnavailable is non-zero":  # DaemonSet
+        mu = knobs.get("maxUnavailable")
+        shown = _show(mu) if mu is not None else f"{DEFAULT_DAEMONSET_UNAVAILABLE} (the default)"
+        return (f"{label} is set while maxUnavailable is {shown}: a DaemonSet rolls out either by surge or by "
+                f"unavailability, never both, so {rejects} {quoted}",
+                "Write maxUnavailable: 0 next to maxSurge (maxUnavailable defaults to 1), or drop maxSurge.")
+    if message == "cannot be 0":  # StatefulSet
+        return (f"{label}: a StatefulSet replaces pods by deleting them, so at least one may be down; "
+                f"{rejects} {quoted}", "Remove maxUnavailable (the default is 1) or set it to at least 1.")
+    if message == ARGO_BOTH_ZERO:
+        mu = knobs.get("maxUnavailable")
+        return (f"maxSurge {_show(value)} and maxUnavailable {_show(mu)} are both 0 for Argo Rollouts (which "
+                f"reads \"0\", 0 and \"0%\" alike); {rejects} ({message})",
+                "Set maxSurge: 1 or maxUnavailable: 1.")
+    if isinstance(obj, Rollout):
+        return (f"{label}: Argo Rollouts cannot resolve it (it reads any string as a percentage once every "
+                f"'%' is removed, and needs a non-negative whole number), so it cannot reconcile the Rollout",
+                'Use a pod count (e.g. 1) or a percentage such as "25%".')
+    return f"{label}: {message}; {rejects}", 'Use a pod count (e.g. 1) or a whole percentage such as "25%".'
+
+
+def _upstream(problem: Problem) -> str:
+    return f"{problem.field}: {problem.message}"
+
+
+def _default(obj: Workload, field: str):
+    if isinstance(obj, Deployment):
+        return {"maxSurge": DEFAULT_DEPLOYMENT_SURGE, "maxUnavailable": DEFAULT_DEPLOYMENT_UNAVAILABLE}.get(field)
+    if isinstance(obj, DaemonSet):
+        return {"maxSurge": DEFAULT_DAEMONSET_SURGE, "maxUnavailable": DEFAULT_DAEMONSET_UNAVAILABLE}.get(field)
+    if isinstance(obj, Rollout):
+        return {"maxSurge": ARGO_DEFAULT_SURGE, "maxUnavailable": ARGO_DEFAULT_UNAVAILABLE}.get(field)
+    return {"maxUnavailable": 1, "partition": 0}.get(field)
+
+
+# ---- unsafe-rolling-update -----------------------------------------------------------------------
+
+@dataclass
+class _Env:
+    ctx: object
+    hpas: list
+    services: list
+    slow_replicas: int
+
+
+@rule(UNSAFE, scope=SET)
+def check_unsafe(inventory, ctx):
+    workloads = [w for w in inventory.workloads if isinstance(w, _KINDS)]
+    if not workloads:
+        return
+    slow = as_int(ctx.params.get("slow_rollout_replicas"), _DEFAULT_SLOW_REPLICAS)
+    env = _Env(ctx, inventory.of(HorizontalPodAutoscaler), inventory.of(Service),
+               slow if slow is not None and slow > 0 else _DEFAULT_SLOW_REPLICAS)
+    for obj in workloads:
+        if validation_problems(obj):
+            continue  # rolling-update-invalid reports it; the arithmetic is undefined
+        if isinstance(obj, Deployment):
+            yield from _deployment(obj, env)
+        elif isinstance(obj, DaemonSet):
+            yield from _daemonset(obj, env)
+        elif isinstance(obj, StatefulSet):
+            yield from _statefulset(obj, env)
+        else:
+            yield from _rollout(obj, env)
+
+
+def _deployment(obj: Deployment, env: _Env):
+    counts = [c for c in replica_counts(obj, env.hpas) if c.n > 0]
+    if not counts:
+        return
+    strategy = as_dict(obj.spec.get("strategy"))
+    if strategy.get("type") == "Recreate":
+        yield from _recreate(obj, env, counts[-1])
+        return
+    knobs = as_dict(strategy.get("rollingUpdate"))
+    surge = _Knob("maxSurge", knobs.get("maxSurge"), DEFAULT_DEPLOYMENT_SURGE)
+    unavailable = _Knob("maxUnavailable", knobs.get("maxUnavailable"), DEFAULT_DEPLOYMENT_UNAVAILABLE)
+    yield from _surge_rollout(obj, env, counts, surge, unavailable,
+                              lambda n: deployment_fenceposts(surge.raw, unavailable.raw, n),
+                              lambda upto: outage_replica_counts(unavailable.raw, upto, surge.raw),
+                              ("spec", "strategy"), ("spec", "strategy", "rollingUpdate"), "Deployment controller")
+    yield from _readiness(obj, env, ("spec", "strategy"), "a rolling update", _many(counts))
+
+
+def _rollout(obj: Rollout, env: _Env):
+    strategy = as_dict(obj.spec.get("strategy"))
+    canary = strategy.get("canary")
+    if isinstance(canary, dict):
+        path = ("spec", "strategy", "canary")
+        counts = [c for c in replica_counts(obj, env.hpas) if c.n > 0]
+        if counts and canary.get("trafficRouting") is None:
+            # With trafficRouting the canary is sized from the traffic weight and maxSurge/maxUnavailable
+            # are not used (AR utils/replicaset/canary.go CalculateReplicaCountsForTrafficRoutedCanary).
+            surge = _Knob("maxSurge", canary.get("maxSurge"), ARGO_DEFAULT_SURGE)
+            unavailable = _Knob("maxUnavailable", canary.get("maxUnavailable"), ARGO_DEFAULT_UNAVAILABLE)
+
+            def resolve(n: int) -> Fenceposts:
+                return argo_canary_fenceposts(surge.raw, unavailable.raw, n)
+
+            def outage_counts(upto: int) -> list[int]:
+                return [n for n in range(1, upto + 1) if resolve(n).unavailable == n]
+
+            yield from _surge_rollout(obj, env, counts, surge, unavailable, resolve, outage_counts, path, path,
+                                      "Argo Rollouts controller")
+        yield from _readiness(obj, env, path, "a canary rollout", _many(counts))
+    elif isinstance(strategy.get("blueGreen"), dict):
+        yield from _readiness(obj, env, ("spec", "strategy", "blueGreen"), _BLUE_GREEN,
+                              _many(replica_counts(obj, env.hpas)))
+
+
+@dataclass(frozen=True)
+class _Knob:
+    name: str
+    raw: object  # as written; None when absent
+    default: object
+
+    @property
+    def value(self):
+        return self.default if self.raw is None else self.raw
+
+    def label(self) -> str:
+        return f"{self.name} {_show(self.raw)}" if self.raw is not None else \
+            f"{self.name} (default {_show(self.default)})"
+
+    def resolved(self, n: int, resolved: int, rounding: str, clamped: bool = False, unit: str = "replica") -> str:
+        """'maxUnavailable "50%" of 2 replicas resolves to 1 (rounded down)' / 'maxUnavailable 3 is more than
+        the 2 replicas and is capped at 2' / 'maxSurge 1'."""
+        if clamped:
+            return f"{self.label()} is more than the {_plural(n, unit)} and is capped at {resolved}"
+        if isinstance(self.value, str):
+            read = "" if self.value.endswith("%") else f" (read as {self.value.replace('%', '')}%)"
+            return f"{self.label()}{read} of {_plural(n, unit)} resolves to {resolved} (rounded {rounding})"
+        return self.label()
+
+
+def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, unavailable: _Knob,
+                   resolve: Callable[[int], Fenceposts], outage_counts: Callable[[int], list[int]],
+                   strategy_path: tuple, knobs_path: tuple, controller: str):
+    ctx = env.ctx
+    resolved = [(c, resolve(c.n)) for c in counts]
+
+    def at(knob: _Knob) -> tuple:
+        return knobs_path + (knob.name,) if knob.raw is not None else strategy_path
+
+    outage = next(((c, fp) for c, fp in resolved if fp.unavailable >= c.n), None)
+    if outage is not None:
+        c, fp = outage
+        upto = max(_OUTAGE_SCAN, counts[-1].n)
+        where = _count_ranges(outage_counts(upto), upto)
+        if fp.forced_unavailable:
+            how = (f"{surge.resolved(c.n, 0, 'up')} and {unavailable.resolved(c.n, 0, 'down')}: both are 0, "
+                   f"so the {controller} uses maxUnavailable 1")
+            path = at(unavailable) if unavailable.raw is not None else at(surge)
+        else:
+            how = unavailable.resolved(c.n, fp.unavailable, "down", fp.clamped)
+            path = at(unavailable)
+        yield ctx.finding(
+            obj, path,
+            f"{how}: at {c.text()} every pod may be down at once during a rollout, an outage until the new "
+            f"pods are ready. These settings take all pods down at {where}.",
+            hint="Set maxUnavailable: 0 with maxSurge: 1 (each new pod starts before an old one goes), "
+                 "or run more replicas.")
+    else:
+        forced = next(((c, fp) for c, fp in resolved if fp.forced_unavailable), None)
+        if forced is not None:
+            c, fp = forced
+            yield ctx.finding(
+                obj, at(unavailable) if unavailable.raw is not None else at(surge),
+                f"{surge.resolved(c.n, 0, 'up')} and {unavailable.resolved(c.n, 0, 'down')}: both are 0 "
+                f"at {c.text()}; the API server accepts this because the written values are not both 0, but "
+                f"the {controller} then silently uses maxUnavailable 1: one pod at a time goes down before "
+                f"its replacement is ready",
+                hint="Write what should happen: maxUnavailable: 1 with maxSurge: 0, or maxSurge: 1 with "
+                     "maxUnavailable: 0 to keep every pod serving.",
+                severity="info")
+    top, fp = resolved[-1]
+    if top.n >= env.slow_replicas and fp.surge + fp.unavailable == 1:
+        min_ready = as_int(obj.spec.get("minReadySeconds"), 0) or 0
+        wait = (f"; with minReadySeconds {min_ready} each wave waits at least {min_ready}s, "
+                f"{_duration(min_ready * top.n)} in all") if min_ready > 0 else ""
+        path = at(surge) if surge.raw is not None else at(unavailable)
+        yield ctx.finding(
+            obj, path,
+            f"{surge.resolved(top.n, fp.surge, 'up')} and {unavailable.resolved(top.n, fp.unavailable, 'down')} "
+            f"allow {_plural(fp.surge, 'extra pod')} and {_plural(fp.unavailable, 'missing pod')} at {top.text()}: "
+            f"the rollout replaces one pod "
+            f"at a time, about {top.n} waves of start-up and readiness{wait}",
+            hint='Let more pods change per wave, e.g. maxSurge: "25%" (the default), if the cluster has room.',
+            severity="info")
+
+
+def _recreate(obj: Deployment, env: _Env, top: ReplicaCount):
+    template = obj.pod_template.labels
+    backing = related(obj, [s for s in env.services if s.selector and _selects(s.selector, template)])
+    if not backing:
+        return
+    names = list(dict.fromkeys(s.name for s in backing))
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    pods = "the pod" if top.n == 1 else f"all {top.n} pods"
+    yield env.ctx.finding(
+        obj, ("spec", "strategy", "type"),
+        f"strategy Recreate deletes {pods} ({top.short()}) before any new one starts: Service "
+        f"{shown} has no ready endpoint during every rollout",
+        hint="Use RollingUpdate unless old and new pods cannot run side by side (e.g. a ReadWriteOnce volume).",
+        severity="info")
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    """A Service selector (a plain map) selects pods whose labels include every pair."""
+    return all(isinstance(k, str) and labels.get(k) == v for k, v in selector.items())
+
+
+def _daemonset(obj: DaemonSet, env: _Env):
+    ctx = env.ctx
+    strategy = as_dict(obj.spec.get("updateStrategy"))
+    if strategy.get("type") == "OnDelete":
+        yield _on_delete(obj, env, ("spec", "updateStrategy", "type"))
+        return
+    knobs = as_dict(strategy.get("rollingUpdate"))
+    knobs_path = ("spec", "updateStrategy", "rollingUpdate")
+    surge = _Knob("maxSurge", knobs.get("maxSurge"), DEFAULT_DAEMONSET_SURGE)
+    unavailable = _Knob("maxUnavailable", knobs.get("maxUnavailable"), DEFAULT_DAEMONSET_UNAVAILABLE)
+    # AllowsSurge (K daemon/util/daemonset_util.go): maxSurge resolved against one node is above 0.
+    if surge.raw is not None and scaled_value(surge.raw, 1, True) > 0:
+        ports = _host_ports(obj)
+        if ports:
+            container, port, how = ports[0]
+            yield ctx.finding(
+                obj, knobs_path + ("maxSurge",),
+                f"{surge.label()} starts each new daemon pod beside the old one on the same node, but container "
+                f"\"{container}\" uses host port {port}{how}: the new pod cannot be scheduled while the old one "
+                f"holds the port, and the old one is only removed once the new one is available, so the "
+                f"rollout stops at the first node",
+                hint="Use maxSurge: 0 with maxUnavailable: 1 (replace in place), or drop the host port.",
+                severity="error")
+    nodes = _eligible_nodes(obj, ctx)
+    if unavailable.raw is not None:
+        parsed = parse_int_or_percent(unavailable.raw)
+        if nodes is not None and nodes >= 2:
+            fp = daemonset_fenceposts(surge.raw, unavailable.raw, nodes)
+            if fp.unavailable >= nodes:
+                shown = unavailable.resolved(nodes, fp.unavailable, "up", fp.clamped, unit="node")
+                yield ctx.finding(
+                    obj, knobs_path + ("maxUnavailable",),
+                    f"{shown}: on the {nodes} nodes of {ctx.cluster.source} that run this DaemonSet, every daemon "
+                    f"pod may be down at once during a rollout",
+                    hint="Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0.")
+        elif nodes is None and parsed.percent and parsed.number >= 100:
+            yield ctx.finding(
+                obj, knobs_path + ("maxUnavailable",),
+                f"{unavailable.label()}: DaemonSet percentages round up against the number of nodes that run the "
+                f"pod, so the controller may take the daemon pod down on every node at once during a rollout",
+                hint="Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0.")
+    pods = "its pod on every node" if nodes is None else (f"its pods on {nodes} nodes" if nodes >= 2 else None)
+    yield from _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", pods)
+
+
+def _host_ports(obj: Workload) -> list[tuple[str, int, str]]:
+    """(container, host port, how) for every host port of the long-running containers; with
+    hostNetwork every container port is a host port (K core/v1 defaults defaultHostNetworkPorts)."""
+    template = obj.pod_template
+    host_network = template.spec.get("hostNetwork") is True
+    out = []
+    for container in template.containers("containers", "initContainers"):
+        if not container.long_running:
+            continue
+        for port in container.ports:
+            host = as_int(port.get("hostPort"))
+            if host:
+                out.append((container.name, host, ""))
+            elif host_network and as_int(port.get("containerPort")):
+                out.append((container.name, as_int(port.get("containerPort")),
+                            " (hostNetwork: true makes every container port a host port)"))
+    return out
+
+
+def _eligible_nodes(obj: DaemonSet, ctx) -> int | None:
+    if ctx.cluster is None:
+        return None
+    from k8slint.model.scheduling import eligible_nodes
+
+    return len(eligible_nodes("DaemonSet", obj.pod_template.spec, ctx.cluster))
+
+
+def _statefulset(obj: StatefulSet, env: _Env):
+    ctx = env.ctx
+    strategy = as_dict(obj.spec.get("updateStrategy"))
+    if strategy.get("type") == "OnDelete":
+        yield _on_delete(obj, env, ("spec", "updateStrategy", "type"))
+        return
+    counts = [c for c in replica_counts(obj, env.hpas) if c.n > 0]
+    if not counts:
+        return
+    knobs = as_dict(strategy.get("rollingUpdate"))
+    knobs_path = ("spec", "updateStrategy", "rollingUpdate")
+    top = counts[-1]
+    partition = as_int(knobs.get("partition"), 0) or 0
+    if partition > 0 and partition >= top.n:
+        yield ctx.finding(
+            obj, knobs_path + ("partition",),
+            f"partition {partition} is not below the {top.text()}: only pods with an ordinal of {partition} or "
+            f"more are updated and the highest ordinal is {top.n - 1}, so a template change updates no pod",
+            hint="Lower the partition (0 updates every pod) when the staged rollout should go ahead.")
+    raw = knobs.get("maxUnavailable")
+    if raw is not None:
+        knob = _Knob("maxUnavailable", raw, 1)
+        for c in counts:
+            k = statefulset_max_unavailable(raw, c.n)
+            if c.n >= 2 and k >= c.n:
+                shown = knob.resolved(c.n, k, "down") if isinstance(raw, str) else knob.label()
+                yield ctx.finding(
+                    obj, knobs_path + ("maxUnavailable",),
+                    f"{shown}: at {c.text()} the StatefulSet controller may delete every pod at once during a "
+                    f"rollout (with the MaxUnavailableStatefulSet feature, beta and on by default since "
+                    f"Kubernetes 1.35; without it pods are updated one at a time)",
+                    hint="Use a maxUnavailable below the replica count, e.g. 1 (the default).")
+                break
+    yield from _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", _many(counts))
+
+
+def _on_delete(obj: Workload, env: _Env, path: tuple):
+    return env.ctx.finding(
+        obj, path,
+        f"updateStrategy OnDelete: a template change rolls out to no pod by itself; each pod takes the new "
+        f"template only when it is deleted (by hand, an eviction or a node drain)",
+        hint="Use RollingUpdate unless pods are replaced by hand on purpose.", severity="info")
+
+
+def _readiness(obj: Workload, env: _Env, path: tuple, how: str, pods: str | None):
+    """One finding per workload whose rolling update no readiness (or startup) probe gates. ``pods`` is
+    how many pods the rollout replaces ("3 replicas (spec.replicas)", "every node"), None for a single
+    pod: then the rollout adds nothing to what missing-readiness-probe says about the container."""
+    containers = [c for c in obj.pod_template.containers("containers", "initContainers") if c.long_running]
+    if pods is None or not containers or any(c.probe("readiness") or c.probe("startup") for c in containers):
+        return
+    if len(containers) == 1:
+        what = f'its only container "{containers[0].name}" has no'
+    else:
+        what = f"none of its containers ({', '.join(c.name for c in containers)}) has a"
+    if how == _BLUE_GREEN:
+        outcome = ("so the availability check before promotion protects nothing and a broken release is "
+                   "promoted and takes all the traffic")
+    else:
+        outcome = ("so maxUnavailable and maxSurge protect nothing and a broken release replaces the healthy "
+                   "pods one wave after another until none is left")
+    yield env.ctx.finding(
+        obj, path,
+        f"{obj.kind} updates {pods} by {how}, but {what} readinessProbe or startupProbe: each new pod counts "
+        f"as available the moment it starts, {outcome} (see {READINESS_RULE})",
+        hint=f"Add a readinessProbe to the serving container ({READINESS_RULE}).")
+
+
+def _many(counts: list[ReplicaCount]) -> str | None:
+    """The largest replica count as text when it is 2 or more (there is something to cascade through)."""
+    top = counts[-1] if counts else None
+    return top.text() if top is not None and top.n >= 2 else None
+
+
+# ---- formatting ----------------------------------------------------------------------------------
+
+def _show(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _count_ranges(counts: list[int], upto: int) -> str:
+    """[1, 2, 3, 7] -> 'replicas 1-3 and 7'; every count -> 'every replica count'."""
+    if not counts:
+        return "no replica count"
+    if counts == list(range(1, upto + 1)):
+        return "every replica count"
+    parts = []
+    start = prev = counts[0]
+    for n in counts[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    word = "replica" if counts == [1] else "replicas"
+    return f"{word} {text}"
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds}s"
+    minutes = math.ceil(seconds / 60)
+    return f"about {minutes} minutes" if minutes < 120 else f"about {math.ceil(minutes / 60)} hours"
