@@ -199,7 +199,9 @@ def test_hpa_max_replicas_is_the_bound(write):
     ("apps/v1", "Deployment", "web", "\n  namespace: elsewhere"),
 ])
 def test_hpa_for_another_target_is_ignored(write, api, kind, name, ns):
-    text = deployment(replicas=2, strategy=U1) + HPA.format(ns=ns, api=api, kind=kind, name=name, low=1, high=9)
+    # the Deployment lives in namespace "team"; an HPA elsewhere (or for another target) is not its own
+    text = deployment(replicas=2, strategy=U1, namespace="team") + HPA.format(
+        ns=ns or "\n  namespace: team", api=api, kind=kind, name=name, low=1, high=9)
     assert lint(write, text, uniform_cluster(2)) == []
 
 

@@ -31,6 +31,7 @@ from k8slint.model.objects import (
     DaemonSet, Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, Rollout,
     StatefulSet, Workload, as_dict, as_int, dig,
 )
+from k8slint.model.relations import hpas_for
 from k8slint.rules import SET, rule
 
 INFEASIBLE = "anti-affinity-infeasible"
@@ -126,7 +127,7 @@ def _analyse(obj: Workload, hpas: list, cluster) -> _Workload:
 
         verdicts = node_verdicts(obj.kind, spec, cluster)
         eligible = [v.node for v in verdicts if v.eligible]
-    hpa = _hpa_for(obj, hpas)
+    hpa = next((h for h in hpas_for(obj, hpas) if h.max_replicas is not None), None)
     if isinstance(obj, DaemonSet):
         pods = len(eligible) if eligible is not None else None
         pods_text = "one per eligible node"
@@ -138,21 +139,6 @@ def _analyse(obj: Workload, hpas: list, cluster) -> _Workload:
         pods = obj.replicas
         pods_text = f"replicas {pods}"
     return _Workload(obj, dict(template.labels), namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
-
-
-def _hpa_for(obj: Workload, hpas: list) -> HorizontalPodAutoscaler | None:
-    """The HPA whose scaleTargetRef names this workload (kind, name, API group, same namespace)."""
-    for hpa in hpas:
-        kind, name = hpa.target
-        if kind != obj.kind or name != obj.name or hpa.max_replicas is None:
-            continue
-        if (hpa.namespace or aff.DEFAULT_NAMESPACE) != (obj.namespace or aff.DEFAULT_NAMESPACE):
-            continue
-        api_version = dig(hpa.root, ("spec", "scaleTargetRef", "apiVersion"))
-        if isinstance(api_version, str) and api_version.rpartition("/")[0] != obj.group:
-            continue
-        return hpa
-    return None
 
 
 class _LabelIndex:

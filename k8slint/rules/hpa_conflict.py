@@ -22,9 +22,10 @@ from k8slint.model.objects import (
     Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, Rollout, StatefulSet,
     Workload, as_dict, as_int, as_list,
 )
+from k8slint.model.relations import missing_reference_severity, same_namespace
 from k8slint.rules import SET, rule
 from k8slint.rules.selector_mismatch import (
-    describe, is_partial, missing_reference_severity, references_template, same_namespace,
+    describe, is_partial, references_template,
 )
 
 CONFLICT = "hpa-conflict"

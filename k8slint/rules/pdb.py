@@ -34,7 +34,8 @@ from k8slint.model.rollout import (
 )
 from k8slint.model.scheduling import label_selector_matches, label_selector_problems
 from k8slint.rules import SET, rule
-from k8slint.rules.rolling_update import _show, related, replica_counts
+from k8slint.model.relations import related
+from k8slint.rules.rolling_update import _show, replica_counts
 
 BLOCKS = "pdb-blocks-eviction"
 NO_MATCH = "pdb-no-match"

@@ -22,12 +22,11 @@ projects therefore does not pair one project's HPA with another's Deployment of 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from k8slint.model.objects import (
-    DaemonSet, Deployment, HorizontalPodAutoscaler, K8sObject, Rollout, Service, StatefulSet, Workload,
+    DaemonSet, Deployment, HorizontalPodAutoscaler, Rollout, Service, StatefulSet, Workload,
     as_dict, as_int,
 )
 from k8slint.model.rollout import (
@@ -38,6 +37,7 @@ from k8slint.model.rollout import (
     parse_int_or_percent, scaled_value, statefulset_max_unavailable, validate_argo_rollout_strategy,
     validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
 )
+from k8slint.model.relations import hpas_for, related
 from k8slint.rules import SET, rule
 
 INVALID = "rolling-update-invalid"
@@ -51,36 +51,6 @@ _OUTAGE_SCAN = 100
 
 
 # ---- shared with pdb.py: which objects go together, and the replica counts the controller sees ----
-
-def same_namespace(a: K8sObject, b: K8sObject) -> bool:
-    """Namespaces that can be the same: equal, or one left empty (kubectl -n / kustomize sets it)."""
-    return a.namespace == b.namespace or not a.namespace or not b.namespace
-
-
-def related(obj: K8sObject, candidates: Iterable[K8sObject]) -> list:
-    """The ``candidates`` (already matched by name or selector) that plausibly land next to ``obj``:
-    those in its file; else in its directory; else in other directories but under the same explicit
-    namespace. An empty list when none qualifies."""
-    pool = [c for c in candidates if same_namespace(obj, c)]
-    directory = os.path.dirname(obj.file)
-    tiers = (lambda c: c.file == obj.file,
-             lambda c: os.path.dirname(c.file) == directory,
-             lambda c: bool(obj.namespace) and c.namespace == obj.namespace)
-    for tier in tiers:
-        chosen = [c for c in pool if tier(c)]
-        if chosen:
-            return chosen
-    return []
-
-
-def hpa_targets(hpa: HorizontalPodAutoscaler, workload: Workload) -> bool:
-    kind, name = hpa.target
-    return bool(name) and kind == workload.kind and name == workload.name
-
-
-def hpas_for(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[HorizontalPodAutoscaler]:
-    return related(workload, [h for h in hpas if hpa_targets(h, workload)])
-
 
 @dataclass(frozen=True)
 class ReplicaCount:
@@ -190,7 +160,7 @@ def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, s
     if field == "rollingUpdate":
         stype = as_dict(obj.get(*layout.strategy)).get("type")
         return (layout.knobs, f"rollingUpdate is set although the update type is {stype}; {rejects} {quoted}",
-                f"Remove rollingUpdate, or set type: RollingUpdate.")
+                "Remove rollingUpdate, or set type: RollingUpdate.")
     if field == "type":
         value = as_dict(obj.get(*layout.strategy)).get("type")
         allowed = "RollingUpdate or Recreate" if isinstance(obj, Deployment) else "RollingUpdate or OnDelete"
@@ -564,8 +534,8 @@ def _statefulset(obj: StatefulSet, env: _Env):
 def _on_delete(obj: Workload, env: _Env, path: tuple):
     return env.ctx.finding(
         obj, path,
-        f"updateStrategy OnDelete: a template change rolls out to no pod by itself; each pod takes the new "
-        f"template only when it is deleted (by hand, an eviction or a node drain)",
+        "updateStrategy OnDelete: a template change rolls out to no pod by itself; each pod takes the new "
+        "template only when it is deleted (by hand, an eviction or a node drain)",
         hint="Use RollingUpdate unless pods are replaced by hand on purpose.", severity="info")
 
 

@@ -25,6 +25,7 @@ from k8slint.model.objects import (
     StatefulSet, Workload, as_dict, as_list, dig,
 )
 from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.model.relations import missing_reference_severity, same_namespace
 from k8slint.rules import SET, rule
 
 MISMATCH = "selector-mismatch"
@@ -53,30 +54,6 @@ _PORT_NAME = re.compile(r"(?!-)(?!.*--)[a-z0-9-]{1,15}(?<!-)\Z")
 
 
 # --- shared helpers ------------------------------------------------------------------------------
-
-
-def same_namespace(a: str, b: str) -> bool:
-    """Could two objects end up in the same namespace? An object without metadata.namespace goes
-    wherever it is applied (``kubectl apply -n``), so it may share a namespace with any object."""
-    return a == b or not a or not b
-
-
-def missing_reference_severity(referrer: K8sObject, candidates) -> str | None:
-    """How sure "X refers to nothing in the set" is. ``candidates`` are the objects of the kind
-    that could have matched, in a namespace compatible with the referrer's.
-
-    - the referrer's own file holds candidates: the file is a self-contained application and
-      nothing in it matches, so the reference is broken -> None (the rule's default severity);
-    - only its directory holds candidates -> "info" (the target may be defined elsewhere);
-    - neither: the set says nothing about the target -> ``False`` (do not report).
-    """
-    candidates = list(candidates)
-    if any(c.file == referrer.file for c in candidates):
-        return None
-    folder = os.path.dirname(referrer.file)
-    if any(os.path.dirname(c.file) == folder for c in candidates):
-        return "info"
-    return False
 
 
 def references_template(workload: Workload) -> bool:

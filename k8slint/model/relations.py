@@ -1,0 +1,65 @@
+"""How objects of one run relate to each other: namespaces, which file or directory an object
+plausibly ships with, and which HorizontalPodAutoscaler scales a workload. Every cross-object
+rule uses these, so that "the HPA of this Deployment" means the same thing in all of them."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from k8slint.model.objects import HorizontalPodAutoscaler, K8sObject, Workload, dig
+
+
+def same_namespace(a: str, b: str) -> bool:
+    """Could two objects end up in the same namespace? An object without metadata.namespace goes
+    wherever it is applied (``kubectl apply -n``, kustomize), so it may share one with anything."""
+    return a == b or not a or not b
+
+
+def related(obj: K8sObject, candidates: Iterable[K8sObject]) -> list:
+    """The ``candidates`` (already matched by name or selector) that plausibly land next to ``obj``:
+    those in its file; else in its directory; else in other directories but under the same explicit
+    namespace. An empty list when none qualifies: one project's HPA called "web" must not be taken
+    for another project's Deployment of the same name."""
+    pool = [c for c in candidates if same_namespace(obj.namespace, c.namespace)]
+    directory = os.path.dirname(obj.file)
+    tiers = (lambda c: c.file == obj.file,
+             lambda c: os.path.dirname(c.file) == directory,
+             lambda c: bool(obj.namespace) and c.namespace == obj.namespace)
+    for tier in tiers:
+        chosen = [c for c in pool if tier(c)]
+        if chosen:
+            return chosen
+    return []
+
+
+def missing_reference_severity(referrer: K8sObject, candidates) -> str | None | bool:
+    """How sure "X refers to nothing in the set" is. ``candidates`` are the objects of the kind
+    that could have matched, in a namespace compatible with the referrer's.
+
+    - the referrer's own file holds candidates: the file is a self-contained application and
+      nothing in it matches, so the reference is broken -> None (the rule's default severity);
+    - only its directory holds candidates -> "info" (the target may be defined elsewhere);
+    - neither: the set says nothing about the target -> ``False`` (do not report).
+    """
+    candidates = list(candidates)
+    if any(c.file == referrer.file for c in candidates):
+        return None
+    folder = os.path.dirname(referrer.file)
+    if any(os.path.dirname(c.file) == folder for c in candidates):
+        return "info"
+    return False
+
+
+def hpa_targets(hpa: HorizontalPodAutoscaler, workload: Workload) -> bool:
+    """Does ``hpa``'s scaleTargetRef name ``workload`` (kind, name, and API group when given)?"""
+    kind, name = hpa.target
+    if not name or kind != workload.kind or name != workload.name:
+        return False
+    api_version = dig(hpa.root, ("spec", "scaleTargetRef", "apiVersion"))
+    return not isinstance(api_version, str) or api_version.rpartition("/")[0] == workload.group
+
+
+def hpas_for(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[HorizontalPodAutoscaler]:
+    """The HPAs that scale ``workload``, scoped as ``related`` scopes them."""
+    return related(workload, [h for h in hpas if hpa_targets(h, workload)])
