@@ -33,3 +33,13 @@ def test_examples_parse_as_yaml():
         for label in ("bad", "good"):
             items = list(compose(meta["examples"][label]))
             assert items and all(isinstance(i, Document) for i in items), (rule_id, label)
+
+
+def test_rule_docs_are_current():
+    """docs/rules.md is generated from the catalogue; regenerate with scripts/gen_rule_docs.py."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_rule_docs.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
