@@ -152,7 +152,9 @@ def _write(text: str, output: str | None) -> None:
 
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-def list_rules(output_format) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file whose custom policies to list too (default: .k8slint.yaml).")
+def list_rules(output_format, config_path) -> None:
     """List every rule: id, default severity, title."""
     from k8slint import catalog
     from k8slint.config import ConfigError, load_config
@@ -161,30 +163,43 @@ def list_rules(output_format) -> None:
     entries = [(rule_id, meta.get("severity", ""), meta.get("title", ""))
                for rule_id, meta in sorted(catalog.load_catalog().items())]
     try:
-        entries += [(p.id, p.severity, f"{p.title} (custom policy)") for p in load_policies(load_config(None))]
-    except ConfigError as exc:
+        entries += [(p.id, p.severity, f"{p.title} (custom policy)")
+                    for p in load_policies(load_config(config_path))]
+    except ConfigError as exc:  # still list the built-in rules, but exit 2
         click.echo(f"k8slint: {exc}", err=True)
+        config_failed = True
+    else:
+        config_failed = False
     if output_format == "json":
         import json
 
         click.echo(json.dumps([{"id": i, "severity": s, "title": t} for i, s, t in entries], indent=2))
-        return
-    width = max(len(i) for i, _, _ in entries)
-    for rule_id, severity, title in entries:
-        click.echo(f"{rule_id:<{width}}  {severity:<7}  {title}")
+    else:
+        width = max(len(i) for i, _, _ in entries)
+        for rule_id, severity, title in entries:
+            click.echo(f"{rule_id:<{width}}  {severity:<7}  {title}")
+    if config_failed:
+        sys.exit(EXIT_INPUT)
 
 
 @main.command()
 @click.argument("rule_id")
-def explain(rule_id) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file declaring custom policies (default: .k8slint.yaml).")
+def explain(rule_id, config_path) -> None:
     """Explain a rule: what it checks, why, how to fix it, with examples."""
     from k8slint import catalog
-    from k8slint.config import load_config
+    from k8slint.config import ConfigError, load_config
     from k8slint.policies import load_policies
 
     meta = catalog.metadata(rule_id)
+    policy = None
     if not meta:
-        policy = next((p for p in load_policies(load_config(None)) if p.id == rule_id), None)
+        try:
+            policy = next((p for p in load_policies(load_config(config_path)) if p.id == rule_id), None)
+        except ConfigError as exc:
+            click.echo(f"k8slint: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
         if policy is None:
             click.echo(f"k8slint: unknown rule {rule_id!r} (see `k8slint rules`)", err=True)
             sys.exit(EXIT_INPUT)
@@ -201,6 +216,11 @@ def explain(rule_id) -> None:
         if examples.get(label):
             click.echo(f"Example ({label}):")
             click.echo("".join(f"    {line}\n" for line in examples[label].rstrip().splitlines()))
+    if policy is not None:
+        click.echo("\n".join(policy.explain_details()))
+        if meta.get("help_uri"):
+            click.echo(f"Docs: {meta['help_uri']}")
+        return
     click.echo(f"Docs: {catalog.help_uri(rule_id)}")
 
 

@@ -9,6 +9,7 @@ inventory entries travel back, so output is identical to a single-process run.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -20,7 +21,7 @@ from k8slint.model.objects import (
     is_list_kind, make_object,
 )
 from k8slint.rules import OBJECT, SET, Rule, all_rules
-from k8slint.source import DEFAULT_MAX_FILE_BYTES, SourceFile, discover, documents, read_source
+from k8slint.source import DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, read_source
 
 INTERNAL_ERROR = "internal-error"
 # Fields no cross-object rule reads: dropped from inventory copies to keep memory flat.
@@ -70,13 +71,21 @@ class RuleContext:
         self._suppressions = suppressions
         self.rule_id = ""
         self.findings: list[Finding] = []
+        self._params: dict[str, dict] = {}
+        # set-rule findings on position-free inventory summaries: located at the end of the run
+        self.deferred: list[tuple[Finding, K8sObject, tuple]] = []
 
     @property
     def params(self) -> dict:
-        defaults = {p["name"]: p.get("default") for p in catalog.metadata(self.rule_id).get("parameters", [])
-                    if isinstance(p, dict) and "name" in p}
-        defaults.update(self.options.params.get(self.rule_id, {}))
-        return defaults
+        # Computed once per rule id and run (a rule may read it per object); a copy so that a
+        # rule changing its dict cannot leak into the next object.
+        cached = self._params.get(self.rule_id)
+        if cached is None:
+            cached = {p["name"]: p.get("default") for p in catalog.metadata(self.rule_id).get("parameters", [])
+                      if isinstance(p, dict) and "name" in p}
+            cached.update(self.options.params.get(self.rule_id, {}))
+            self._params[self.rule_id] = cached
+        return dict(cached)
 
     def enabled(self, rule_id: str) -> bool:
         return rule_id in self.options.enabled
@@ -96,6 +105,8 @@ class RuleContext:
         if hint is None:
             hint = catalog.metadata(rule_id).get("hint") or ""
         found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file))
+        if type(obj.root) is Summary:  # no positions kept: _locate_deferred() fills them in
+            self.deferred.append((found, obj, tuple(path)))
         self.findings.append(found)
         return found
 
@@ -121,8 +132,16 @@ class RunResult:
 
 
 def _active(options: Options) -> tuple[list[Rule], list[Rule]]:
-    rules = [r for r in all_rules().values() if any(i in options.enabled for i in r.ids)]
-    return [r for r in rules if r.scope == OBJECT], [r for r in rules if r.scope == SET]
+    # once per set of enabled ids, not once per file (runs over many small files call it a lot)
+    cached = _ACTIVE.get(options.enabled)
+    if cached is None:
+        rules = [r for r in all_rules().values() if any(i in options.enabled for i in r.ids)]
+        cached = _ACTIVE[options.enabled] = ([r for r in rules if r.scope == OBJECT],
+                                             [r for r in rules if r.scope == SET])
+    return cached
+
+
+_ACTIVE: dict[frozenset, tuple[list[Rule], list[Rule]]] = {}
 
 
 def lint_source(source: SourceFile, options: Options) -> FileResult:
@@ -139,25 +158,46 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
     result.suppressions = suppressions
     object_rules, set_rules = _active(options)
     keep_inventory = bool(set_rules)
+    # Inventory copies of files drop positions (set-rule findings re-read the file for them);
+    # standard input cannot be read twice, so its copies keep them.
+    lazy_positions = source.path != STDIN
     ctx = RuleContext(options, {source.path: suppressions})
     policies = options.policies
     not_objects: list[InputError] = []
     objects_seen = 0
+    syntax_error = None
+    # Strategic-merge patch directives can only be in patches; a cheap text test spares the walk.
+    maybe_patches = _PATCH_DIRECTIVE_TEXT.search(source.text or "") is not None
     for item in documents(source):
         if not isinstance(item, Document):
-            result.errors.append(InputError(source.path, item.line, item.column, item.message))
+            error = InputError(source.path, item.line, item.column, item.message)
+            result.errors.append(error)
+            if item.ends_stream and syntax_error is None:
+                syntax_error = error
             continue
         result.documents += 1
-        for obj, problem in _objects(item, source.path):
+        directive = _patch_directive(item.root) if maybe_patches else None
+        if directive is not None:
+            result.notes.append(Note(source.path, (
+                f"document at line {item.line} is a strategic-merge patch ({directive}), not a complete "
+                f"object: skipped (lint the output of `kustomize build` instead)")))
+            continue
+        for position, (obj, problem) in enumerate(_objects(item, source.path)):
             if problem is not None:
                 not_objects.append(problem)
                 continue
             objects_seen += 1
             _check_object(obj, object_rules, ctx, result)
             for policy in policies:
-                policy.check(obj, ctx)
+                try:
+                    policy.check(obj, ctx)
+                except Exception as exc:  # like a rule bug: report it, keep linting
+                    result.errors.append(InputError(
+                        obj.file, obj.doc_line, 1, f"policy {policy.id} failed on {obj.kind} "
+                        f"{obj.display_name}: {type(exc).__name__}: {exc}", rule=INTERNAL_ERROR))
             if keep_inventory and isinstance(obj, _INVENTORY_TYPES):
-                result.inventory.append(_inventory_copy(obj))
+                where = () if obj.root is item.root else ("items", position)
+                result.inventory.append(_inventory_copy(obj, where, lazy_positions))
     if not_objects:
         if objects_seen == 0 and not result.errors:
             first = not_objects[0]
@@ -166,8 +206,36 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                 "not a Kubernetes manifest: no document has both apiVersion and kind"))
         else:
             result.errors.extend(not_objects)
+    if objects_seen == 0 and syntax_error is not None and len(result.errors) > 1:
+        # Nothing in the file could be read as an object: the syntax error explains the rest, so
+        # the file gets one diagnostic that mentions the others.
+        others = [e for e in result.errors if e is not syntax_error]
+        also = "; ".join(f"line {e.line}: {e.message}" for e in others[:3]) + ("; ..." if len(others) > 3 else "")
+        result.errors = [InputError(syntax_error.file, syntax_error.line, syntax_error.column,
+                                    f"{syntax_error.message} (also: {also})", rule=syntax_error.rule)]
     result.findings = ctx.findings
     return result
+
+
+# Keys that only strategic-merge patches (kustomize patches, kubectl patch files) contain.
+_PATCH_DIRECTIVE_TEXT = re.compile(r"\$(?:patch|retainKeys|setElementOrder/|deleteFromPrimitiveList/)")
+
+
+def _patch_directive(root) -> str | None:
+    """The first strategic-merge patch directive in a document (``$patch: delete``...), or None."""
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key[:1] == "$" and (key in ("$patch", "$retainKeys") or key.startswith(
+                        ("$setElementOrder/", "$deleteFromPrimitiveList/"))):
+                    return f"{key}: {item}" if key == "$patch" and isinstance(item, str) else key
+                if isinstance(item, (dict, list)):
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(v for v in value if isinstance(v, (dict, list)))
+    return None
 
 
 def _objects(document: Document, path: str):
@@ -192,8 +260,13 @@ def _object_or_problem(root, path: str, document: Document, where: tuple):
     return None, InputError(path, line, column, f"not a Kubernetes object: {what} missing or not a string")
 
 
+_KIND_NAMES: dict[type, frozenset] = {}
+
+
 def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext, result: FileResult) -> None:
-    cls_names = {c.__name__ for c in type(obj).__mro__}
+    cls_names = _KIND_NAMES.get(type(obj))
+    if cls_names is None:  # once per class, not per object
+        cls_names = _KIND_NAMES[type(obj)] = frozenset(c.__name__ for c in type(obj).__mro__)
     for rule in rules:
         if rule.kinds is not None and rule.kinds.isdisjoint(cls_names):
             continue
@@ -208,10 +281,81 @@ def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext, result: F
                 rule=INTERNAL_ERROR))
 
 
-def _inventory_copy(obj: K8sObject) -> K8sObject:
-    """A compact copy of ``obj`` without the fields no cross-object rule reads."""
+class Summary(dict):
+    """Root of an inventory copy without positions. ``where`` is the object's path inside its
+    document: ``()``, or ``("items", n)`` for an item of a ``kind: List``."""
+
+    __slots__ = ("where",)
+
+
+# Strings and leaf containers already copied in this process, shared by the copies that follow
+# (reset by run()): the inventory holds one copy of "kubernetes.io/hostname", of each identical
+# toleration, resources block or probe, however many workloads repeat them.
+_SHARED_STRINGS: dict = {}
+_SHARED_LEAVES: dict = {}
+
+
+def _inventory_copy(obj: K8sObject, where: tuple = (), lazy_positions: bool = True) -> K8sObject:
+    """A compact copy of ``obj`` without the fields no cross-object rule reads.
+
+    Memory (measured with benchmarks/bench.py): copies that keep every position as tuples cost
+    ~45 KB per Deployment; without positions, with shared strings and leaf containers, ~3 KB.
+    Positions of set-rule findings are found again at the end of the run (_locate_deferred).
+    """
     root = _pruned(obj.root, obj)
-    return type(obj)(compact(root), obj.file, obj.doc_index, obj.doc_line)
+    if not lazy_positions:
+        return type(obj)(compact(root), obj.file, obj.doc_index, obj.doc_line)
+    summary = Summary(_shared_copy(root, _SHARED_STRINGS, _SHARED_LEAVES))
+    summary.where = where
+    return type(obj)(summary, obj.file, obj.doc_index, obj.doc_line)
+
+
+def _shared_copy(value, strings: dict, leaves: dict):
+    """Deep copy as plain dicts and lists, sharing equal strings and equal leaf containers."""
+    if isinstance(value, dict):
+        out = {}
+        leaf = True
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                item = _shared_copy(item, strings, leaves)
+                leaf = False
+            elif type(item) is str:
+                item = strings.setdefault(item, item)
+            out[strings.setdefault(key, key)] = item
+        return _share_leaf(out, tuple(out.items()), leaves) if leaf else out
+    if isinstance(value, list):
+        out_list = []
+        leaf = True
+        for item in value:
+            if isinstance(item, (dict, list)):
+                item = _shared_copy(item, strings, leaves)
+                leaf = False
+            elif type(item) is str:
+                item = strings.setdefault(item, item)
+            out_list.append(item)
+        return _share_leaf(out_list, tuple(out_list), leaves) if leaf else out_list
+    return value
+
+
+def _share_leaf(container, content: tuple, leaves: dict):
+    """The copy already made of an equal leaf container (same keys, values and value types)."""
+    try:
+        key = hash((type(container), content))
+    except TypeError:  # pragma: no cover - scalars are hashable
+        return container
+    known = leaves.get(key)
+    if known is None:
+        leaves[key] = container
+        return container
+    if type(known) is type(container) and len(known) == len(container):
+        if type(known) is dict:
+            same = all(k1 == k2 and type(v1) is type(v2) and v1 == v2
+                       for (k1, v1), (k2, v2) in zip(known.items(), content))
+        else:
+            same = all(type(v1) is type(v2) and v1 == v2 for v1, v2 in zip(known, content))
+        if same:
+            return known
+    return container  # a hash collision: keep the first one shared, this one apart
 
 
 def _pruned(root: dict, obj: K8sObject) -> dict:
@@ -270,7 +414,11 @@ def _lint_batch(args) -> list[FileResult]:
 def run(paths: Iterable[str], options: Options) -> RunResult:
     files, problems = discover(list(paths), list(options.excludes))
     errors = [InputError(p.path, 1, 1, p.message) for p in problems]
+    _SHARED_STRINGS.clear()
+    _SHARED_LEAVES.clear()
     results = _lint_files(files, options)
+    _SHARED_STRINGS.clear()  # the copies keep what they share; the lookup tables can go
+    _SHARED_LEAVES.clear()
     findings: list[Finding] = []
     notes: list[Note] = []
     inventory = Inventory()
@@ -295,6 +443,8 @@ def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str
                   files: list[str], errors: list[InputError]) -> list[Finding]:
     _, set_rules = _active(options)
     ctx = RuleContext(options, suppressions)
+    if ctx.cluster is None and set_rules:
+        ctx.cluster = _cluster_from_nodes(inventory.nodes)  # explicit --cluster/--nodes/config win
     for rule in set_rules:
         ctx.rule_id = rule.id
         try:
@@ -304,7 +454,99 @@ def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str
             errors.append(InputError(files[0] if files else "-", 1, 1,
                                      f"rule {rule.id} failed: {type(exc).__name__}: {exc}",
                                      rule=INTERNAL_ERROR))
+    _locate_deferred(ctx.deferred, suppressions, options.max_file_bytes)
     return ctx.findings
+
+
+def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_bytes: int) -> None:
+    """Give set-rule findings on position-free summaries their line and column.
+
+    Each file with such findings is read once more, and only the documents concerned are composed
+    again (from their first line to the next document marker). Should the file have changed in
+    the meantime, a finding keeps the object's first line.
+    """
+    from k8slint.findings import annotation_suppresses, locate
+    from k8slint.loader import compose
+    from k8slint.source import _DOCUMENT_MARKER
+
+    by_file: dict[str, list] = {}
+    for entry in deferred:
+        by_file.setdefault(entry[1].file, []).append(entry)
+    for path, entries in by_file.items():
+        text = read_source(path, max_bytes).text
+        starts = _line_starts(text, max(obj.doc_line for _, obj, _ in entries)) if text else []
+        roots: dict[int, object] = {}
+        for finding, obj, field_path in entries:
+            line, column, end_line, end_column = obj.doc_line, 1, obj.doc_line, 1
+            if obj.doc_line not in roots:
+                roots[obj.doc_line] = _document_at(text, starts, obj.doc_line, compose, _DOCUMENT_MARKER)
+            root = roots[obj.doc_line]
+            where = obj.root.where
+            target = dig_same_object(root, where, obj)
+            if target is not None:
+                (line, column, end_line, end_column), _ = locate(root, where + field_path)
+                line, end_line = line + obj.doc_line - 1, end_line + obj.doc_line - 1
+            finding.line, finding.column, finding.end_line, finding.end_column = line, column, end_line, end_column
+            if finding.suppression == "comment":  # decided at the placeholder line: decide again
+                finding.suppressed, finding.suppression = False, None
+            file_suppressions = suppressions.get(path)
+            if not annotation_suppresses(obj, finding.rule) and file_suppressions is not None \
+                    and file_suppressions.suppresses(finding.rule, line):
+                finding.suppressed, finding.suppression = True, "comment"
+
+
+def _line_starts(text: str, last_line: int) -> list[int]:
+    """Offsets of the first ``last_line`` lines of ``text`` (index 0 is line 1)."""
+    starts = [0]
+    find = text.find
+    offset = 0
+    while len(starts) < last_line:
+        offset = find("\n", offset) + 1
+        if offset == 0:
+            break
+        starts.append(offset)
+    return starts
+
+
+def _document_at(text, starts: list[int], line: int, compose, marker):
+    """The root of the document whose first node is on ``line`` (positions relative to it)."""
+    if not text or line > len(starts):
+        return None
+    begin = starts[line - 1]
+    end = marker.search(text, begin + 1)
+    for item in compose(text[begin:end.start() if end else len(text)]):
+        return item.root if isinstance(item, Document) else None
+    return None
+
+
+def dig_same_object(root, where: tuple, obj: K8sObject):
+    """The object at ``where`` in a freshly composed document, if it is still ``obj``."""
+    from k8slint.model.objects import dig
+
+    target = dig(root, where) if root is not None else None
+    if not isinstance(target, dict) or target.get("kind") != obj.kind \
+            or target.get("apiVersion") != obj.api_version:
+        return None
+    metadata = target.get("metadata")
+    name = metadata.get("name") or metadata.get("generateName") if isinstance(metadata, dict) else None
+    return target if (name if isinstance(name, str) else "") == obj.name else None
+
+
+def _cluster_from_nodes(nodes: list[Node]):
+    """The cluster described by Node objects among the linted files (None without any); a Node
+    that cannot be modelled (no name, malformed taints) is left out."""
+    if not nodes:
+        return None
+    from k8slint.model.cluster import Cluster, ClusterProfileError, node_from_object
+
+    modelled = {}
+    for obj in nodes:
+        try:
+            node = node_from_object(obj.root)
+        except ClusterProfileError:
+            continue
+        modelled.setdefault(node.name, node)
+    return Cluster(tuple(modelled.values()), "Node objects in the linted files") if modelled else None
 
 
 def _lint_files(files: list[str], options: Options) -> list[FileResult]:

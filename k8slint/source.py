@@ -4,15 +4,17 @@ recovery of the documents after a syntax error. Knows nothing of Kubernetes."""
 from __future__ import annotations
 
 import codecs
+import errno
 import fnmatch
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from k8slint.loader import Document, LoadError, compose
+from k8slint.loader import Document, LoadError, compose, span_of
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -63,7 +65,7 @@ def discover(paths: list[str], excludes: list[str] = ()) -> tuple[list[str], lis
         if given == STDIN:
             add(STDIN)
             continue
-        if os.path.isdir(given):
+        if os.path.isdir(given):  # (follows a symlink given by name; os.walk follows none inside)
             walked: list[str] = []
             for root, dirs, files in os.walk(given, onerror=lambda err: problems.append(
                     DiscoveryProblem(err.filename or given, f"cannot read directory: {err.strerror}"))):
@@ -72,19 +74,35 @@ def discover(paths: list[str], excludes: list[str] = ()) -> tuple[list[str], lis
                     if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES):
                         continue
                     full = os.path.join(root, name)
-                    if not os.path.exists(full):  # broken symlink
-                        problems.append(DiscoveryProblem(full, "broken symbolic link"))
+                    try:
+                        mode = os.stat(full).st_mode
+                    except OSError as exc:  # broken symlink, symlink loop, permission
+                        problems.append(DiscoveryProblem(full, _stat_problem(exc, full)))
+                        continue
+                    if not stat.S_ISREG(mode):
+                        # a FIFO would block the run forever on open(), a device never ends
+                        problems.append(DiscoveryProblem(full, "not a regular file (FIFO, socket or "
+                                                               "device): skipped"))
                         continue
                     walked.append(full)
             for path in sorted(walked):
                 add(path)
-        elif os.path.lexists(given) and not os.path.exists(given):
-            problems.append(DiscoveryProblem(given, "broken symbolic link"))
-        elif os.path.exists(given):
-            add(given)
-        else:
-            problems.append(DiscoveryProblem(given, "no such file or directory"))
+            continue
+        try:
+            os.stat(given)
+        except OSError as exc:
+            problems.append(DiscoveryProblem(given, _stat_problem(exc, given)))
+            continue
+        add(given)  # a file, or a pipe the user named (<(helm template .)): read_source never blocks on it
     return found, problems
+
+
+def _stat_problem(exc: OSError, path: str) -> str:
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    if exc.errno == errno.ENOENT:
+        return "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+    return f"cannot read: {exc.strerror or exc}"
 
 
 def display_path(path: str) -> str:
@@ -99,7 +117,12 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFil
         if path == STDIN:
             data = sys.stdin.buffer.read(max_bytes + 1)
         else:
-            with open(path, "rb") as handle:
+            # O_NONBLOCK: opening a FIFO that no one writes to returns at once (then reads EOF)
+            # instead of hanging; for regular files it changes nothing.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            if hasattr(os, "set_blocking"):
+                os.set_blocking(fd, True)
+            with open(fd, "rb") as handle:
                 data = handle.read(max_bytes + 1)
     except OSError as exc:
         source.problem = LoadError(f"cannot read file: {exc.strerror or exc}", 1, 1)
@@ -116,10 +139,15 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFil
     if name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
         source.note = "kustomization file skipped: lint the output of `kustomize build` instead"
         return source
+    if path != STDIN and _kustomize_patch(path):
+        source.note = ("kustomize patch skipped (a kustomization lists it under patches): it is not a "
+                       "complete object; lint the output of `kustomize build` instead")
+        return source
     if name in ("Chart.yaml", "Chart.lock") or (name.startswith("values") and _in_helm_chart(path)):
         source.note = "Helm chart metadata skipped: lint the output of `helm template` instead"
         return source
-    template = _TEMPLATE_LINE.search(data)
+    # The regex costs ~30 ms per MB; the substring test first makes template-free files free.
+    template = _TEMPLATE_LINE.search(data) if b"{{" in data else None
     if template is not None:
         line = data.count(b"\n", 0, template.start()) + 1
         source.problem = LoadError(
@@ -130,6 +158,58 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFil
     if "k8slint:" in text:
         _collect_suppressions(source)
     return source
+
+
+_KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+_KUSTOMIZE_LEVELS = 3  # a kustomization up to this many directories above a patch may list it
+
+
+def _kustomize_patch(path: str) -> bool:
+    """Whether a kustomization in this directory or one of its parents lists ``path`` as a patch
+    (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``): patches are partial objects."""
+    target = os.path.normcase(os.path.abspath(path))
+    directory = os.path.dirname(target)
+    for _ in range(_KUSTOMIZE_LEVELS):
+        for name in _KUSTOMIZATIONS:
+            if target in _kustomize_patches(os.path.join(directory, name)):
+                return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return False
+
+
+_PATCH_CACHE: dict[str, frozenset] = {}
+
+
+def _kustomize_patches(kustomization: str) -> frozenset:
+    """Absolute paths of the patch files a kustomization lists (empty if there is none)."""
+    cached = _PATCH_CACHE.get(kustomization)
+    if cached is not None:
+        return cached
+    found: set[str] = set()
+    try:
+        with open(kustomization, "rb") as handle:
+            text, problem = decode(handle.read(1024 * 1024))
+    except OSError:
+        text, problem = "", True
+    if not problem:
+        base = os.path.dirname(kustomization)
+        for item in compose(text):
+            root = item.root if isinstance(item, Document) else None
+            if not isinstance(root, dict):
+                continue
+            entries = []
+            for section in ("patches", "patchesStrategicMerge", "patchesJson6902"):
+                value = root.get(section)
+                entries.extend(value if isinstance(value, list) else ())
+            for entry in entries:
+                ref = entry.get("path") if isinstance(entry, dict) else entry
+                if isinstance(ref, str) and ref and "\n" not in ref:  # not an inline patch
+                    found.add(os.path.normcase(os.path.normpath(os.path.join(base, ref))))
+    _PATCH_CACHE[kustomization] = result = frozenset(found)
+    return result
 
 
 def _in_helm_chart(path: str) -> bool:
@@ -189,42 +269,76 @@ def _collect_suppressions(source: SourceFile) -> None:
 
 def documents(source: SourceFile) -> Iterator[Document | LoadError]:
     """Every document of a decoded source. After a syntax error, the documents that follow the
-    broken one are still composed: the stream is re-split at its ``---`` markers and parsing
-    resumes with the next document (lines stay true because the skipped part becomes blank lines).
+    broken one are still composed: from the next ``---`` (or ``...``) marker on, each document is
+    composed on its own, so one broken document never hides another, and lines stay true.
+
+    Hostile input: the work after errors stays linear in the size of the file (each document is
+    sliced and parsed once, whatever the number of broken documents), with no recursion.
     """
     text = source.text or ""
-    last_line = 0
     next_index = 0
     for item in compose(text):
         if isinstance(item, Document):
-            last_line = item.line
             next_index = item.index + 1
-            yield item
-            continue
-        yield item
-        if not item.ends_stream:
-            continue  # a document-level problem: compose() went on by itself
-        yield from _resume_after(text, max(item.line, last_line), next_index + 1)
-        return
-
-
-def _resume_after(text: str, error_line: int, index: int) -> Iterator[Document | LoadError]:
-    """Compose the documents that start after the one holding ``error_line``."""
-    starts = [text.count("\n", 0, m.start()) + 1 for m in _DOCUMENT_MARKER.finditer(text)]
-    following = [line for line in starts if line > error_line]
-    if not following:
-        return
-    resume_line = following[0]
-    offset = _line_offset(text, resume_line)
-    for item in compose("\n" * (resume_line - 1) + text[offset:], first_index=index):
         yield item
         if isinstance(item, LoadError) and item.ends_stream:
-            yield from _resume_after(text, item.line, index + 1)
+            yield from _documents_after(text, item.line, next_index + 1)
             return
 
 
-def _line_offset(text: str, line: int) -> int:
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.index("\n", offset) + 1
-    return offset
+def _documents_after(text: str, error_line: int, index: int) -> Iterator[Document | LoadError]:
+    """The documents that start at or after ``error_line``, each composed from its own slice."""
+    markers = _markers(text)
+    position = 0
+    while position < len(markers) and markers[position][0] < error_line:
+        position += 1
+    for number in range(position, len(markers)):
+        line, offset = markers[number]
+        end = markers[number + 1][1] if number + 1 < len(markers) else len(text)
+        delta = line - 1
+        for item in compose(text[offset:end], first_index=index):
+            if line == error_line and isinstance(item, LoadError) and item.ends_stream:
+                break  # the error was reported on this marker's line: the same broken document
+            if isinstance(item, Document):
+                _shift_positions(item.root, delta, set())
+                item.line += delta
+                index = item.index + 1
+            else:
+                item = LoadError(item.message, item.line + delta, item.column, item.ends_stream)
+                if not item.ends_stream:
+                    index += 1
+            yield item
+
+
+def _markers(text: str) -> list[tuple[int, int]]:
+    """(line, offset) of every document marker, in one pass over the text."""
+    out = []
+    line, last = 1, 0
+    for match in _DOCUMENT_MARKER.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        out.append((line, last))
+    return out
+
+
+def _shift_positions(value, delta: int, seen: set) -> None:
+    """Make the positions of a document composed from a slice true for the whole file."""
+    if not isinstance(value, (dict, list)) or id(value) in seen:
+        return
+    seen.add(id(value))  # aliases share containers: shift each once
+    marks = getattr(value, "marks", None)
+    if isinstance(value, dict):
+        if marks is not None:
+            value.marks = {key: (_shifted(span_of(k), delta), _shifted(span_of(v), delta))
+                           for key, (k, v) in marks.items()}
+        items = value.values()
+    else:
+        if marks is not None:
+            value.marks = type(marks)(_shifted(span_of(m), delta) for m in marks)
+        items = value
+    for item in items:
+        _shift_positions(item, delta, seen)
+
+
+def _shifted(span: tuple, delta: int) -> tuple:
+    return (span[0] + delta, span[1], span[2] + delta, span[3])

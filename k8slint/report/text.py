@@ -3,11 +3,24 @@ line with a caret under the field, the fix hint, and a summary line."""
 
 from __future__ import annotations
 
+import re
+
 from k8slint.report import counts
 from k8slint.source import display_path
 
 _COLORS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "dim": "\033[2m",
            "bold": "\033[1m", "reset": "\033[0m"}
+
+
+# Control characters from a hostile file (a name "\x1b[2J...", a newline in a key) must not reach
+# the terminal raw: they are shown escaped. Tab stays (snippets turn it into a space).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def render(result, color: bool = False, show_suppressed: bool = False, snippets: bool = True) -> str:
@@ -16,16 +29,16 @@ def render(result, color: bool = False, show_suppressed: bool = False, snippets:
     source_lines: dict[str, list[str]] = {}
     for error in result.errors:
         lines.append(f"{display_path(error.file)}:{error.line}:{error.column}: "
-                     f"{paint('error', 'error')} {error.rule}: {error.message}")
+                     f"{paint('error', 'error')} {error.rule}: {_clean(error.message)}")
     for note in result.notes:
         lines.append(f"{display_path(note.file)}: {paint('note', 'dim')}: {note.message}")
     for finding in result.findings:
         if finding.suppressed and not show_suppressed:
             continue
-        where = f"{finding.kind} {finding.namespace + '/' if finding.namespace else ''}{finding.name}"
+        where = _clean(f"{finding.kind} {finding.namespace + '/' if finding.namespace else ''}{finding.name}")
         suffix = f" (suppressed by {finding.suppression})" if finding.suppressed else ""
         lines.append(f"{paint(display_path(finding.file), 'bold')}:{finding.line}:{finding.column}: "
-                     f"{paint(finding.severity, finding.severity)} {finding.rule}: {finding.message} "
+                     f"{paint(finding.severity, finding.severity)} {finding.rule}: {_clean(finding.message)} "
                      f"[{where}]{suffix}")
         if snippets:
             text = _source_line(source_lines, finding.file, finding.line)
@@ -34,7 +47,7 @@ def render(result, color: bool = False, show_suppressed: bool = False, snippets:
                 lines.append(f"  {finding.line:>4} | {text}")
                 lines.append(f"       | {' ' * (finding.column - 1)}{paint('^' * width, finding.severity)}")
         if finding.hint:
-            lines.append(f"       = {paint('hint', 'dim')}: {finding.hint}")
+            lines.append(f"       = {paint('hint', 'dim')}: {_clean(finding.hint)}")
     tally = counts(result)
     summary = (f"{tally['error']} error(s), {tally['warning']} warning(s), {tally['info']} info "
                f"in {result.files} file(s), {result.documents} document(s)")
@@ -47,14 +60,28 @@ def render(result, color: bool = False, show_suppressed: bool = False, snippets:
 
 
 def _source_line(cache: dict, path: str, line: int) -> str | None:
+    # Findings come sorted by file, so only the current file's lines are kept (100,000 documents
+    # of snippets would otherwise hold every file in memory). Only regular files are read again:
+    # re-opening a FIFO the user named would block. Decoded like the linter read it (UTF-16...).
     if path not in cache:
+        cache.clear()
+        cache[path] = []
         try:
-            with open(path, encoding="utf-8-sig", errors="replace") as handle:
-                cache[path] = handle.read().splitlines()
+            import os
+            import stat
+
+            from k8slint.source import decode
+
+            if path != "-" and stat.S_ISREG(os.stat(path).st_mode):
+                with open(path, "rb") as handle:
+                    text, problem = decode(handle.read())
+                if problem is None:
+                    cache[path] = text.splitlines()
         except (OSError, ValueError):
-            cache[path] = []
+            pass
     lines = cache[path]
     if 1 <= line <= len(lines):
-        text = lines[line - 1].replace("\t", " ")
-        return text if len(text) <= 200 else text[:200] + "..."
+        text = lines[line - 1]
+        text = _clean((text if len(text) <= 200 else text[:200] + "...").replace("\t", " "))
+        return text
     return None

@@ -96,12 +96,16 @@ def _check_fields(obj, ctx, base_value, base_path: tuple, fields):
                 if required and path != base_path:
                     state = "missing" if value is _ABSENT else "null"
                     yield ctx.finding(obj, path, f"{_dotted(path)} is {state}; the API server "
-                                                 f"requires a {expected}")
+                                                 f"requires {_a(expected)}")
                 continue
             if not _matches(value, expected):
-                yield ctx.finding(obj, path, f"{_dotted(path)} must be a {expected}, not a "
-                                             f"{describe_type(value)} ({_short(value)}); the API "
+                yield ctx.finding(obj, path, f"{_dotted(path)} must be {_a(expected)}, not "
+                                             f"{_a(describe_type(value))} ({_short(value)}); the API "
                                              f"server rejects the object")
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _dotted(path: tuple) -> str:

@@ -36,7 +36,7 @@ def check(obj: Workload, ctx):
                                        "(restartPolicy: Always).")
             continue
         if probe_value is None:
-            if obj.LONG_RUNNING:
+            if obj.LONG_RUNNING and not _helper(container, template):
                 yield ctx.finding(
                     obj, container.path + ("name",),
                     f"{_label(container)} has no readinessProbe: it receives Service traffic as soon "
@@ -55,6 +55,17 @@ def check(obj: Workload, ctx):
                 f"{_label(container)}: readinessProbe is identical to livenessProbe: a container that "
                 f"is only busy is restarted instead of just taken out of rotation",
                 rule=SAME_AS_LIVENESS)
+
+
+def _helper(container: Container, template) -> bool:
+    """A container that declares no port beside one that does (a config reloader, a log shipper, an
+    app bound to 127.0.0.1 behind a proxy): Service traffic goes to its sibling's ports, and the
+    pod's readiness is the serving container's to decide. A lone container without ports is not
+    exempt: containerPort is informational and such containers often serve anyway."""
+    if container.ports:
+        return False
+    return any(other.ports for other in template.containers("containers", "initContainers")
+               if other.long_running and other.path != container.path)
 
 
 def _label(container: Container) -> str:
@@ -133,3 +144,21 @@ def _invalid_port(obj, ctx, container: Container, handler: str, port, path: tupl
                                      f"define (its named ports: {known}); the probe can never succeed",
                           rule=INVALID, hint=f"Add a port named {port!r} to the container's ports, or "
                                              f"use the port number.")
+        return
+    # kubelet resolves a named port by name only and then probes it over TCP (httpGet, tcpSocket and
+    # grpc all connect over TCP): a port declared only as UDP or SCTP cannot answer.
+    named = [p for p in container.ports if p.get("name") == port]
+    protocols = {_protocol(p) for p in named}
+    number = named[0].get("containerPort") if named else None
+    if named and "TCP" not in protocols and not any(
+            _protocol(p) == "TCP" and p.get("containerPort") == number for p in container.ports):
+        yield ctx.finding(obj, path, f"{where} names port {port!r}, which the container declares as "
+                                     f"{'/'.join(sorted(protocols))} {number}: the {handler} probe connects "
+                                     f"over TCP and can never succeed", rule=INVALID,
+                          hint="Probe a TCP port of the container (or an exec command for a UDP-only "
+                               "server).")
+
+
+def _protocol(port: dict) -> str:
+    protocol = port.get("protocol")
+    return protocol if isinstance(protocol, str) and protocol else "TCP"
