@@ -339,9 +339,45 @@ def _cronjob_selector(obj: CronJob, ctx):
 # --- service-no-endpoints / service-target-port -------------------------------------------------
 
 
+# Label keys whose values only the controller knows (or derives from the object's name): an index
+# on a selector pair must not rely on them.
+_DYNAMIC_KEYS = frozenset(
+    {key for keys in _CONTROLLER_LABELS.values() for key in keys}
+    | {"job-name", "batch.kubernetes.io/job-name", _STATEFULSET_POD_NAME})
+
+
+class _PodIndex:
+    """Workloads by the label pairs their pods surely carry, so that a Service is only compared
+    with the workloads that can match it (a repository may hold thousands of both)."""
+
+    def __init__(self, workloads: list) -> None:
+        self.workloads = workloads
+        self.position = {id(w): i for i, w in enumerate(workloads)}
+        self.by_pair: dict[tuple, list] = {}
+        self.opaque = []  # pods unknown (a Rollout whose template is referenced): always candidates
+        for workload in workloads:
+            label_sets = pod_label_sets(workload, {})
+            if label_sets is None:
+                self.opaque.append(workload)
+                continue
+            pairs = {(k, v) for labels in label_sets for k, v in labels.items()
+                     if isinstance(k, str) and isinstance(v, str)}
+            for pair in pairs:
+                self.by_pair.setdefault(pair, []).append(workload)
+
+    def candidates(self, selector: dict) -> list:
+        """Every workload that may match ``selector``, in input order."""
+        for key, value in selector.items():
+            if key not in _DYNAMIC_KEYS:
+                found = self.by_pair.get((key, value), []) + self.opaque
+                return sorted(found, key=lambda w: self.position[id(w)])
+        return self.workloads
+
+
 @rule(NO_ENDPOINTS, scope=SET, also_reports=[TARGET_PORT])
 def check_services(inventory, ctx):
     workloads = [w for w in inventory.workloads if runs_pods(w)]
+    index = _PodIndex(workloads)
     for service in inventory.of(Service):
         spec = as_dict(service.root.get("spec"))
         if spec.get("type") == "ExternalName":
@@ -349,8 +385,8 @@ def check_services(inventory, ctx):
         selector = string_map(spec.get("selector"))
         if not selector or label_selector_problems({"matchLabels": selector}):
             continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
-        local = [w for w in workloads if same_namespace(service.namespace, w.namespace)]
-        verdicts = [(w, map_selects(selector, w)) for w in local]
+        candidates = [w for w in index.candidates(selector) if same_namespace(service.namespace, w.namespace)]
+        verdicts = [(w, map_selects(selector, w)) for w in candidates]
         if any(v is None and w.file == service.file for w, v in verdicts):
             continue  # pods of this file are unknown (a Rollout whose template is referenced)
         selected = [w for w, v in verdicts if v]
@@ -359,6 +395,7 @@ def check_services(inventory, ctx):
             if len(whole) == len(selected):
                 yield from _target_ports(service, spec, whole, ctx)
             continue
+        local = [w for w in workloads if same_namespace(service.namespace, w.namespace)]
         yield from _no_endpoints(service, selector, local, workloads, ctx)
 
 
