@@ -459,3 +459,16 @@ def test_rules_command_lists_the_seed_rules():
     listing = cli("rules").stdout
     for rule_id in SEED_RULES:
         assert rule_id in listing
+
+
+def test_hpa_metric_type_of_the_wrong_type_is_no_crash(write):
+    """Found by the fuzz test: a list where a metric type belongs crashed hpa-conflict."""
+    from conftest import engine_run
+
+    path = write("hpa.yaml", "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+                             "metadata: {name: web}\nspec: {maxReplicas: 0, minReplicas: 0, "
+                             "metrics: [{type: []}]}\n---\napiVersion: apps/v1\nkind: Deployment\n"
+                             "metadata: {name: web}\n")
+    result = engine_run([path])
+    assert not [e for e in result.errors if e.rule == "internal-error"], result.errors
+    assert any(f.rule == "hpa-conflict" and f.path == "spec.maxReplicas" for f in result.findings)

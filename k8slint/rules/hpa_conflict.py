@@ -151,7 +151,8 @@ def _metrics(hpa: HorizontalPodAutoscaler, spec: dict) -> list[tuple]:
         if not isinstance(metric, dict):
             continue
         kind = metric.get("type")
-        section = {"Resource": "resource", "ContainerResource": "containerResource"}.get(kind)
+        section = {"Resource": "resource", "ContainerResource": "containerResource"}.get(kind) \
+            if isinstance(kind, str) else None
         if section is None:
             continue
         source = as_dict(metric.get(section))
