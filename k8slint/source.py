@@ -11,7 +11,6 @@ import re
 import stat
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterator
 
 from k8slint.loader import Document, LoadError, compose, span_of

@@ -32,6 +32,27 @@ def dig(value, path: Path, default=None):
     return value
 
 
+ABSENT = object()  # what walk() yields for a missing last key, when asked to
+
+
+def walk(value, pattern: Path, path: Path = (), report_absent: bool = False):
+    """(path, value) for every place ``pattern`` reaches from ``value`` (which sits at ``path``);
+    ``"*"`` in the pattern stands for every item of a list. With ``report_absent``, a missing
+    last key of a mapping yields ``(its path, ABSENT)``."""
+    if not pattern:
+        yield path, value
+        return
+    step, rest = pattern[0], pattern[1:]
+    if step == "*":
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                yield from walk(item, rest, path + (index,), report_absent)
+    elif isinstance(value, dict) and step in value:
+        yield from walk(value[step], rest, path + (step,), report_absent)
+    elif report_absent and isinstance(value, dict) and not rest:
+        yield path + (step,), ABSENT
+
+
 def as_dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 

@@ -4,7 +4,7 @@ decodes the object; k8slint's other rules treat them as absent, so this rule say
 
 from __future__ import annotations
 
-from k8slint.model.objects import K8sObject, Workload, describe_type, format_path
+from k8slint.model.objects import ABSENT, K8sObject, Workload, describe_type, format_path, walk
 from k8slint.rules import rule
 
 RULE = "invalid-field-type"
@@ -70,31 +70,12 @@ def _matches(value, expected: str) -> bool:
     return isinstance(value, _PYTHON[expected])
 
 
-def _walk(value, pattern: tuple, path: tuple):
-    """Yield (path, value) for every place ``pattern`` reaches; None values count as absent."""
-    if not pattern:
-        yield path, value
-        return
-    step, rest = pattern[0], pattern[1:]
-    if step == "*":
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from _walk(item, rest, path + (index,))
-    elif isinstance(value, dict) and step in value:
-        yield from _walk(value[step], rest, path + (step,))
-    elif isinstance(value, dict) and not rest:
-        yield path + (step,), _ABSENT
-
-
-_ABSENT = object()
-
-
 def _check_fields(obj, ctx, base_value, base_path: tuple, fields):
     for pattern, expected, required in fields:
-        for path, value in _walk(base_value, pattern, base_path):
-            if value is _ABSENT or value is None:
+        for path, value in walk(base_value, pattern, base_path, report_absent=True):
+            if value is ABSENT or value is None:
                 if required and path != base_path:
-                    state = "missing" if value is _ABSENT else "null"
+                    state = "missing" if value is ABSENT else "null"
                     yield ctx.finding(obj, path, f"{_dotted(path)} is {state}; the API server "
                                                  f"requires {_a(expected)}")
                 continue

@@ -23,7 +23,7 @@ import math
 from ruamel.yaml.events import ScalarEvent
 
 from k8slint.loader import scalar_source
-from k8slint.model.objects import PodDisruptionBudget, Workload, dig, format_path
+from k8slint.model.objects import PodDisruptionBudget, Workload, dig, format_path, walk
 from k8slint.rules import rule
 
 RULE = "yaml-boolean-trap"
@@ -88,14 +88,14 @@ def _check(obj, ctx, root, base: tuple, fields):
         return
     for pattern, shape, what, why in fields:
         if shape == SELECTOR:
-            for path, value in _walk(base_value, pattern, base):
+            for path, value in walk(base_value, pattern, base):
                 if isinstance(value, dict):
                     yield from _check(obj, ctx, root, path, (
                         (("matchLabels",), MAP, "matchLabels", "matchLabels values are strings"),
                         (("matchExpressions", "*", "values"), LIST, "matchExpressions values",
                          "selector values are strings")))
             continue
-        for path, value in _walk(base_value, pattern, base):
+        for path, value in walk(base_value, pattern, base):
             if shape == VALUE:
                 parent = dig(root, path[:-1])
                 yield _value_finding(obj, ctx, parent, path, what, why)
@@ -106,20 +106,6 @@ def _check(obj, ctx, root, base: tuple, fields):
             elif shape == LIST and isinstance(value, list):
                 for index in range(len(value)):
                     yield _value_finding(obj, ctx, value, path + (index,), f"{what}[{index}]", why)
-
-
-def _walk(value, pattern: tuple, path: tuple):
-    """(path, value) of every place ``pattern`` reaches from ``value`` (at ``path``)."""
-    if not pattern:
-        yield path, value
-        return
-    step, rest = pattern[0], pattern[1:]
-    if step == "*":
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from _walk(item, rest, path + (index,))
-    elif isinstance(value, dict) and step in value:
-        yield from _walk(value[step], rest, path + (step,))
 
 
 def _value_finding(obj, ctx, container, path: tuple, what: str, why: str):
