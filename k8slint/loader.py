@@ -178,26 +178,25 @@ def span_of(mark) -> Span:
     return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def key_span(container, key) -> Span | None:
-    """Position of a mapping key (or of a sequence item)."""
+def _span(container, key, which: int) -> Span | None:
+    """Span of a mapping's key (``which`` 0) or value (1), or of a sequence item."""
     marks = getattr(container, "marks", None)
     if marks is None:
         return None
     if isinstance(container, dict):
         pair = marks.get(key)
-        return span_of(pair[0]) if pair else None
+        return span_of(pair[which]) if pair else None
     return span_of(marks[key]) if 0 <= key < len(marks) else None
+
+
+def key_span(container, key) -> Span | None:
+    """Position of a mapping key (or of a sequence item)."""
+    return _span(container, key, 0)
 
 
 def value_span(container, key) -> Span | None:
     """Position of the value stored under ``key`` (a mapping key or a sequence index)."""
-    marks = getattr(container, "marks", None)
-    if marks is None:
-        return None
-    if isinstance(container, dict):
-        pair = marks.get(key)
-        return span_of(pair[1]) if pair else None
-    return span_of(marks[key]) if 0 <= key < len(marks) else None
+    return _span(container, key, 1)
 
 
 def scalar_source(container, key) -> tuple[str, str] | None:
