@@ -159,8 +159,8 @@ def explain(row: Row, corpus: Path) -> tuple[str, str]:
     want = target(note)
     if want and want["kind"] == "DeploymentConfig" and row.verdict == "pass":
         return ("kind not modelled",
-                "DeploymentConfig (OpenShift apps.openshift.io) is not a workload kind k8slint knows; "
-                "its Deployment twin in the same fixture gets the finding")
+                "DeploymentConfig (OpenShift apps.openshift.io) is not a workload kind k8slint models, "
+                "so no rule looks at it; the Deployment twin in the same fixture shows k8slint's verdict")
     if row.topic == "readiness-probe":
         if row.check == "readiness-port" and row.verdict == "pass":
             return ("deliberate: containerPort is informational",
@@ -232,6 +232,11 @@ def explain(row: Row, corpus: Path) -> tuple[str, str]:
                         "does not require one (that is policy), it reports PDBs that block or cannot work")
             if row.check == "PodDisruptionBudget has policy":
                 return ("gap", "a PDB with neither minAvailable nor maxUnavailable: k8slint does not report it")
+            if row.check == "pdbDisruptionsIsZero":
+                return ("gap", "maxUnavailable 0 or minAvailable 100% allows no disruption whatever the "
+                               "replicas; k8slint judges a PDB against the workloads it covers, and this "
+                               "fixture has none (no selector, and `apiVersion: v1`, which serves no "
+                               "PodDisruptionBudget, so k8slint does not read it as one)")
             return ("gap or deliberate", "k8slint's PDB rules do not fire on this fixture")
     if row.topic == "rolling-update":
         if row.verdict == "fail" and {f.rule for f in row.fired} == {"unsafe-rolling-update"} and \
@@ -242,8 +247,9 @@ def explain(row: Row, corpus: Path) -> tuple[str, str]:
                     "maxUnavailable/maxSurge limits then protect nothing")
         if row.expected == "fail" and row.verdict == "pass":
             return ("deliberate: Recreate is a valid choice",
-                    "the peer wants type RollingUpdate; k8slint does not forbid Recreate or other types, it "
-                    "checks the rolling-update arithmetic (maxSurge/maxUnavailable against replicas and nodes)")
+                    "the peer wants type RollingUpdate everywhere; k8slint accepts Recreate and only notes "
+                    "(info) the outage of each rollout when a Service in the input selects the pods, as "
+                    "kube-score's Deployment Strategy check does; there is no Service here")
     if row.topic.startswith("topology-spread"):
         if row.expected == "fail" and row.verdict == "pass":
             return ("deliberate: presence-only check",
