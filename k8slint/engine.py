@@ -457,9 +457,64 @@ def _run(paths: Iterable[str], options: Options) -> RunResult:
 def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str, Suppressions],
                   files: list[str], errors: list[InputError]) -> list[Finding]:
     _, set_rules = _active(options)
+    cluster = options.cluster
+    if cluster is None and set_rules:
+        cluster = _cluster_from_nodes(inventory.nodes)  # explicit --cluster/--nodes/config win
+    groups = _rule_groups(set_rules, options.jobs, len(inventory.objects))
+    if len(groups) < 2 or not hasattr(os, "fork"):
+        return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors)
+    # The cross-object rules are independent of each other: with several cores, forked workers run
+    # groups of them over the inventory the parent already holds (fork shares it; nothing is
+    # pickled but the findings). Output does not change: findings are sorted at the end of run().
+    import concurrent.futures
+    import multiprocessing
+
+    global _FORK_STATE
+    _FORK_STATE = (inventory, options, cluster, suppressions, files)
+    try:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(len(groups), mp_context=context) as pool:
+            outcomes = list(pool.map(_check_set_rule_group, [[r.id for r in g] for g in groups]))
+    except (OSError, concurrent.futures.process.BrokenProcessPool):  # no fork here: run them in line
+        return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors)
+    finally:
+        _FORK_STATE = None
+    findings: list[Finding] = []
+    for group_findings, group_errors in outcomes:
+        findings.extend(group_findings)
+        errors.extend(group_errors)
+    return findings
+
+
+# Below this many inventory objects, forking costs more than the cross-object rules themselves.
+_PARALLEL_SET_RULES_MIN_OBJECTS = 2000
+_FORK_STATE = None  # what forked set-rule workers inherit from run_set_rules
+
+
+def _rule_groups(set_rules: list[Rule], jobs: int, objects: int) -> list[list[Rule]]:
+    """Set rules split into at most ``jobs`` groups; the scheduling rules, the heaviest, lead."""
+    if jobs < 2 or objects < _PARALLEL_SET_RULES_MIN_OBJECTS or len(set_rules) < 2:
+        return [set_rules]
+    ordered = sorted(set_rules, key=lambda r: r.id != "anti-affinity-infeasible")
+    groups: list[list[Rule]] = [[] for _ in range(min(jobs, len(ordered)))]
+    groups[0].append(ordered[0])
+    for index, rule in enumerate(ordered[1:]):
+        groups[1 + index % (len(groups) - 1)].append(rule)
+    return groups
+
+
+def _check_set_rule_group(rule_ids: list[str]) -> tuple[list[Finding], list[InputError]]:
+    inventory, options, cluster, suppressions, files = _FORK_STATE
+    rules = [r for r in _active(options)[1] if r.id in rule_ids]
+    errors: list[InputError] = []
+    return _check_set_rules(rules, inventory, options, cluster, suppressions, files, errors), errors
+
+
+def _check_set_rules(set_rules: list[Rule], inventory: Inventory, options: Options, cluster,
+                     suppressions: dict[str, Suppressions], files: list[str],
+                     errors: list[InputError]) -> list[Finding]:
     ctx = RuleContext(options, suppressions)
-    if ctx.cluster is None and set_rules:
-        ctx.cluster = _cluster_from_nodes(inventory.nodes)  # explicit --cluster/--nodes/config win
+    ctx.cluster = cluster
     for rule in set_rules:
         ctx.rule_id = rule.id
         try:
