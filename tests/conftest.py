@@ -12,6 +12,21 @@ from click.testing import CliRunner
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED = ROOT.parent / "shared"
+# The smallest real Deployment with one finding: its container has no readinessProbe (line 11).
+NO_PROBE_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+"""
 _EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9@,\s-]+?)\s*$")
 
 

@@ -10,22 +10,9 @@ import sys
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, ROOT, cli
+from conftest import NO_PROBE_DEPLOYMENT, FIXTURES, ROOT, cli
 
-NO_PROBE = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-"""
+NO_PROBE = NO_PROBE_DEPLOYMENT
 CLEAN = NO_PROBE.replace("        image: nginx:1.27\n",
                          "        image: nginx:1.27\n        readinessProbe: {tcpSocket: {port: 80}}\n")
 

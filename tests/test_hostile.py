@@ -12,22 +12,9 @@ import time
 
 import pytest
 
-from conftest import ROOT, cli
+from conftest import NO_PROBE_DEPLOYMENT, ROOT, cli
 
-GOOD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-"""
+GOOD = NO_PROBE_DEPLOYMENT
 # the line of "- name: web" above, where missing-readiness-probe points
 GOOD_FINDING_LINE = 11
 PROBE = "missing-readiness-probe"

@@ -13,39 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import NO_PROBE_DEPLOYMENT, ROOT
 
 HOOKS = ROOT / ".pre-commit-hooks.yaml"
 TIMEOUT = 900  # the first run builds the hook's virtualenv
 
-BAD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-"""
+BAD = NO_PROBE_DEPLOYMENT
 
-GOOD = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
+GOOD = BAD + """\
         readinessProbe:
           httpGet: {path: /healthz, port: 80}
 """
