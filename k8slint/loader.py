@@ -172,8 +172,8 @@ class YSeq(list):
 
 def span_of(mark) -> Span:
     """Span of a stored mark: an event (positions still in its marks) or an already-compact span."""
-    if type(mark) is tuple:
-        return mark
+    if type(mark) is tuple:  # (line, column, end_line, end_column[, text, style])
+        return mark if len(mark) == 4 else mark[:4]
     start, end = mark.start_mark, mark.end_mark
     return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
@@ -208,6 +208,8 @@ def scalar_source(container, key) -> tuple[str, str] | None:
         marks[key] if 0 <= key < len(marks) else None)
     if isinstance(mark, ScalarEvent):
         return mark.value, mark.style or ""
+    if type(mark) is tuple and len(mark) == 6:  # the native composer's scalar mark
+        return mark[4], mark[5]
     return None
 
 
@@ -346,6 +348,60 @@ def _event_source(text: str):
     return iter(YAML(typ="safe", pure=True).parse(text)).__next__
 
 
+# --- the native composer --------------------------------------------------------------------------
+# k8slint/_k8slint_yaml.c, built into the wheel when libyaml and a C compiler are there (see
+# hatch_build.py): the same composer in C, several times faster than _compose below. It calls back
+# into the helpers here for rare cases, so both give the same values, positions and problems
+# (tests/test_native_loader.py compares them). K8SLINT_PURE_YAML or K8SLINT_NO_NATIVE switch it off.
+_NATIVE_API_VERSION = 1
+try:
+    if os.environ.get("K8SLINT_PURE_YAML") or os.environ.get("K8SLINT_NO_NATIVE"):
+        raise ImportError("native composer switched off")
+    import _k8slint_yaml as _native
+
+    if getattr(_native, "API_VERSION", None) != _NATIVE_API_VERSION:  # pragma: no cover - a stale build
+        raise ImportError("stale native composer")
+    HAVE_NATIVE = True
+except ImportError:
+    _native = None
+    HAVE_NATIVE = False
+
+
+def _scalar_document_message(value) -> str:
+    return f"document is a {type(value).__name__} scalar, not a Kubernetes object"
+
+
+def _compose_native(text: str, index: int):
+    helpers = (YMap, YSeq, _SPECIAL, resolve_plain, _resolve_tagged, key_string, _duplicate_key, _merge,
+               _scalar_document_message)
+    for item in _native.Stream(text, index, helpers, MAX_DEPTH, MAX_ALIAS_EXPANSION, MAX_ALIAS_RATIO):
+        kind = item[0]
+        if kind == 0:
+            yield Document(item[1], item[2], item[3])
+        elif kind == 3:
+            yield _error_from_exception(_libyaml_exception(*item[1:]))
+        else:
+            yield LoadError(item[1], item[2], item[3], ends_stream=kind == 2)
+
+
+def _libyaml_exception(error: int, problem, line, column, context, context_line, context_column, offset,
+                       value) -> Exception:
+    """The exception ruamel.yaml's C parser raises for the same libyaml error."""
+    from ruamel.yaml.error import StreamMark
+    from ruamel.yaml.parser import ParserError
+    from ruamel.yaml.reader import ReaderError
+    from ruamel.yaml.scanner import ScannerError
+
+    if error == 2:  # YAML_READER_ERROR
+        return ReaderError("<unicode string>", offset, value, "?", problem)
+    if error not in (3, 4):  # YAML_MEMORY_ERROR and anything unknown
+        return MemoryError() if error == 1 else ValueError(problem or "YAML error")
+    problem_mark = StreamMark("<unicode string>", 0, line, column) if problem is not None else None
+    context_mark = StreamMark("<unicode string>", 0, context_line, context_column) if context is not None else None
+    cls = ScannerError if error == 3 else ParserError
+    return cls(context, context_mark, problem, problem_mark)
+
+
 def compose(text: str, first_index: int = 0) -> Iterator[Union[Document, LoadError]]:
     """Compose every document of ``text``. Document-level problems (duplicate keys, aliases that
     explode, nesting too deep) become a LoadError for that document and composing goes on; a
@@ -355,7 +411,7 @@ def compose(text: str, first_index: int = 0) -> Iterator[Union[Document, LoadErr
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield from _compose(text, first_index)
+        yield from (_compose_native if _native is not None else _compose)(text, first_index)
     except _DocumentProblem as problem:
         yield LoadError(str(problem), problem.mark.line + 1, problem.mark.column + 1, ends_stream=True)
     except Exception as exc:  # ruamel's scanner/parser/reader errors, whatever their class
@@ -421,9 +477,7 @@ def _compose(text: str, index: int):  # noqa: C901 - one tight loop on purpose: 
                 marks.append(event)
             else:  # a document that is a bare scalar
                 if value is not None and problem is None:
-                    problem = _DocumentProblem(
-                        f"document is a {type(value).__name__} scalar, not a Kubernetes object",
-                        event.start_mark)
+                    problem = _DocumentProblem(_scalar_document_message(value), event.start_mark)
                 root_event = root_event or event
         elif cls is MS or cls is QS:
             nodes += 1

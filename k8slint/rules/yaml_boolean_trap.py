@@ -133,6 +133,8 @@ def _key_source(mapping, key) -> str | None:
     """The text of a plain, untagged mapping key as written (None if quoted, tagged or unknown)."""
     pair = (getattr(mapping, "marks", None) or {}).get(key)
     event = pair[0] if pair else None
+    if type(event) is tuple:  # the native composer keeps the text of plain keys that changed
+        return event[4] if len(event) == 6 and not event[5] else None
     if not isinstance(event, ScalarEvent) or event.style or event.tag is not None:
         return None
     return event.value

@@ -1,0 +1,531 @@
+/* Optional accelerator for k8slint.loader: composes YAML documents straight from libyaml's
+ * events into the same values the Python composer (loader._compose) builds.
+ *
+ * Why: the Python composer spends more time per event than ruamel.yaml's C parser spends making
+ * the event, so a lint can never get near the parser's own speed in Python. This module does the
+ * same work in C and calls back into Python (loader's helpers) for everything that is rare or
+ * subtle: number resolution, tagged scalars, merge keys and problem messages. Positions are stored
+ * as tuples (line, column, end_line, end_column), 1-based; a scalar whose value is not a string
+ * also keeps (text as written, style), which the yaml-boolean-trap rule reads.
+ *
+ * Items yielded by Stream (loader._compose_native turns them into Document / LoadError):
+ *   (0, root, index, line)                      a document whose root is a mapping
+ *   (1, message, line, column)                  a document that cannot be used; composing goes on
+ *   (2, message, line, column)                  a problem that ends the stream
+ *   (3, error, problem, pline, pcol, context, cline, ccol, offset, value)   a libyaml error
+ * Lines and columns in items 1 and 2 are 1-based; libyaml errors carry libyaml's 0-based marks.
+ * Tested against the Python composer (tests/test_native_loader.py) on the corpus, the fixtures
+ * and generated YAML.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <yaml.h>
+
+#define API_VERSION 1
+#define MAX_FRAMES 1024
+
+typedef struct {
+    PyObject *cur;      /* YMap or YSeq */
+    PyObject *marks;    /* its marks: dict or list */
+    int is_map;
+    PyObject *key;      /* pending mapping key or NULL */
+    PyObject *key_mark; /* its mark or NULL */
+    PyObject *anchor;   /* anchor of this collection or NULL */
+    Py_ssize_t size_before;
+    size_t line, column; /* 0-based start of the collection */
+} Frame;
+
+typedef struct {
+    PyObject_HEAD
+    yaml_parser_t parser;
+    int parser_ready;
+    int finished;
+    PyObject *text;        /* keeps the UTF-8 buffer alive */
+    PyObject *ymap, *yseq, *special, *resolve_plain, *resolve_tagged, *key_string;
+    PyObject *duplicate_message, *merge, *scalar_document_message;
+    long max_depth, max_expansion, max_ratio;
+    Frame frames[MAX_FRAMES];
+    int depth;
+    long index;
+    Py_ssize_t nodes, expanded;
+    PyObject *anchors;     /* name -> (value, size) */
+    PyObject *problem;     /* (message, line, column) 1-based, or NULL */
+    int root_seen;         /* a bare scalar document is open */
+} Stream;
+
+static PyObject *str_marks, *str_merge_key, *style_strings[6];
+
+static void frame_clear(Frame *f) {
+    Py_CLEAR(f->cur);
+    Py_CLEAR(f->marks);
+    Py_CLEAR(f->key);
+    Py_CLEAR(f->key_mark);
+    Py_CLEAR(f->anchor);
+}
+
+static void stream_reset_document(Stream *s) {
+    while (s->depth > 0) {
+        frame_clear(&s->frames[--s->depth]);
+    }
+    Py_CLEAR(s->problem);
+    s->root_seen = 0;
+}
+
+static void Stream_dealloc(Stream *s) {
+    stream_reset_document(s);
+    if (s->parser_ready) yaml_parser_delete(&s->parser);
+    Py_XDECREF(s->text);
+    Py_XDECREF(s->ymap); Py_XDECREF(s->yseq); Py_XDECREF(s->special);
+    Py_XDECREF(s->resolve_plain); Py_XDECREF(s->resolve_tagged); Py_XDECREF(s->key_string);
+    Py_XDECREF(s->duplicate_message); Py_XDECREF(s->merge); Py_XDECREF(s->scalar_document_message);
+    Py_XDECREF(s->anchors);
+    Py_TYPE(s)->tp_free((PyObject *)s);
+}
+
+/* (line, column, end_line, end_column), 1-based; start and end lines share one int if equal */
+static PyObject *span_tuple(yaml_mark_t start, yaml_mark_t end) {
+    PyObject *t = PyTuple_New(4);
+    if (!t) return NULL;
+    PyObject *line = PyLong_FromSize_t(start.line + 1);
+    PyObject *end_line;
+    if (!line) { Py_DECREF(t); return NULL; }
+    if (end.line == start.line) { end_line = line; Py_INCREF(line); }
+    else end_line = PyLong_FromSize_t(end.line + 1);
+    PyObject *col = PyLong_FromSize_t(start.column + 1);
+    PyObject *end_col = PyLong_FromSize_t(end.column + 1);
+    if (!end_line || !col || !end_col) {
+        Py_XDECREF(end_line); Py_XDECREF(col); Py_XDECREF(end_col); Py_DECREF(line); Py_DECREF(t);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 0, line);
+    PyTuple_SET_ITEM(t, 1, col);
+    PyTuple_SET_ITEM(t, 2, end_line);
+    PyTuple_SET_ITEM(t, 3, end_col);
+    return t;
+}
+
+/* a span extended with the scalar's text as written and its style */
+static PyObject *scalar_mark(yaml_mark_t start, yaml_mark_t end, PyObject *text, PyObject *style) {
+    PyObject *span = span_tuple(start, end);
+    if (!span) return NULL;
+    PyObject *t = PyTuple_New(6);
+    if (!t) { Py_DECREF(span); return NULL; }
+    for (int i = 0; i < 4; i++) {
+        PyObject *item = PyTuple_GET_ITEM(span, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(t, i, item);
+    }
+    Py_DECREF(span);
+    Py_INCREF(text); PyTuple_SET_ITEM(t, 4, text);
+    Py_INCREF(style); PyTuple_SET_ITEM(t, 5, style);
+    return t;
+}
+
+static PyObject *style_string(yaml_scalar_style_t style) {
+    switch (style) {
+        case YAML_SINGLE_QUOTED_SCALAR_STYLE: return style_strings[1];
+        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: return style_strings[2];
+        case YAML_LITERAL_SCALAR_STYLE: return style_strings[3];
+        case YAML_FOLDED_SCALAR_STYLE: return style_strings[4];
+        default: return style_strings[0];
+    }
+}
+
+static int is_number_start(char c) {
+    return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+/* resolve_plain() for a plain, untagged scalar: special words in C, numbers in Python */
+static PyObject *resolve_plain(Stream *s, PyObject *text, const char *raw) {
+    if (is_number_start(raw[0])) return PyObject_CallOneArg(s->resolve_plain, text);
+    PyObject *special = PyDict_GetItemWithError(s->special, text);
+    if (special) { Py_INCREF(special); return special; }
+    if (PyErr_Occurred()) return NULL;
+    Py_INCREF(text);
+    return text;
+}
+
+static PyObject *problem_tuple(PyObject *message, size_t line0, size_t column0) {
+    return Py_BuildValue("(Onn)", message, (Py_ssize_t)(line0 + 1), (Py_ssize_t)(column0 + 1));
+}
+
+static PyObject *item_with_message(int kind, const char *message, yaml_mark_t mark) {
+    return Py_BuildValue("(isnn)", kind, message, (Py_ssize_t)(mark.line + 1), (Py_ssize_t)(mark.column + 1));
+}
+
+static void set_problem(Stream *s, PyObject *problem) {
+    /* the first problem of a document wins */
+    if (s->problem == NULL) s->problem = problem;
+    else Py_XDECREF(problem);
+}
+
+static PyObject *libyaml_error(Stream *s) {
+    yaml_parser_t *p = &s->parser;
+    return Py_BuildValue("(iizkkzkkki)", 3, (int)p->error, p->problem,
+                         (unsigned long)p->problem_mark.line, (unsigned long)p->problem_mark.column,
+                         p->context,
+                         (unsigned long)p->context_mark.line, (unsigned long)p->context_mark.column,
+                         (unsigned long)p->problem_offset, p->problem_value);
+}
+
+/* store value (and its mark) in the current collection; steals neither reference */
+static int store(Stream *s, PyObject *value, PyObject *mark) {
+    Frame *f = &s->frames[s->depth - 1];
+    if (f->is_map) {
+        PyObject *pair = PyTuple_Pack(2, f->key_mark, mark);
+        if (!pair) return -1;
+        int rc = PyDict_SetItem(f->cur, f->key, value);
+        if (rc == 0) rc = PyDict_SetItem(f->marks, f->key, pair);
+        Py_DECREF(pair);
+        Py_CLEAR(f->key);
+        Py_CLEAR(f->key_mark);
+        return rc;
+    }
+    if (PyList_Append(f->cur, value) < 0) return -1;
+    return PyList_Append(f->marks, mark);
+}
+
+
+
+static PyObject *end_of_document_item(Stream *s, PyObject *done, int is_map, Frame *closed) {
+    PyObject *item;
+    if (s->problem) {
+        item = Py_BuildValue("(iOOO)", 1, PyTuple_GET_ITEM(s->problem, 0),
+                             PyTuple_GET_ITEM(s->problem, 1), PyTuple_GET_ITEM(s->problem, 2));
+    } else if (is_map) {
+        item = Py_BuildValue("(iOln)", 0, done, s->index, (Py_ssize_t)(closed->line + 1));
+    } else {
+        item = Py_BuildValue("(isnn)", 1, "document is a list, not a Kubernetes object",
+                             (Py_ssize_t)(closed->line + 1), (Py_ssize_t)(closed->column + 1));
+    }
+    s->index += 1;
+    Py_CLEAR(s->problem);
+    s->root_seen = 0;
+    PyDict_Clear(s->anchors);
+    s->nodes = s->expanded = 0;
+    return item;
+}
+
+static PyObject *Stream_next(Stream *s) {
+    yaml_event_t event;
+    if (s->finished) return NULL;
+    for (;;) {
+        if (!yaml_parser_parse(&s->parser, &event)) {
+            s->finished = 1;
+            stream_reset_document(s);
+            return libyaml_error(s);
+        }
+        PyObject *result = NULL;  /* an item to yield */
+        int fail = 0;
+        switch (event.type) {
+        case YAML_SCALAR_EVENT: {
+            Frame *f = s->depth ? &s->frames[s->depth - 1] : NULL;
+            const char *raw = (const char *)event.data.scalar.value;
+            PyObject *text = PyUnicode_DecodeUTF8(raw, event.data.scalar.length, "strict");
+            if (!text) { fail = 1; break; }
+            int plain = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+            const char *tag = (const char *)event.data.scalar.tag;
+            if (f && f->is_map && f->key == NULL) {  /* a mapping key */
+                PyObject *key = text;
+                Py_INCREF(key);
+                if (plain) {
+                    PyObject *resolved = NULL;
+                    int special = PyDict_Contains(s->special, text);
+                    if (special < 0) { Py_DECREF(key); Py_DECREF(text); fail = 1; break; }
+                    if (special || is_number_start(raw[0])) {
+                        resolved = PyObject_CallOneArg(s->resolve_plain, text);
+                        if (resolved) {
+                            Py_DECREF(key);
+                            key = PyObject_CallOneArg(s->key_string, resolved);
+                            Py_DECREF(resolved);
+                        } else { Py_CLEAR(key); }
+                        if (!key) { Py_DECREF(text); fail = 1; break; }
+                    }
+                }
+                int present = PyDict_Contains(f->cur, key);
+                if (present < 0) { Py_DECREF(key); Py_DECREF(text); fail = 1; break; }
+                if (present && s->problem == NULL) {
+                    PyObject *message = PyObject_CallFunctionObjArgs(s->duplicate_message, key, f->marks, NULL);
+                    if (!message) { Py_DECREF(key); Py_DECREF(text); fail = 1; break; }
+                    set_problem(s, problem_tuple(message, event.start_mark.line, event.start_mark.column));
+                    Py_DECREF(message);
+                }
+                PyUnicode_InternInPlace(&key);
+                int changed = plain && tag == NULL && PyUnicode_Compare(key, text) != 0;
+                f->key_mark = changed ? scalar_mark(event.start_mark, event.end_mark, text, style_strings[0])
+                                      : span_tuple(event.start_mark, event.end_mark);
+                Py_DECREF(text);
+                f->key = key;
+                if (!f->key_mark) { fail = 1; break; }
+                break;
+            }
+            s->nodes += 1;
+            PyObject *value;
+            if (plain && tag == NULL) {
+                value = resolve_plain(s, text, raw);
+            } else if (tag != NULL && (plain || (strcmp(tag, "!") != 0 && strcmp(tag, "tag:yaml.org,2002:str") != 0))) {
+                PyObject *tag_text = PyUnicode_FromString(tag);
+                value = tag_text ? PyObject_CallFunctionObjArgs(s->resolve_tagged, text, tag_text, NULL) : NULL;
+                Py_XDECREF(tag_text);
+            } else {
+                value = text;
+                Py_INCREF(value);
+            }
+            if (!value) { Py_DECREF(text); fail = 1; break; }
+            PyObject *mark = (value != Py_None && !PyUnicode_Check(value))
+                ? scalar_mark(event.start_mark, event.end_mark, text, style_string(event.data.scalar.style))
+                : span_tuple(event.start_mark, event.end_mark);
+            Py_DECREF(text);
+            if (!mark) { Py_DECREF(value); fail = 1; break; }
+            if (event.data.scalar.anchor) {
+                PyObject *entry = Py_BuildValue("(Oi)", value, 1);
+                if (!entry || PyDict_SetItemString(s->anchors, (const char *)event.data.scalar.anchor, entry) < 0) {
+                    Py_XDECREF(entry); Py_DECREF(value); Py_DECREF(mark); fail = 1; break;
+                }
+                Py_DECREF(entry);
+            }
+            if (f) {
+                if (store(s, value, mark) < 0) fail = 1;
+            } else {  /* a document that is a bare scalar */
+                if (value != Py_None && s->problem == NULL) {
+                    PyObject *message = PyObject_CallOneArg(s->scalar_document_message, value);
+                    if (!message) fail = 1;
+                    else {
+                        set_problem(s, problem_tuple(message, event.start_mark.line, event.start_mark.column));
+                        Py_DECREF(message);
+                    }
+                }
+                s->root_seen = 1;
+            }
+            Py_DECREF(value);
+            Py_DECREF(mark);
+            break;
+        }
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT: {
+            int is_map = event.type == YAML_MAPPING_START_EVENT;
+            Frame *parent = s->depth ? &s->frames[s->depth - 1] : NULL;
+            s->nodes += 1;
+            if (s->depth >= s->max_depth || s->depth >= MAX_FRAMES) {
+                char message[96];
+                snprintf(message, sizeof message, "nesting deeper than %ld levels", s->max_depth);
+                result = item_with_message(2, message, event.start_mark);
+                s->finished = 1;
+                break;
+            }
+            if (parent && parent->is_map && parent->key == NULL) {
+                result = item_with_message(2, "a mapping or list cannot be a mapping key (Kubernetes reads "
+                                              "YAML as JSON, whose keys are strings)", event.start_mark);
+                s->finished = 1;
+                break;
+            }
+            PyObject *value = PyObject_CallNoArgs(is_map ? s->ymap : s->yseq);
+            PyObject *marks = is_map ? PyDict_New() : PyList_New(0);
+            PyObject *mark = span_tuple(event.start_mark, event.end_mark);
+            if (!value || !marks || !mark || PyObject_SetAttr(value, str_marks, marks) < 0) {
+                Py_XDECREF(value); Py_XDECREF(marks); Py_XDECREF(mark); fail = 1; break;
+            }
+            if (parent) {
+                if (store(s, value, mark) < 0) { Py_DECREF(value); Py_DECREF(marks); Py_DECREF(mark); fail = 1; break; }
+            } else {
+                s->root_seen = 1;
+            }
+            Py_DECREF(mark);
+            const char *anchor = (const char *)(is_map ? event.data.mapping_start.anchor : event.data.sequence_start.anchor);
+            Frame *f = &s->frames[s->depth++];
+            f->cur = value;
+            f->marks = marks;
+            f->is_map = is_map;
+            f->key = f->key_mark = NULL;
+            f->anchor = anchor ? PyUnicode_FromString(anchor) : NULL;
+            f->size_before = s->nodes + s->expanded;
+            f->line = event.start_mark.line;
+            f->column = event.start_mark.column;
+            if (anchor && !f->anchor) fail = 1;
+            break;
+        }
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT: {
+            Frame closed = s->frames[--s->depth];  /* takes over the frame's references */
+            memset(&s->frames[s->depth], 0, sizeof(Frame));
+            if (closed.anchor) {
+                PyObject *entry = Py_BuildValue("(On)", closed.cur, s->nodes + s->expanded - closed.size_before);
+                if (!entry || PyDict_SetItem(s->anchors, closed.anchor, entry) < 0) fail = 1;
+                Py_XDECREF(entry);
+            }
+            if (!fail && closed.is_map) {
+                int has_merge = PyDict_Contains(closed.cur, str_merge_key);
+                if (has_merge < 0) fail = 1;
+                else if (has_merge) {
+                    PyObject *sink = PyList_New(0);
+                    PyObject *r = sink ? PyObject_CallFunctionObjArgs(s->merge, closed.cur, sink, NULL) : NULL;
+                    if (!r) fail = 1;
+                    else if (PyList_GET_SIZE(sink) && s->problem == NULL) {
+                        set_problem(s, problem_tuple(PyList_GET_ITEM(sink, 0), closed.line, closed.column));
+                    }
+                    Py_XDECREF(r);
+                    Py_XDECREF(sink);
+                }
+            }
+            if (!fail && s->depth == 0) {
+                result = end_of_document_item(s, closed.cur, closed.is_map, &closed);
+                if (!result) fail = 1;
+            }
+            frame_clear(&closed);
+            break;
+        }
+        case YAML_ALIAS_EVENT: {
+            Frame *f = s->depth ? &s->frames[s->depth - 1] : NULL;
+            const char *name = (const char *)event.data.alias.anchor;
+            PyObject *target = PyDict_GetItemString(s->anchors, name);
+            if (!target) {
+                char message[160];
+                snprintf(message, sizeof message, "unknown alias *%.120s", name);
+                result = item_with_message(2, message, event.start_mark);
+                s->finished = 1;
+                break;
+            }
+            PyObject *value = PyTuple_GET_ITEM(target, 0);
+            s->expanded += PyLong_AsSsize_t(PyTuple_GET_ITEM(target, 1));
+            if (s->expanded > s->max_expansion && s->expanded > s->max_ratio * s->nodes) {
+                char message[128];
+                snprintf(message, sizeof message, "aliases expand to more than %ld nodes (a 'billion laughs' document?)",
+                         s->max_expansion);
+                result = item_with_message(2, message, event.start_mark);
+                s->finished = 1;
+                break;
+            }
+            if (f && f->is_map && f->key == NULL) {
+                if (PyDict_Check(value) || PyList_Check(value)) {
+                    result = item_with_message(2, "an alias to a collection cannot be a mapping key", event.start_mark);
+                    s->finished = 1;
+                    break;
+                }
+                f->key = PyObject_CallOneArg(s->key_string, value);
+                f->key_mark = span_tuple(event.start_mark, event.end_mark);
+                if (!f->key || !f->key_mark) fail = 1;
+                break;
+            }
+            if (f) {
+                PyObject *mark = span_tuple(event.start_mark, event.end_mark);
+                if (!mark || store(s, value, mark) < 0) fail = 1;
+                Py_XDECREF(mark);
+            }
+            break;
+        }
+        case YAML_STREAM_END_EVENT:
+            s->finished = 1;
+            break;
+        default:  /* stream start, document start and end: only a bare scalar document ends here */
+            if (s->root_seen && s->depth == 0) {
+                if (s->problem) {
+                    result = Py_BuildValue("(iOOO)", 1, PyTuple_GET_ITEM(s->problem, 0),
+                                           PyTuple_GET_ITEM(s->problem, 1), PyTuple_GET_ITEM(s->problem, 2));
+                    if (!result) fail = 1;
+                    s->index += 1;
+                }
+                Py_CLEAR(s->problem);
+                s->root_seen = 0;
+            }
+        }
+        yaml_event_delete(&event);
+        if (fail) {
+            s->finished = 1;
+            stream_reset_document(s);
+            return NULL;
+        }
+        if (result) {
+            if (s->finished) stream_reset_document(s);
+            return result;
+        }
+        if (s->finished) {
+            stream_reset_document(s);
+            return NULL;
+        }
+    }
+}
+
+static int Stream_init(Stream *s, PyObject *args, PyObject *kwds) {
+    PyObject *text, *helpers;
+    long first_index;
+    if (!PyArg_ParseTuple(args, "UlO!lll", &text, &first_index, &PyTuple_Type, &helpers,
+                          &s->max_depth, &s->max_expansion, &s->max_ratio))
+        return -1;
+    if (PyTuple_GET_SIZE(helpers) != 9) {
+        PyErr_SetString(PyExc_ValueError, "helpers: 9 items expected");
+        return -1;
+    }
+    PyObject **slots[9] = {&s->ymap, &s->yseq, &s->special, &s->resolve_plain, &s->resolve_tagged,
+                           &s->key_string, &s->duplicate_message, &s->merge, &s->scalar_document_message};
+    for (int i = 0; i < 9; i++) {
+        PyObject *item = PyTuple_GET_ITEM(helpers, i);
+        Py_INCREF(item);
+        Py_XSETREF(*slots[i], item);
+    }
+    if (!PyDict_Check(s->special)) {
+        PyErr_SetString(PyExc_TypeError, "helpers[2] must be a dict");
+        return -1;
+    }
+    Py_ssize_t size;
+    const char *data = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!data) return -1;
+    Py_INCREF(text);
+    Py_XSETREF(s->text, text);
+    if (s->parser_ready) yaml_parser_delete(&s->parser);
+    if (!yaml_parser_initialize(&s->parser)) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->parser_ready = 1;
+    yaml_parser_set_input_string(&s->parser, (const unsigned char *)data, (size_t)size);
+    s->index = first_index;
+    s->anchors = PyDict_New();
+    if (!s->anchors) return -1;
+    return 0;
+}
+
+static PyObject *Stream_iter(PyObject *s) {
+    Py_INCREF(s);
+    return s;
+}
+
+static PyTypeObject StreamType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_k8slint_yaml.Stream",
+    .tp_basicsize = sizeof(Stream),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Stream(text, first_index, helpers, max_depth, max_expansion, max_ratio): "
+              "iterate over the composed documents of text.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Stream_init,
+    .tp_dealloc = (destructor)Stream_dealloc,
+    .tp_iter = Stream_iter,
+    .tp_iternext = (iternextfunc)Stream_next,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_k8slint_yaml",
+    "k8slint's optional YAML composer in C (see k8slint/loader.py).", -1, NULL,
+};
+
+PyMODINIT_FUNC PyInit__k8slint_yaml(void) {
+    if (PyType_Ready(&StreamType) < 0) return NULL;
+    str_marks = PyUnicode_InternFromString("marks");
+    str_merge_key = PyUnicode_InternFromString("<<");
+    const char *styles[5] = {"", "'", "\"", "|", ">"};
+    for (int i = 0; i < 5; i++) {
+        style_strings[i] = PyUnicode_InternFromString(styles[i]);
+        if (!style_strings[i]) return NULL;
+    }
+    if (!str_marks || !str_merge_key) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&StreamType);
+    if (PyModule_AddObject(m, "Stream", (PyObject *)&StreamType) < 0
+            || PyModule_AddIntConstant(m, "API_VERSION", API_VERSION) < 0
+            || PyModule_AddStringConstant(m, "LIBYAML_VERSION", yaml_get_version_string()) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

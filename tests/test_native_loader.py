@@ -1,0 +1,181 @@
+"""The native composer (k8slint/_k8slint_yaml.c) against the Python one: same documents, values,
+value types, positions, scalar sources and problems, on the fixtures, the shared corpus, hostile
+snippets and generated YAML. Skipped where the extension was not built (no libyaml or compiler)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from k8slint import loader
+from k8slint.loader import Document, ScalarEvent, scalar_source, span_of
+from tests.conftest import ROOT, SHARED
+
+pytestmark = pytest.mark.skipif(not loader.HAVE_NATIVE, reason="native composer not built here")
+
+
+def _key_text(mapping, key):
+    """The text of a plain, untagged key that resolution changed (what yaml-boolean-trap reads)."""
+    mark = mapping.marks[key][0]
+    if type(mark) is tuple:
+        return mark[4] if len(mark) == 6 and not mark[5] else None
+    if isinstance(mark, ScalarEvent) and not mark.style and mark.tag is None and mark.value != key:
+        return mark.value
+    return None
+
+
+def shape(value):
+    """Everything a rule or a finding can see of a composed value."""
+    if isinstance(value, dict):
+        return ("map", [(key, shape(item), span_of(value.marks[key][0]), span_of(value.marks[key][1]),
+                         _key_text(value, key),
+                         scalar_source(value, key) if item is not None and not isinstance(item, (str, dict, list))
+                         else None)
+                        for key, item in value.items()])
+    if isinstance(value, list):
+        return ("seq", [(shape(item), span_of(value.marks[index]),
+                         scalar_source(value, index) if item is not None and not isinstance(item, (str, dict, list))
+                         else None)
+                        for index, item in enumerate(value)])
+    if isinstance(value, float) and value != value:
+        return ("float", "nan")
+    return (type(value).__name__, value)
+
+
+def items(compose_function, text):
+    out = []
+    for item in compose_function(text):
+        if isinstance(item, Document):
+            out.append(("doc", item.index, item.line, shape(item.root)))
+        else:
+            out.append(("error", item.message, item.line, item.column, item.ends_stream))
+    return out
+
+
+def python_items(text):
+    native = loader._native
+    loader._native = None
+    try:
+        return items(loader.compose, text)
+    finally:
+        loader._native = native
+
+
+def native_items(text):
+    return items(loader.compose, text)
+
+
+def assert_same(text):
+    assert native_items(text) == python_items(text)
+
+
+SNIPPETS = [
+    "a: 1\n",
+    "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {on: yes, 08: 0777, 1e3: .5}}\n",
+    "a: [1, 2.5, -3, +4, 0x1F, 0o17, 0b11, 1_000, 99999999999999999999, .inf, -.Inf, .nan, ~, null, ''] \n",
+    "y: n\nY: N\non: off\n'on': \"off\"\nyes: !!str yes\nx: !!int '7'\nz: !!float 3\nw: !!bool yes\nv: !foo bar\n",
+    "a: &x {b: 1}\nc: *x\nd: &s text\ne: *s\n*s : f\n",
+    "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n",
+    "m:\n  <<: [{a: 1}, {b: 2}]\n",
+    "m:\n  <<: 5\n",
+    "a: 1\na: 2\n",
+    "- a\n- b\n",
+    "just a scalar\n",
+    "~\n",
+    "---\n---\na: 1\n",
+    "a: 1\n---\n- x\n---\nb: 2\n---\nplain\n---\nc: 3\n",
+    "a: *nope\n",
+    "? [a, b]\n: c\n",
+    "? *x\n",
+    "a: &x [1]\n*x : 2\n",
+    "a: [\n",
+    "a: b: c\n",
+    "a: 'unclosed\n",
+    "\tkey: value\n",
+    "a: 1\n---\nb: [\n---\nc: 3\n",
+    "\ufeffa: 1\n",
+    "a: \x00\n",
+    "a: |\n  line one\n  line two\nb: >\n  folded\n  text\n",
+    "%YAML 1.1\n---\na: !!str 1\n",
+    "%TAG !k! tag:yaml.org,2002:\n---\na: !k!int 5\n",
+    "a:\n" + "  " * 1 + "b:\n" + "".join("  " * (i + 2) + f"k{i}:\n" for i in range(250)),
+    "[" * 300 + "]" * 300 + "\n",
+    "a: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+    "f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+    "a: é\nb: 日本: x\n",
+    "naïve: 'ünïcode ✓'\nk: 😀\n",
+    "",
+    "# only a comment\n",
+    "a: 1\n...\n---\nb: 2\n",
+]
+
+
+@pytest.mark.parametrize("text", SNIPPETS, ids=range(len(SNIPPETS)))
+def test_snippets_compose_the_same(text):
+    assert_same(text)
+
+
+def _yaml_files(base: Path):
+    return sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+
+
+def _read(path: Path):
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (UnicodeDecodeError, OSError):
+        return None
+
+
+def test_fixtures_compose_the_same():
+    files = _yaml_files(ROOT / "fixtures")
+    assert len(files) > 100
+    for path in files:
+        text = _read(path)
+        if text is not None:
+            assert native_items(text) == python_items(text), path
+
+
+@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="../shared/corpus not present")
+def test_corpus_composes_the_same():
+    files = _yaml_files(SHARED / "corpus")
+    compared = 0
+    for path in files:
+        text = _read(path)
+        if text is not None:
+            assert native_items(text) == python_items(text), path
+            compared += 1
+    assert compared > 1000
+
+
+_scalars = st.sampled_from(["a", "yes", "No", "on", "~", "", "0777", "1e3", ".5", "-1", "0x10", "'q'", '"d"',
+                            "1_000", "08", "!!str 5", "!!int 7", "*x", "true", ".inf", "- b", "{}", "[]"])
+_keys = st.sampled_from(["a", "b", "on", "1", "y", "'k'", "<<", "0o7"])
+
+
+@st.composite
+def yaml_texts(draw):
+    lines = []
+    for _ in range(draw(st.integers(1, 12))):
+        indent = "  " * draw(st.integers(0, 3))
+        kind = draw(st.integers(0, 4))
+        if kind == 0:
+            lines.append(f"{indent}{draw(_keys)}: {draw(_scalars)}")
+        elif kind == 1:
+            lines.append(f"{indent}- {draw(_scalars)}")
+        elif kind == 2:
+            lines.append(f"{indent}{draw(_keys)}:")
+        elif kind == 3:
+            lines.append(f"{indent}{draw(_keys)}: &x {draw(_scalars)}")
+        else:
+            lines.append(draw(st.sampled_from(["---", "...", "a: [b, {c: d}]", "? x", ": y", "#c"])))
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(yaml_texts())
+def test_generated_yaml_composes_the_same(text):
+    assert_same(text)
