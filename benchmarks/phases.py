@@ -65,7 +65,7 @@ def main(argv=None) -> int:
     results = engine._lint_files(files, options)
     per_file = time.perf_counter() - start
     engine._SHARED_STRINGS.clear()
-    engine._SHARED_LEAVES.clear()
+    engine._SHARED_CONTAINERS.clear()
     inventory = Inventory([obj for result in results for obj in result.inventory])
     documents = sum(r.documents for r in results)
     rss_after_files = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -9,7 +9,8 @@
  * also keeps (text as written, style), which the yaml-boolean-trap rule reads.
  *
  * Items yielded by Stream (loader._compose_native turns them into Document / LoadError):
- *   (0, root, index, line)                      a document whose root is a mapping
+ *   (0, root, index, line, offset)              a document whose root is a mapping (offset: of
+ *                                               the start of its first line, in characters)
  *   (1, message, line, column)                  a document that cannot be used; composing goes on
  *   (2, message, line, column)                  a problem that ends the stream
  *   (3, error, problem, pline, pcol, context, cline, ccol, offset, value)   a libyaml error
@@ -21,7 +22,7 @@
 #include <Python.h>
 #include <yaml.h>
 
-#define API_VERSION 1
+#define API_VERSION 2
 #define MAX_FRAMES 1024
 
 typedef struct {
@@ -33,6 +34,7 @@ typedef struct {
     PyObject *anchor;   /* anchor of this collection or NULL */
     Py_ssize_t size_before;
     size_t line, column; /* 0-based start of the collection */
+    size_t offset;       /* character offset of the start of its line */
 } Frame;
 
 typedef struct {
@@ -193,7 +195,8 @@ static PyObject *end_of_document_item(Stream *s, PyObject *done, int is_map, Fra
         item = Py_BuildValue("(iOOO)", 1, PyTuple_GET_ITEM(s->problem, 0),
                              PyTuple_GET_ITEM(s->problem, 1), PyTuple_GET_ITEM(s->problem, 2));
     } else if (is_map) {
-        item = Py_BuildValue("(iOln)", 0, done, s->index, (Py_ssize_t)(closed->line + 1));
+        item = Py_BuildValue("(iOlnn)", 0, done, s->index, (Py_ssize_t)(closed->line + 1),
+                             (Py_ssize_t)closed->offset);
     } else {
         item = Py_BuildValue("(isnn)", 1, "document is a list, not a Kubernetes object",
                              (Py_ssize_t)(closed->line + 1), (Py_ssize_t)(closed->column + 1));
@@ -341,6 +344,7 @@ static PyObject *Stream_next(Stream *s) {
             f->size_before = s->nodes + s->expanded;
             f->line = event.start_mark.line;
             f->column = event.start_mark.column;
+            f->offset = event.start_mark.index - event.start_mark.column;
             if (anchor && !f->anchor) fail = 1;
             break;
         }

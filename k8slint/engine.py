@@ -25,11 +25,6 @@ from k8slint.rules import OBJECT, SET, Rule, all_rules
 from k8slint.source import DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, read_source
 
 INTERNAL_ERROR = "internal-error"
-# Fields no cross-object rule reads: dropped from inventory copies to keep memory flat.
-_HEAVY_CONTAINER_FIELDS = ("env", "envFrom", "command", "args", "volumeMounts", "volumeDevices",
-                           "lifecycle", "securityContext")
-_HEAVY_POD_FIELDS = ("volumes",)
-_HEAVY_METADATA_FIELDS = ("managedFields",)
 _INVENTORY_TYPES = (Workload, Service, PodDisruptionBudget, HorizontalPodAutoscaler, Node)
 
 
@@ -199,7 +194,7 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                         f"{obj.display_name}: {type(exc).__name__}: {exc}", rule=INTERNAL_ERROR))
             if keep_inventory and isinstance(obj, _INVENTORY_TYPES):
                 where = () if obj.root is item.root else ("items", position)
-                result.inventory.append(_inventory_copy(obj, where, lazy_positions))
+                result.inventory.append(_inventory_copy(obj, where, lazy_positions, item.offset))
     if not_objects:
         if objects_seen == 0 and not result.errors:
             first = not_objects[0]
@@ -285,123 +280,140 @@ def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext, result: F
 
 class Summary(dict):
     """Root of an inventory copy without positions. ``where`` is the object's path inside its
-    document: ``()``, or ``("items", n)`` for an item of a ``kind: List``."""
+    document: ``()``, or ``("items", n)`` for an item of a ``kind: List``; ``offset`` is where the
+    document's first line starts in the file's text (-1: unknown)."""
 
-    __slots__ = ("where",)
+    __slots__ = ("where", "offset")
 
 
-# Strings and leaf containers already copied in this process, shared by the copies that follow
-# (reset by run()): the inventory holds one copy of "kubernetes.io/hostname", of each identical
-# toleration, resources block or probe, however many workloads repeat them.
+# Strings and containers already copied in this process, shared by the copies that follow (reset
+# by run()): the inventory holds one copy of "kubernetes.io/hostname", and one of each identical
+# toleration, probe, resources or affinity block, however many workloads repeat them. Both tables
+# are bounded: sharing saves memory, and a table that grew with the input would cost it back.
 _SHARED_STRINGS: dict = {}
-_SHARED_LEAVES: dict = {}
+_SHARED_CONTAINERS: dict = {}  # structural hash -> the first copy with that content
+_SHARED_TABLE_LIMIT = 200_000
+
+# Fields no cross-object rule reads, dropped from inventory copies (a test runs every rule on the
+# fixtures with and without this pruning and compares the findings). "*" applies to list items.
+_DROPPED_CONTAINER_FIELDS = dict.fromkeys((
+    "env", "envFrom", "command", "args", "volumeMounts", "volumeDevices", "lifecycle", "securityContext",
+    "livenessProbe", "imagePullPolicy", "terminationMessagePath", "terminationMessagePolicy", "workingDir",
+    "stdin", "stdinOnce", "tty"), True)
+_DROPPED_POD_SPEC_FIELDS = {
+    **dict.fromkeys(("volumes", "terminationGracePeriodSeconds", "serviceAccountName", "serviceAccount",
+                     "automountServiceAccountToken", "imagePullSecrets", "dnsConfig", "securityContext",
+                     "hostAliases"), True),
+    **{section: {"*": _DROPPED_CONTAINER_FIELDS}
+       for section in ("containers", "initContainers", "ephemeralContainers")},
+}
+_K8SLINT_ANNOTATIONS_ONLY = object()  # keep only k8slint.io/ annotations (the ignore annotation)
+_DROP_SPECS: dict[type, dict] = {}
 
 
-def _inventory_copy(obj: K8sObject, where: tuple = (), lazy_positions: bool = True) -> K8sObject:
+def _drop_spec(obj: K8sObject) -> dict:
+    """What to leave out of the inventory copy of an object of this class."""
+    cls = type(obj)
+    spec = _DROP_SPECS.get(cls)
+    if spec is None:
+        annotations = True if isinstance(obj, HorizontalPodAutoscaler) else _K8SLINT_ANNOTATIONS_ONLY
+        spec = {"status": True, "metadata": {"managedFields": True, "annotations": annotations}}
+        if isinstance(obj, HorizontalPodAutoscaler):  # its metrics may live in annotations (v1)
+            del spec["metadata"]["annotations"]
+        if isinstance(obj, Workload):
+            template = spec
+            for step in obj.TEMPLATE_PATH:
+                template = template.setdefault(step, {})
+            if obj.TEMPLATE_PATH:  # a Pod's own metadata stays as it is
+                template["metadata"] = {"annotations": True}
+            template["spec"] = _DROPPED_POD_SPEC_FIELDS
+        spec = _DROP_SPECS[cls] = spec
+    return spec
+
+
+def _inventory_copy(obj: K8sObject, where: tuple = (), lazy_positions: bool = True,
+                    offset: int = -1) -> K8sObject:
     """A compact copy of ``obj`` without the fields no cross-object rule reads.
 
     Memory (measured with benchmarks/bench.py): copies that keep every position as tuples cost
-    ~45 KB per Deployment; without positions, with shared strings and leaf containers, ~3 KB.
+    ~45 KB per Deployment; without positions, with shared strings and containers, a few KB.
     Positions of set-rule findings are found again at the end of the run (_locate_deferred).
     """
-    root = _pruned(obj.root, obj)
-    if not lazy_positions:
-        return type(obj)(compact(root), obj.file, obj.doc_index, obj.doc_line)
-    summary = Summary(_shared_copy(root, _SHARED_STRINGS, _SHARED_LEAVES))
+    if not lazy_positions:  # standard input: small, and read once, so its copies keep positions
+        return type(obj)(compact(obj.root), obj.file, obj.doc_index, obj.doc_line)
+    if len(_SHARED_STRINGS) > _SHARED_TABLE_LIMIT:
+        _SHARED_STRINGS.clear()
+    if len(_SHARED_CONTAINERS) > _SHARED_TABLE_LIMIT:
+        _SHARED_CONTAINERS.clear()
+    summary = Summary(_shared_copy(obj.root, _drop_spec(obj), _SHARED_STRINGS, _SHARED_CONTAINERS))
     summary.where = where
+    summary.offset = offset
     return type(obj)(summary, obj.file, obj.doc_index, obj.doc_line)
 
 
-def _shared_copy(value, strings: dict, leaves: dict):
-    """Deep copy as plain dicts and lists, sharing equal strings and equal leaf containers."""
+def _shared_copy(value, drop, strings: dict, containers: dict):
+    """Deep copy as plain dicts and lists without the ``drop``ped fields, sharing equal strings
+    and equal containers (children are shared first, so a container's content is its keys, its
+    scalars and the identity of its children)."""
     if isinstance(value, dict):
         out = {}
-        leaf = True
         for key, item in value.items():
+            sub = drop.get(key) if drop else None
+            if sub is True:
+                continue
             if isinstance(item, (dict, list)):
-                item = _shared_copy(item, strings, leaves)
-                leaf = False
+                if sub is _K8SLINT_ANNOTATIONS_ONLY:
+                    if isinstance(item, dict):
+                        item = {k: v for k, v in item.items() if isinstance(k, str) and k.startswith("k8slint.io/")}
+                    sub = None
+                item = _shared_copy(item, sub, strings, containers)
             elif type(item) is str:
                 item = strings.setdefault(item, item)
             out[strings.setdefault(key, key)] = item
-        return _share_leaf(out, tuple(out.items()), leaves) if leaf else out
+        return _shared(out, out.items(), containers)
     if isinstance(value, list):
+        sub = drop.get("*") if drop else None
         out_list = []
-        leaf = True
         for item in value:
             if isinstance(item, (dict, list)):
-                item = _shared_copy(item, strings, leaves)
-                leaf = False
+                item = _shared_copy(item, sub, strings, containers)
             elif type(item) is str:
                 item = strings.setdefault(item, item)
             out_list.append(item)
-        return _share_leaf(out_list, tuple(out_list), leaves) if leaf else out_list
+        return _shared(out_list, out_list, containers)
     return value
 
 
-def _share_leaf(container, content: tuple, leaves: dict):
-    """The copy already made of an equal leaf container (same keys, values and value types)."""
+def _shared(container, content, containers: dict):
+    """The copy already made of a container with the same content, or ``container`` itself."""
     try:
-        key = hash((type(container), content))
-    except TypeError:  # pragma: no cover - scalars are hashable
+        key = hash((type(container), tuple(
+            (k, id(v)) if isinstance(v, (dict, list)) else (k, type(v), v) for k, v in content)
+            if type(container) is dict else tuple(
+            id(v) if isinstance(v, (dict, list)) else (type(v), v) for v in content)))
+    except TypeError:  # pragma: no cover - composed scalars are hashable
         return container
-    known = leaves.get(key)
+    known = containers.get(key)
     if known is None:
-        leaves[key] = container
+        containers[key] = container
         return container
-    if type(known) is type(container) and len(known) == len(container):
-        if type(known) is dict:
-            same = all(k1 == k2 and type(v1) is type(v2) and v1 == v2
-                       for (k1, v1), (k2, v2) in zip(known.items(), content))
-        else:
-            same = all(type(v1) is type(v2) and v1 == v2 for v1, v2 in zip(known, content))
-        if same:
-            return known
+    if type(known) is type(container) and len(known) == len(container) and _same_content(known, container):
+        return known
     return container  # a hash collision: keep the first one shared, this one apart
 
 
-def _pruned(root: dict, obj: K8sObject) -> dict:
-    from k8slint.loader import YMap
-
-    def without(mapping, names):
-        if not isinstance(mapping, dict) or not any(n in mapping for n in names):
-            return mapping
-        copy = YMap({k: v for k, v in mapping.items() if k not in names})
-        marks = getattr(mapping, "marks", {})
-        copy.marks = {k: v for k, v in marks.items() if k not in names}
-        return copy
-
-    def replace(mapping, key, value):
-        copy = YMap(mapping)
-        copy.marks = dict(getattr(mapping, "marks", {}))
-        copy[key] = value
-        return copy
-
-    root = without(root, ("status",))
-    if isinstance(root.get("metadata"), dict):
-        root = replace(root, "metadata", without(root["metadata"], _HEAVY_METADATA_FIELDS))
-    if not isinstance(obj, Workload):
-        return root
-    path = obj.TEMPLATE_PATH + ("spec",)
-    chain = [root]
-    for step in path:
-        nxt = chain[-1].get(step) if isinstance(chain[-1], dict) else None
-        if not isinstance(nxt, dict):
-            return root
-        chain.append(nxt)
-    spec = without(chain[-1], _HEAVY_POD_FIELDS)
-    for section in ("containers", "initContainers", "ephemeralContainers"):
-        items = spec.get(section)
-        if isinstance(items, list):
-            from k8slint.loader import YSeq
-
-            slim = YSeq(without(c, _HEAVY_CONTAINER_FIELDS) for c in items)
-            slim.marks = list(getattr(items, "marks", []))
-            spec = replace(spec, section, slim)
-    value = spec
-    for parent, step in zip(reversed(chain[:-1]), reversed(path)):
-        value = replace(parent, step, value)
-    return value
+def _same_content(known, container) -> bool:
+    pairs = zip(known.items(), container.items()) if type(known) is dict else \
+        (((None, a), (None, b)) for a, b in zip(known, container))
+    for (k1, v1), (k2, v2) in pairs:
+        if k1 != k2 or type(v1) is not type(v2):
+            return False
+        if isinstance(v1, (dict, list)):
+            if v1 is not v2:
+                return False
+        elif v1 != v2:
+            return False
+    return True
 
 
 def _lint_path(path: str, options: Options) -> FileResult:
@@ -430,10 +442,10 @@ def _run(paths: Iterable[str], options: Options) -> RunResult:
     files, problems = discover(list(paths), list(options.excludes))
     errors = [InputError(p.path, 1, 1, p.message) for p in problems]
     _SHARED_STRINGS.clear()
-    _SHARED_LEAVES.clear()
+    _SHARED_CONTAINERS.clear()
     results = _lint_files(files, options)
     _SHARED_STRINGS.clear()  # the copies keep what they share; the lookup tables can go
-    _SHARED_LEAVES.clear()
+    _SHARED_CONTAINERS.clear()
     findings: list[Finding] = []
     notes: list[Note] = []
     inventory = Inventory()
@@ -544,12 +556,17 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
         by_file.setdefault(entry[1].file, []).append(entry)
     for path, entries in by_file.items():
         text = read_source(path, max_bytes).text
-        starts = _line_starts(text, max(obj.doc_line for _, obj, _ in entries)) if text else []
+        starts = None  # line offsets, computed only for documents whose offset is unknown
         roots: dict[int, object] = {}
         for finding, obj, field_path in entries:
             line, column, end_line, end_column = obj.doc_line, 1, obj.doc_line, 1
             if obj.doc_line not in roots:
-                roots[obj.doc_line] = _document_at(text, starts, obj.doc_line, compose, _DOCUMENT_MARKER)
+                begin = obj.root.offset
+                if begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n"):
+                    if starts is None:
+                        starts = _line_starts(text, max(o.doc_line for _, o, _ in entries)) if text else []
+                    begin = starts[obj.doc_line - 1] if text and obj.doc_line <= len(starts) else None
+                roots[obj.doc_line] = _document_at(text, begin, compose, _DOCUMENT_MARKER)
             root = roots[obj.doc_line]
             where = obj.root.where
             target = dig_same_object(root, where, obj)
@@ -578,11 +595,11 @@ def _line_starts(text: str, last_line: int) -> list[int]:
     return starts
 
 
-def _document_at(text, starts: list[int], line: int, compose, marker):
-    """The root of the document whose first node is on ``line`` (positions relative to it)."""
-    if not text or line > len(starts):
+def _document_at(text, begin: int | None, compose, marker):
+    """The root of the document whose first node is on the line that starts at offset ``begin``
+    (positions relative to that line)."""
+    if not text or begin is None:
         return None
-    begin = starts[line - 1]
     end = marker.search(text, begin + 1)
     for item in compose(text[begin:end.start() if end else len(text)]):
         return item.root if isinstance(item, Document) else None

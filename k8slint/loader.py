@@ -307,6 +307,7 @@ class Document:
     root: object
     index: int  # 0-based position of the document in its file
     line: int  # 1-based line of the document's first node
+    offset: int = -1  # character offset of that line's start in the text (-1: unknown)
 
 
 def _duplicate_key(key: str, marks: dict) -> str:
@@ -353,7 +354,7 @@ def _event_source(text: str):
 # hatch_build.py): the same composer in C, several times faster than _compose below. It calls back
 # into the helpers here for rare cases, so both give the same values, positions and problems
 # (tests/test_native_loader.py compares them). K8SLINT_PURE_YAML or K8SLINT_NO_NATIVE switch it off.
-_NATIVE_API_VERSION = 1
+_NATIVE_API_VERSION = 2
 try:
     if os.environ.get("K8SLINT_PURE_YAML") or os.environ.get("K8SLINT_NO_NATIVE"):
         raise ImportError("native composer switched off")
@@ -377,7 +378,7 @@ def _compose_native(text: str, index: int):
     for item in _native.Stream(text, index, helpers, MAX_DEPTH, MAX_ALIAS_EXPANSION, MAX_ALIAS_RATIO):
         kind = item[0]
         if kind == 0:
-            yield Document(item[1], item[2], item[3])
+            yield Document(item[1], item[2], item[3], item[4])
         elif kind == 3:
             yield _error_from_exception(_libyaml_exception(*item[1:]))
         else:
@@ -516,7 +517,8 @@ def _compose(text: str, index: int):  # noqa: C901 - one tight loop on purpose: 
                 if problem is not None:
                     yield LoadError(str(problem), problem.mark.line + 1, problem.mark.column + 1)
                 elif cls is ME:
-                    yield Document(done, index, start_event.start_mark.line + 1)
+                    start = start_event.start_mark
+                    yield Document(done, index, start.line + 1, start.index - start.column)
                 else:
                     yield LoadError("document is a list, not a Kubernetes object",
                                     start_event.start_mark.line + 1, start_event.start_mark.column + 1)

@@ -301,6 +301,7 @@ def _documents_after(text: str, error_line: int, index: int) -> Iterator[Documen
             if isinstance(item, Document):
                 _shift_positions(item.root, delta, set())
                 item.line += delta
+                item.offset += offset
                 index = item.index + 1
             else:
                 item = LoadError(item.message, item.line + delta, item.column, item.ends_stream)

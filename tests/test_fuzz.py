@@ -283,7 +283,7 @@ def test_cross_object_findings_are_located_as_with_positions_kept(fuzz_dir, docu
     lazy = [f.to_dict() for f in lint(fuzz_dir, documents).findings]
     original = engine._inventory_copy
     try:
-        engine._inventory_copy = lambda obj, where=(), lazy_positions=True: original(obj, where, False)
+        engine._inventory_copy = lambda obj, where=(), lazy_positions=True, offset=-1: original(obj, where, False)
         eager = [f.to_dict() for f in lint(fuzz_dir, documents).findings]
     finally:
         engine._inventory_copy = original

@@ -13,6 +13,8 @@ on every run.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -335,6 +337,7 @@ def scheduling_taint_effects(kind: str, pod_spec) -> tuple[str, ...]:
 # --- Label requirements and selectors ------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)  # the same label keys come back for every workload
 def _qualified_name_error(name: str) -> str | None:
     """validation.IsQualifiedName: [DNS-subdomain prefix "/"] name."""
     parts = name.split("/")
@@ -356,6 +359,7 @@ def _qualified_name_error(name: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def _label_value_error(value: str) -> str | None:
     """validation.IsValidLabelValue."""
     if len(value) > 63:
@@ -436,9 +440,25 @@ def _compile_requirement(expression, path: str, operators: tuple[str, ...]) -> t
     return _Requirement(key, operator, tuple(values)), []
 
 
+# Compiled selectors by identity: rules ask about the same selector of a workload several times.
+# Each entry keeps its selector alive, so an id is never reused while its entry exists.
+_SELECTOR_CACHE: dict = {}
+_SELECTOR_CACHE_SIZE = 20_000
+
+
 def _compile_label_selector(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
     """`metav1.LabelSelectorAsSelector`: None (matches nothing) for a null or invalid selector,
     () (matches everything) for an empty one."""
+    cached = _SELECTOR_CACHE.get(id(selector))
+    if cached is None or cached[0] is not selector:
+        cached = (selector, *_compile_label_selector_uncached(selector))
+        if len(_SELECTOR_CACHE) >= _SELECTOR_CACHE_SIZE:
+            _SELECTOR_CACHE.clear()
+        _SELECTOR_CACHE[id(selector)] = cached
+    return cached[1], list(cached[2])
+
+
+def _compile_label_selector_uncached(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
     if selector is None:
         return None, []
     if not isinstance(selector, Mapping):
