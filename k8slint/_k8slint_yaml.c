@@ -22,7 +22,7 @@
 #include <Python.h>
 #include <yaml.h>
 
-#define API_VERSION 2
+#define API_VERSION 3
 #define MAX_FRAMES 1024
 
 typedef struct {
@@ -137,9 +137,16 @@ static int is_number_start(char c) {
     return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
-/* resolve_plain() for a plain, untagged scalar: special words in C, numbers in Python */
-static PyObject *resolve_plain(Stream *s, PyObject *text, const char *raw) {
-    if (is_number_start(raw[0])) return PyObject_CallOneArg(s->resolve_plain, text);
+/* resolve_plain() for a plain, untagged scalar: special words and short decimal integers ("3",
+ * "8080", "-1") in C, every other number-like text (octal, hex, floats, "1_000") in Python */
+static PyObject *resolve_plain(Stream *s, PyObject *text, const char *raw, size_t length) {
+    if (is_number_start(raw[0])) {
+        size_t i = (raw[0] == '-' || raw[0] == '+') ? 1 : 0;
+        int simple = length > i && length - i <= 18 && !(raw[i] == '0' && length - i > 1);
+        for (size_t j = i; simple && j < length; j++) simple = raw[j] >= '0' && raw[j] <= '9';
+        if (simple) return PyLong_FromString(raw, NULL, 10);
+        return PyObject_CallOneArg(s->resolve_plain, text);
+    }
     PyObject *special = PyDict_GetItemWithError(s->special, text);
     if (special) { Py_INCREF(special); return special; }
     if (PyErr_Occurred()) return NULL;
@@ -265,7 +272,7 @@ static PyObject *Stream_next(Stream *s) {
             s->nodes += 1;
             PyObject *value;
             if (plain && tag == NULL) {
-                value = resolve_plain(s, text, raw);
+                value = resolve_plain(s, text, raw, event.data.scalar.length);
             } else if (tag != NULL && (plain || (strcmp(tag, "!") != 0 && strcmp(tag, "tag:yaml.org,2002:str") != 0))) {
                 PyObject *tag_text = PyUnicode_FromString(tag);
                 value = tag_text ? PyObject_CallFunctionObjArgs(s->resolve_tagged, text, tag_text, NULL) : NULL;

@@ -74,6 +74,7 @@ def assert_same(text):
 
 SNIPPETS = [
     "a: 1\n",
+    "a: [0, -0, +5, 00, 007, -08, 123456789012345678, 1234567890123456789, 99999999999999999999, 3.0, 1_2]\n",
     "apiVersion: v1\nkind: Service\nmetadata: {name: a, labels: {on: yes, 08: 0777, 1e3: .5}}\n",
     "a: [1, 2.5, -3, +4, 0x1F, 0o17, 0b11, 1_000, 99999999999999999999, .inf, -.Inf, .nan, ~, null, ''] \n",
     "y: n\nY: N\non: off\n'on': \"off\"\nyes: !!str yes\nx: !!int '7'\nz: !!float 3\nw: !!bool yes\nv: !foo bar\n",
