@@ -38,8 +38,9 @@ class NativeComposerHook(BuildHookInterface):
         source = Path(self.root) / SOURCE
         out = Path(tempfile.mkdtemp(prefix="k8slint-native-")) / (MODULE + sysconfig.get_config_var("EXT_SUFFIX"))
         compiler = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
-        command = compiler + ["-shared", "-fPIC", "-O2", f"-I{sysconfig.get_paths()['include']}",
-                              str(source), "-o", str(out), "-lyaml"]
+        command = (compiler + ["-shared", "-fPIC", "-O2", f"-I{sysconfig.get_paths()['include']}"]
+                   + shlex.split(os.environ.get("CFLAGS", "")) + [str(source), "-o", str(out)]
+                   + shlex.split(os.environ.get("LDFLAGS", "")) + ["-lyaml"])
         if sys.platform == "darwin":
             command[len(compiler):len(compiler)] = ["-undefined", "dynamic_lookup"]
         try:

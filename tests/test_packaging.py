@@ -26,3 +26,25 @@ def test_installed_package_carries_its_data(tmp_path):
     assert "_data" in out[0] or out[0] == str(ROOT / "rules")
     assert int(out[1]) == len(list((ROOT / "rules").glob("*.yaml")))
     assert "config.schema.json" in out[2] and "report.schema.json" in out[2]
+
+
+def _build_wheel(tmp_path, **env):
+    import os
+
+    out = tmp_path / "dist"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+                          capture_output=True, text=True, env={**os.environ, **env}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    wheels = list(out.glob("k8slint-*.whl"))
+    assert len(wheels) == 1
+    import zipfile
+
+    return wheels[0].name, zipfile.ZipFile(wheels[0]).namelist()
+
+
+def test_wheel_without_a_compiler_is_pure_python(tmp_path):
+    # no C compiler (or no libyaml): the build says so and the wheel is the pure-Python one
+    name, members = _build_wheel(tmp_path, CC="false")
+    assert name.endswith("-py3-none-any.whl")
+    assert not any(m.startswith("_k8slint_yaml") for m in members)
+    assert "k8slint/loader.py" in members and any(m.startswith("k8slint/_data/rules/") for m in members)
