@@ -22,7 +22,7 @@
 #include <Python.h>
 #include <yaml.h>
 
-#define API_VERSION 3
+#define API_VERSION 4
 #define MAX_FRAMES 1024
 
 typedef struct {
@@ -55,7 +55,7 @@ typedef struct {
     int root_seen;         /* a bare scalar document is open */
 } Stream;
 
-static PyObject *str_marks, *str_merge_key, *style_strings[6];
+static PyObject *str_marks, *str_merge_key, *str_k8slint_prefix, *str_any_item, *style_strings[6];
 
 static void frame_clear(Frame *f) {
     Py_CLEAR(f->cur);
@@ -514,15 +514,255 @@ static PyTypeObject StreamType = {
     .tp_iternext = (iternextfunc)Stream_next,
 };
 
+
+/* --- inventory copies (engine._shared_copy in C) ------------------------------------------------
+ * shared_copy(value, drop, strings, containers, key_classes, make_key_class, annotations_only)
+ * makes the same copy as engine._shared_copy: plain dicts and lists without the dropped fields,
+ * equal strings and equal containers shared, mappings with key-sharing dicts where
+ * key_classes/make_key_class give a class for their key tuple. */
+
+typedef struct {
+    PyObject *strings, *containers, *key_classes, *make_key_class, *annotations_only;
+} CopyContext;
+
+static PyObject *shared_string(CopyContext *c, PyObject *text) {
+    PyObject *known = PyDict_SetDefault(c->strings, text, text);
+    Py_XINCREF(known);
+    return known;
+}
+
+static int same_content(PyObject *known, PyObject *container) {
+    if (Py_TYPE(known) != Py_TYPE(container)) return 0;
+    if (PyDict_Check(known)) {
+        if (PyDict_GET_SIZE(known) != PyDict_GET_SIZE(container)) return 0;
+        Py_ssize_t p1 = 0, p2 = 0;
+        PyObject *k1, *v1, *k2, *v2;
+        while (PyDict_Next(known, &p1, &k1, &v1) && PyDict_Next(container, &p2, &k2, &v2)) {
+            int equal = PyObject_RichCompareBool(k1, k2, Py_EQ);
+            if (equal <= 0 || Py_TYPE(v1) != Py_TYPE(v2)) return equal < 0 ? -1 : 0;
+            if (PyDict_Check(v1) || PyList_Check(v1)) {
+                if (v1 != v2) return 0;
+            } else if ((equal = PyObject_RichCompareBool(v1, v2, Py_EQ)) <= 0) {
+                return equal;
+            }
+        }
+        return 1;
+    }
+    if (PyList_GET_SIZE(known) != PyList_GET_SIZE(container)) return 0;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(known); i++) {
+        PyObject *v1 = PyList_GET_ITEM(known, i), *v2 = PyList_GET_ITEM(container, i);
+        if (Py_TYPE(v1) != Py_TYPE(v2)) return 0;
+        if (PyDict_Check(v1) || PyList_Check(v1)) {
+            if (v1 != v2) return 0;
+        } else {
+            int equal = PyObject_RichCompareBool(v1, v2, Py_EQ);
+            if (equal <= 0) return equal;
+        }
+    }
+    return 1;
+}
+
+/* the container already copied with this content, or container itself; steals container */
+static PyObject *shared_container(CopyContext *c, PyObject *container, PyObject *signature) {
+    PyObject *items = PyList_AsTuple(signature);
+    if (!items) { Py_DECREF(container); return NULL; }
+    Py_hash_t hash = PyObject_Hash(items);
+    Py_DECREF(items);
+    if (hash == -1) { PyErr_Clear(); return container; }
+    PyObject *key = PyLong_FromSsize_t(hash);
+    if (!key) { Py_DECREF(container); return NULL; }
+    PyObject *known = PyDict_GetItemWithError(c->containers, key);
+    if (!known) {
+        int rc = PyErr_Occurred() ? -1 : PyDict_SetItem(c->containers, key, container);
+        Py_DECREF(key);
+        if (rc < 0) { Py_DECREF(container); return NULL; }
+        return container;
+    }
+    Py_DECREF(key);
+    int same = same_content(known, container);
+    if (same < 0) { Py_DECREF(container); return NULL; }
+    if (same) {
+        Py_INCREF(known);
+        Py_DECREF(container);
+        return known;
+    }
+    return container;
+}
+
+/* a key-sharing dict with the items of mapping, or mapping itself; steals mapping */
+static PyObject *key_sharing(CopyContext *c, PyObject *mapping) {
+    if (PyDict_GET_SIZE(mapping) == 0) return mapping;
+    PyObject *keys = PyDict_Keys(mapping);
+    PyObject *key_tuple = keys ? PyList_AsTuple(keys) : NULL;
+    Py_XDECREF(keys);
+    if (!key_tuple) { Py_DECREF(mapping); return NULL; }
+    PyObject *cls = PyDict_GetItemWithError(c->key_classes, key_tuple);
+    if (cls) Py_INCREF(cls);
+    else if (!PyErr_Occurred()) cls = PyObject_CallOneArg(c->make_key_class, key_tuple);
+    Py_DECREF(key_tuple);
+    if (!cls) { Py_DECREF(mapping); return NULL; }
+    if (cls == Py_None) { Py_DECREF(cls); return mapping; }
+    PyObject *instance = PyObject_CallNoArgs(cls);
+    Py_DECREF(cls);
+    PyObject *shared = instance ? PyObject_GenericGetDict(instance, NULL) : NULL;
+    Py_XDECREF(instance);
+    if (!shared) { Py_DECREF(mapping); return NULL; }
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(mapping, &pos, &k, &v)) {  /* one by one, in order: the keys stay shared */
+        if (PyDict_SetItem(shared, k, v) < 0) { Py_DECREF(shared); Py_DECREF(mapping); return NULL; }
+    }
+    Py_DECREF(mapping);
+    return shared;
+}
+
+static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int depth);
+
+static PyObject *k8slint_annotations(PyObject *mapping) {
+    PyObject *out = PyDict_New();
+    if (!out) return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(mapping, &pos, &k, &v)) {
+        if (PyUnicode_Check(k) && PyUnicode_Tailmatch(k, str_k8slint_prefix, 0, PY_SSIZE_T_MAX, -1) == 1
+                && PyDict_SetItem(out, k, v) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+static int append_scalar(PyObject *signature, PyObject *item) {
+    return PyList_Append(signature, (PyObject *)Py_TYPE(item)) < 0 || PyList_Append(signature, item) < 0 ? -1 : 0;
+}
+
+static int append_id(PyObject *signature, PyObject *item) {
+    PyObject *id = PyLong_FromVoidPtr(item);
+    int rc = id ? PyList_Append(signature, id) : -1;
+    Py_XDECREF(id);
+    return rc;
+}
+
+static PyObject *copy_child(CopyContext *c, PyObject *item, PyObject *sub, PyObject *signature, int depth) {
+    PyObject *copy;
+    if (PyDict_Check(item) || PyList_Check(item)) {
+        if (sub == c->annotations_only) {
+            sub = NULL;
+            if (PyDict_Check(item)) {
+                PyObject *filtered = k8slint_annotations(item);
+                if (!filtered) return NULL;
+                copy = copy_value(c, filtered, NULL, depth + 1);
+                Py_DECREF(filtered);
+            } else {
+                copy = copy_value(c, item, NULL, depth + 1);
+            }
+        } else {
+            copy = copy_value(c, item, sub, depth + 1);
+        }
+        if (copy && append_id(signature, copy) < 0) Py_CLEAR(copy);
+        return copy;
+    }
+    copy = PyUnicode_CheckExact(item) ? shared_string(c, item) : (Py_INCREF(item), item);
+    if (copy && append_scalar(signature, copy) < 0) Py_CLEAR(copy);
+    return copy;
+}
+
+static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int depth) {
+    if (depth > 1000) {  /* composed values are at most MAX_DEPTH deep */
+        PyErr_SetString(PyExc_RecursionError, "value nested too deeply to copy");
+        return NULL;
+    }
+    if (drop == Py_None) drop = NULL;
+    PyObject *signature = PyList_New(0);
+    if (!signature) return NULL;
+    if (PyDict_Check(value)) {
+        PyObject *out = PyDict_New();
+        if (!out || PyList_Append(signature, (PyObject *)&PyDict_Type) < 0) goto fail_dict;
+        Py_ssize_t pos = 0;
+        PyObject *key, *item;
+        while (PyDict_Next(value, &pos, &key, &item)) {
+            PyObject *sub = NULL;
+            if (drop && PyDict_Check(drop)) {
+                sub = PyDict_GetItemWithError(drop, key);
+                if (!sub && PyErr_Occurred()) goto fail_dict;
+                if (sub == Py_True) continue;
+            }
+            if (PyList_Append(signature, key) < 0) goto fail_dict;
+            PyObject *copy = copy_child(c, item, sub, signature, depth);
+            if (!copy) goto fail_dict;
+            PyObject *shared_key = shared_string(c, key);
+            int rc = shared_key ? PyDict_SetItem(out, shared_key, copy) : -1;
+            Py_XDECREF(shared_key);
+            Py_DECREF(copy);
+            if (rc < 0) goto fail_dict;
+        }
+        out = key_sharing(c, out);
+        if (!out) { Py_DECREF(signature); return NULL; }
+        out = shared_container(c, out, signature);
+        Py_DECREF(signature);
+        return out;
+    fail_dict:
+        Py_XDECREF(out);
+        Py_DECREF(signature);
+        return NULL;
+    }
+    if (PyList_Check(value)) {
+        PyObject *sub = NULL;
+        if (drop && PyDict_Check(drop)) {
+            sub = PyDict_GetItemWithError(drop, str_any_item);
+            if (!sub && PyErr_Occurred()) { Py_DECREF(signature); return NULL; }
+        }
+        PyObject *out = PyList_New(0);
+        if (!out || PyList_Append(signature, (PyObject *)&PyList_Type) < 0) goto fail_list;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(value); i++) {
+            PyObject *copy = copy_child(c, PyList_GET_ITEM(value, i), sub, signature, depth);
+            if (!copy) goto fail_list;
+            int rc = PyList_Append(out, copy);
+            Py_DECREF(copy);
+            if (rc < 0) goto fail_list;
+        }
+        out = shared_container(c, out, signature);
+        Py_DECREF(signature);
+        return out;
+    fail_list:
+        Py_XDECREF(out);
+        Py_DECREF(signature);
+        return NULL;
+    }
+    Py_DECREF(signature);
+    Py_INCREF(value);
+    return value;
+}
+
+static PyObject *shared_copy(PyObject *module, PyObject *args) {
+    PyObject *value, *drop;
+    CopyContext c;
+    if (!PyArg_ParseTuple(args, "OOO!O!O!OO", &value, &drop, &PyDict_Type, &c.strings, &PyDict_Type, &c.containers,
+                          &PyDict_Type, &c.key_classes, &c.make_key_class, &c.annotations_only))
+        return NULL;
+    return copy_value(&c, value, drop, 0);
+}
+
+static PyMethodDef module_methods[] = {
+    {"shared_copy", shared_copy, METH_VARARGS,
+     "shared_copy(value, drop, strings, containers, key_classes, make_key_class, annotations_only): "
+     "engine._shared_copy in C."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_k8slint_yaml",
-    "k8slint's optional YAML composer in C (see k8slint/loader.py).", -1, NULL,
+    "k8slint's optional YAML composer in C (see k8slint/loader.py).", -1, module_methods,
 };
 
 PyMODINIT_FUNC PyInit__k8slint_yaml(void) {
     if (PyType_Ready(&StreamType) < 0) return NULL;
     str_marks = PyUnicode_InternFromString("marks");
     str_merge_key = PyUnicode_InternFromString("<<");
+    str_k8slint_prefix = PyUnicode_InternFromString("k8slint.io/");
+    str_any_item = PyUnicode_InternFromString("*");
+    if (!str_k8slint_prefix || !str_any_item) return NULL;
     const char *styles[5] = {"", "'", "\"", "|", ">"};
     for (int i = 0; i < 5; i++) {
         style_strings[i] = PyUnicode_InternFromString(styles[i]);

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from k8slint import catalog
 from k8slint.findings import Finding, InputError, Note, Suppressions, make_finding
-from k8slint.loader import Document, compact
+from k8slint.loader import Document, compact, native_function
 from k8slint.model.objects import (
     HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, Service, Workload,
     is_list_kind, make_object,
@@ -309,6 +309,7 @@ _DROPPED_POD_SPEC_FIELDS = {
 }
 _K8SLINT_ANNOTATIONS_ONLY = object()  # keep only k8slint.io/ annotations (the ignore annotation)
 _DROP_SPECS: dict[type, dict] = {}
+_native_copy = native_function("shared_copy")
 
 
 def _drop_spec(obj: K8sObject) -> dict:
@@ -345,7 +346,12 @@ def _inventory_copy(obj: K8sObject, where: tuple = (), lazy_positions: bool = Tr
         _SHARED_STRINGS.clear()
     if len(_SHARED_CONTAINERS) > _SHARED_TABLE_LIMIT:
         _SHARED_CONTAINERS.clear()
-    summary = Summary(_shared_copy(obj.root, _drop_spec(obj), _SHARED_STRINGS, _SHARED_CONTAINERS))
+    if _native_copy is not None:  # the same copy, made in C (k8slint/_k8slint_yaml.c)
+        root = _native_copy(obj.root, _drop_spec(obj), _SHARED_STRINGS, _SHARED_CONTAINERS, _KEY_CLASSES,
+                            _key_class, _K8SLINT_ANNOTATIONS_ONLY)
+    else:
+        root = _shared_copy(obj.root, _drop_spec(obj), _SHARED_STRINGS, _SHARED_CONTAINERS)
+    summary = Summary(root)
     summary.where = where
     summary.offset = offset
     return type(obj)(summary, obj.file, obj.doc_index, obj.doc_line)
@@ -401,14 +407,21 @@ _KEY_CLASSES_LIMIT = 5_000
 _MAX_SHARED_KEYS = 30  # CPython shares at most this many keys per class
 
 
-def _key_sharing(mapping: dict) -> dict:
-    keys = tuple(mapping)
+def _key_class(keys: tuple) -> type | None:
+    """The class whose instances' __dict__ share ``keys`` (None: keep a plain dict)."""
     cls = _KEY_CLASSES.get(keys)
     if cls is None:
         if not keys or len(keys) > _MAX_SHARED_KEYS or len(_KEY_CLASSES) >= _KEY_CLASSES_LIMIT \
                 or not all(type(k) is str for k in keys):
-            return mapping
+            return None
         cls = _KEY_CLASSES[keys] = type("_SharedKeys", (), {})
+    return cls
+
+
+def _key_sharing(mapping: dict) -> dict:
+    cls = _key_class(tuple(mapping))
+    if cls is None:
+        return mapping
     shared = cls().__dict__
     for key, value in mapping.items():  # one by one: update() would copy the plain key table
         shared[key] = value
