@@ -22,7 +22,9 @@ from k8slint.model.objects import (
     is_list_kind, make_object,
 )
 from k8slint.rules import OBJECT, SET, Rule, all_rules
-from k8slint.source import DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, read_source
+from k8slint.source import (
+    DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, forget_kustomizations, read_source,
+)
 
 INTERNAL_ERROR = "internal-error"
 _INVENTORY_TYPES = (Workload, Service, PodDisruptionBudget, HorizontalPodAutoscaler, Node)
@@ -480,6 +482,7 @@ def run(paths: Iterable[str], options: Options) -> RunResult:
 
 
 def _run(paths: Iterable[str], options: Options) -> RunResult:
+    forget_kustomizations()
     files, problems = discover(list(paths), list(options.excludes))
     errors = [InputError(p.path, 1, 1, p.message) for p in problems]
     _SHARED_STRINGS.clear()

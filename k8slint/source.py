@@ -171,19 +171,37 @@ def _kustomize_patch(path: str) -> bool:
     """Whether a kustomization in this directory or one of its parents lists ``path`` as a patch
     (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``): patches are partial objects."""
     target = os.path.normcase(os.path.abspath(path))
-    directory = os.path.dirname(target)
-    for _ in range(_KUSTOMIZE_LEVELS):
-        for name in _KUSTOMIZATIONS:
-            if target in _kustomize_patches(os.path.join(directory, name)):
-                return True
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    return False
+    return target in _patches_near(os.path.dirname(target))
+
+
+_NEAR_CACHE: dict[str, frozenset] = {}
+
+
+def _patches_near(directory: str) -> frozenset:
+    """The patches listed by the kustomizations of ``directory`` and its parents (once per
+    directory: a repository of thousands of manifests has far fewer directories)."""
+    cached = _NEAR_CACHE.get(directory)
+    if cached is None:
+        found: set = set()
+        current = directory
+        for _ in range(_KUSTOMIZE_LEVELS):
+            for name in _KUSTOMIZATIONS:
+                found |= _kustomize_patches(os.path.join(current, name))
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        cached = _NEAR_CACHE[directory] = frozenset(found)
+    return cached
 
 
 _PATCH_CACHE: dict[str, frozenset] = {}
+
+
+def forget_kustomizations() -> None:
+    """Drop what earlier runs of this process learnt about kustomizations (files may change)."""
+    _PATCH_CACHE.clear()
+    _NEAR_CACHE.clear()
 
 
 def _kustomize_patches(kustomization: str) -> frozenset:

@@ -35,22 +35,32 @@ def dig(value, path: Path, default=None):
 ABSENT = object()  # what walk() yields for a missing last key, when asked to
 
 
-def walk(value, pattern: Path, path: Path = (), report_absent: bool = False):
+def walk(value, pattern: Path, path: Path = (), report_absent: bool = False) -> list:
     """(path, value) for every place ``pattern`` reaches from ``value`` (which sits at ``path``);
     ``"*"`` in the pattern stands for every item of a list. With ``report_absent``, a missing
-    last key of a mapping yields ``(its path, ABSENT)``."""
-    if not pattern:
-        yield path, value
+    last key of a mapping gives ``(its path, ABSENT)``. A list, in document order: rules call this
+    for every field they check, and plain descent in a loop costs a fraction of nested generators."""
+    found: list = []
+    _walk_into(value, pattern, 0, path, report_absent, found)
+    return found
+
+
+def _walk_into(value, pattern: Path, index: int, path: Path, report_absent: bool, found: list) -> None:
+    last = len(pattern) - 1
+    while index <= last:
+        step = pattern[index]
+        if step == "*":
+            if isinstance(value, list):
+                for position, item in enumerate(value):
+                    _walk_into(item, pattern, index + 1, path + (position,), report_absent, found)
+            return
+        if isinstance(value, dict) and step in value:
+            value, path, index = value[step], path + (step,), index + 1
+            continue
+        if report_absent and index == last and isinstance(value, dict):
+            found.append((path + (step,), ABSENT))
         return
-    step, rest = pattern[0], pattern[1:]
-    if step == "*":
-        if isinstance(value, list):
-            for index, item in enumerate(value):
-                yield from walk(item, rest, path + (index,), report_absent)
-    elif isinstance(value, dict) and step in value:
-        yield from walk(value[step], rest, path + (step,), report_absent)
-    elif report_absent and isinstance(value, dict) and not rest:
-        yield path + (step,), ABSENT
+    found.append((path, value))
 
 
 def as_dict(value) -> dict:

@@ -71,8 +71,15 @@ def _matches(value, expected: str) -> bool:
 
 
 def _check_fields(obj, ctx, base_value, base_path: tuple, fields):
+    keys = base_value if isinstance(base_value, dict) else ()
     for pattern, expected, required in fields:
-        for path, value in walk(base_value, pattern, base_path, report_absent=True):
+        if len(pattern) > 1 and pattern[0] != "*" and pattern[0] not in keys:
+            continue  # absent from the first step: walk() would find nothing (and report no absence)
+        if len(pattern) == 1 and pattern[0] != "*" and isinstance(base_value, dict):  # the usual case
+            places = ((base_path + pattern, base_value.get(pattern[0], ABSENT)),)
+        else:
+            places = walk(base_value, pattern, base_path, report_absent=True)
+        for path, value in places:
             if value is ABSENT or value is None:
                 if required and path != base_path:
                     state = "missing" if value is ABSENT else "null"

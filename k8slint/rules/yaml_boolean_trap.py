@@ -86,7 +86,10 @@ def _check(obj, ctx, root, base: tuple, fields):
     base_value = dig(root, base)
     if base_value is None:
         return
+    keys = base_value if isinstance(base_value, dict) else ()
     for pattern, shape, what, why in fields:
+        if pattern[0] not in keys and pattern[0] != "*":  # most fields are absent: skip the walk
+            continue
         if shape == SELECTOR:
             for path, value in walk(base_value, pattern, base):
                 if isinstance(value, dict):
@@ -95,7 +98,9 @@ def _check(obj, ctx, root, base: tuple, fields):
                         (("matchExpressions", "*", "values"), LIST, "matchExpressions values",
                          "selector values are strings")))
             continue
-        for path, value in walk(base_value, pattern, base):
+        places = ((base + pattern, keys[pattern[0]]),) if len(pattern) == 1 and pattern[0] != "*" \
+            else walk(base_value, pattern, base)
+        for path, value in places:
             if shape == VALUE:
                 parent = dig(root, path[:-1])
                 yield _value_finding(obj, ctx, parent, path, what, why)
