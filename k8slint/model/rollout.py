@@ -6,6 +6,7 @@ a value of the wrong type raises IntOrPercentError, never TypeError. Stdlib only
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -149,6 +150,24 @@ def _fenceposts(s: IntOrPercent, u: IntOrPercent, n: int, unavailable_round_up: 
     return Fenceposts(n, surge, min(unav or int(forced), n), forced, unav > n)
 
 
+def _memoized(function):
+    """Cache a pure function of YAML scalars (typed: 1, 1.0 and True stay apart). Malformed input
+    (a mapping where a number belongs) is unhashable: it is computed every time, and raises as
+    before."""
+    cached = functools.lru_cache(maxsize=4096, typed=True)(function)
+
+    @functools.wraps(function)
+    def call(*args):
+        try:
+            return cached(*args)
+        except TypeError as exc:
+            if "unhashable" not in str(exc):
+                raise
+            return function(*args)
+    return call
+
+
+@_memoized  # thousands of workloads share a handful of strategies
 def deployment_fenceposts(max_surge: object, max_unavailable: object, replicas: int) -> Fenceposts:
     """``MaxSurge(d)``/``MaxUnavailable(d)`` (K pkg/controller/deployment/util/deployment_util.go) after
     ``SetDefaults_Deployment``: None means absent, i.e. "25%" (bare ``ResolveFenceposts`` reads nil as 0)."""
@@ -182,11 +201,16 @@ def statefulset_max_unavailable(max_unavailable: object, replicas: int) -> int:
     return max(1, scaled_value(u, _as_int(replicas, "replicas", nonneg=True), False))
 
 
+@_memoized
+def _outage_replica_counts(max_unavailable: object, upto: int, max_surge: object) -> tuple[int, ...]:
+    return tuple(n for n in range(1, _as_int(upto, "upto", nonneg=True) + 1)
+                 if deployment_fenceposts(max_surge, max_unavailable, n).unavailable == n)
+
+
 def outage_replica_counts(max_unavailable: object, upto: int = 100, max_surge: object = None) -> list[int]:
     """Replica counts n in 1..upto at which a Deployment may have every pod down at once, i.e.
     ``deployment_fenceposts(max_surge, max_unavailable, n).unavailable == n`` (None = API default)."""
-    return [n for n in range(1, _as_int(upto, "upto", nonneg=True) + 1)
-            if deployment_fenceposts(max_surge, max_unavailable, n).unavailable == n]
+    return list(_outage_replica_counts(max_unavailable, upto, max_surge))
 
 
 def pdb_disruptions_allowed(min_available: object, max_unavailable: object, expected_pods: int) -> int:
