@@ -146,8 +146,22 @@ def argo_anti_affinity_problems(anti_affinity) -> list[tuple[tuple, str]]:
     return []
 
 
+# term_problems by term identity: a rule asks about each term more than once. Entries keep their
+# term alive, so an id is never reused while its entry exists.
+_TERM_PROBLEMS: dict = {}
+
+
 def term_problems(term: Term) -> list[tuple[tuple, str]]:
     """What the API server's ``validatePodAffinityTerm`` would reject: (relative path, message)."""
+    cached = _TERM_PROBLEMS.get(id(term))
+    if cached is None or cached[0] is not term:
+        if len(_TERM_PROBLEMS) >= 4096:
+            _TERM_PROBLEMS.clear()
+        cached = _TERM_PROBLEMS[id(term)] = (term, _term_problems(term))
+    return list(cached[1])
+
+
+def _term_problems(term: Term) -> list[tuple[tuple, str]]:
     problems = []
     key = term.data.get("topologyKey")
     if key is None or key == "":

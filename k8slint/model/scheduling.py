@@ -515,6 +515,24 @@ def label_selector_matches(selector, labels: Mapping) -> bool:
     return all(requirement.matches(labels) for requirement in requirements)
 
 
+_MAP_SELECTORS: dict = {}
+
+
+def label_map_selects(selector: Mapping, labels: Mapping) -> bool:
+    """``label_selector_matches({"matchLabels": selector}, labels)`` for a plain label map (a
+    Service's selector), compiled once per map however many workloads it is tried against."""
+    cached = _MAP_SELECTORS.get(id(selector))
+    if cached is None or cached[0] is not selector:
+        if len(_MAP_SELECTORS) >= _SELECTOR_CACHE_SIZE:
+            _MAP_SELECTORS.clear()
+        requirements = _compile_label_selector_uncached({"matchLabels": selector})[0]
+        cached = _MAP_SELECTORS[id(selector)] = (selector, requirements)
+    if cached[1] is None:
+        return False
+    labels = _label_set(labels)
+    return all(requirement.matches(labels) for requirement in cached[1])
+
+
 def label_selector_problems(selector) -> list[Problem]:
     """Why a label selector is invalid (each makes the selector match nothing)."""
     return _compile_label_selector(selector)[1]

@@ -24,7 +24,7 @@ from k8slint.model.objects import (
     CronJob, Job, K8sObject, PodTemplateObject, ReplicationController, Rollout, Service,
     StatefulSet, Workload, as_dict, as_list, dig,
 )
-from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.model.scheduling import label_map_selects, label_selector_matches, label_selector_problems
 from k8slint.model.relations import missing_reference_severity, same_namespace
 from k8slint.rules import SET, rule
 
@@ -118,7 +118,7 @@ def map_selects(selector: dict, workload: Workload) -> bool | None:
     sets = pod_label_sets(workload, selector)
     if sets is None:
         return None
-    return any(label_selector_matches({"matchLabels": selector}, labels) for labels in sets)
+    return any(label_map_selects(selector, labels) for labels in sets)
 
 
 def string_map(value) -> dict | None:
