@@ -22,7 +22,7 @@
 #include <Python.h>
 #include <yaml.h>
 
-#define API_VERSION 4
+#define API_VERSION 5
 #define MAX_FRAMES 1024
 
 typedef struct {
@@ -744,10 +744,200 @@ static PyObject *shared_copy(PyObject *module, PyObject *args) {
     return copy_value(&c, value, drop, 0);
 }
 
+
+/* --- positions of a few paths (engine._locate_deferred) ------------------------------------------
+ * path_spans(text, targets, resolve_key) reads the first document of text and returns, for every
+ * prefix of every target path that exists, (key_span, value_span, first_key_span, kind, text,
+ * style): kind is 's' (scalar), 'm' (mapping) or 'q' (sequence); first_key_span is the span of a
+ * mapping's first key; text and style are a scalar's as written. Subtrees no target enters are
+ * skipped without building anything. It returns None (compose the document instead) when the
+ * document has anything that moves values around or makes positions ambiguous: anchors, aliases,
+ * tags, merge keys, duplicate or complex keys, or a syntax error. */
+
+typedef struct {
+    int is_map;
+    int wanted;         /* this collection's path is a prefix of a target */
+    PyObject *path;     /* its path (wanted collections only) */
+    PyObject *entry;    /* its result entry (a list, to fill first_key_span), or NULL */
+    PyObject *keys;     /* keys seen (mappings), for duplicates */
+    PyObject *key;      /* pending key, or NULL */
+    PyObject *key_span;
+    Py_ssize_t index;   /* next item index (sequences) */
+    int skip_depth;     /* >0: inside an unwanted subtree */
+} SpanFrame;
+
+static void span_frame_clear(SpanFrame *f) {
+    Py_CLEAR(f->path); Py_CLEAR(f->entry); Py_CLEAR(f->keys); Py_CLEAR(f->key); Py_CLEAR(f->key_span);
+}
+
+static PyObject *child_path(PyObject *path, PyObject *step) {
+    Py_ssize_t n = PyTuple_GET_SIZE(path);
+    PyObject *out = PyTuple_New(n + 1);
+    if (!out) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(path, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(out, i, item);
+    }
+    Py_INCREF(step);
+    PyTuple_SET_ITEM(out, n, step);
+    return out;
+}
+
+static PyObject *path_spans(PyObject *module, PyObject *args) {
+    PyObject *text, *wanted, *resolve_key, *special;
+    if (!PyArg_ParseTuple(args, "UO!OO!", &text, &PySet_Type, &wanted, &resolve_key, &PyDict_Type, &special))
+        return NULL;
+    Py_ssize_t size;
+    const char *data = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!data) return NULL;
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return PyErr_NoMemory();
+    yaml_parser_set_input_string(&parser, (const unsigned char *)data, (size_t)size);
+    PyObject *result = PyDict_New();
+    SpanFrame frames[MAX_FRAMES];
+    int depth = 0, done = 0, bail = 0, fail = !result;
+    int skip = 0;  /* depth inside an unwanted subtree */
+    while (!done && !bail && !fail) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&parser, &event)) { bail = 1; break; }
+        if (skip) {  /* only count nesting until the unwanted subtree ends */
+            if (event.type == YAML_MAPPING_START_EVENT || event.type == YAML_SEQUENCE_START_EVENT) skip++;
+            else if (event.type == YAML_MAPPING_END_EVENT || event.type == YAML_SEQUENCE_END_EVENT) skip--;
+            else if (event.type == YAML_ALIAS_EVENT) bail = 1;
+            else if (event.type == YAML_SCALAR_EVENT && event.data.scalar.anchor) bail = 1;
+            if (!skip && depth) {  /* the skipped value is done: the parent's pending key too */
+                SpanFrame *f = &frames[depth - 1];
+                if (f->is_map) { Py_CLEAR(f->key); Py_CLEAR(f->key_span); } else f->index++;
+            }
+            yaml_event_delete(&event);
+            continue;
+        }
+        SpanFrame *f = depth ? &frames[depth - 1] : NULL;
+        switch (event.type) {
+        case YAML_ALIAS_EVENT:
+            bail = 1;
+            break;
+        case YAML_SCALAR_EVENT:
+        case YAML_MAPPING_START_EVENT:
+        case YAML_SEQUENCE_START_EVENT: {
+            const yaml_char_t *anchor = event.type == YAML_SCALAR_EVENT ? event.data.scalar.anchor
+                : event.type == YAML_MAPPING_START_EVENT ? event.data.mapping_start.anchor : event.data.sequence_start.anchor;
+            const yaml_char_t *tag = event.type == YAML_SCALAR_EVENT ? event.data.scalar.tag
+                : event.type == YAML_MAPPING_START_EVENT ? event.data.mapping_start.tag : event.data.sequence_start.tag;
+            if (anchor || tag) { bail = 1; break; }
+            if (f && f->is_map && f->key == NULL) {  /* a key */
+                if (event.type != YAML_SCALAR_EVENT) { bail = 1; break; }
+                PyObject *raw = PyUnicode_DecodeUTF8((const char *)event.data.scalar.value, event.data.scalar.length, "strict");
+                PyObject *key = NULL;
+                if (raw) {  /* plain keys that read as null, booleans or numbers: resolved in Python */
+                    int resolve = event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+                        && (is_number_start((char)event.data.scalar.value[0]) || PyDict_Contains(special, raw) == 1);
+                    if (resolve) key = PyObject_CallOneArg(resolve_key, raw);
+                    else { key = raw; Py_INCREF(key); }
+                }
+                Py_XDECREF(raw);
+                if (!key) { fail = 1; break; }
+                if (PyUnicode_Check(key) && PyUnicode_CompareWithASCIIString(key, "<<") == 0
+                        && event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+                    Py_DECREF(key); bail = 1; break;
+                }
+                int seen = PySet_Contains(f->keys, key);
+                if (seen) { Py_DECREF(key); if (seen < 0) fail = 1; else bail = 1; break; }
+                PyObject *span = span_tuple(event.start_mark, event.end_mark);
+                if (!span || PySet_Add(f->keys, key) < 0) { Py_XDECREF(span); Py_DECREF(key); fail = 1; break; }
+                if (f->entry && PyList_GET_ITEM(f->entry, 2) == Py_None) {  /* the mapping's first key */
+                    Py_INCREF(span);
+                    PyList_SetItem(f->entry, 2, span);
+                }
+                f->key = key;
+                f->key_span = span;
+                break;
+            }
+            /* a value: its path, and whether a target goes through it */
+            PyObject *path;
+            if (!f) { path = PyTuple_New(0); }
+            else if (f->is_map) { path = child_path(f->path, f->key); }
+            else {
+                PyObject *index = PyLong_FromSsize_t(f->index);
+                path = index ? child_path(f->path, index) : NULL;
+                Py_XDECREF(index);
+            }
+            if (!path) { fail = 1; break; }
+            int is_wanted = PySet_Contains(wanted, path);
+            if (is_wanted < 0) { Py_DECREF(path); fail = 1; break; }
+            PyObject *entry = NULL;
+            if (is_wanted) {
+                PyObject *value_span = span_tuple(event.start_mark, event.end_mark);
+                PyObject *raw = event.type == YAML_SCALAR_EVENT
+                    ? PyUnicode_DecodeUTF8((const char *)event.data.scalar.value, event.data.scalar.length, "strict")
+                    : (Py_INCREF(Py_None), Py_None);
+                const char *kind = event.type == YAML_SCALAR_EVENT ? "s" : event.type == YAML_MAPPING_START_EVENT ? "m" : "q";
+                entry = (value_span && raw) ? Py_BuildValue("[OOOsOO]", f && f->is_map ? f->key_span : Py_None,
+                                                           value_span, Py_None, kind, raw,
+                                                           event.type == YAML_SCALAR_EVENT
+                                                           ? style_string(event.data.scalar.style) : Py_None) : NULL;
+                Py_XDECREF(value_span);
+                Py_XDECREF(raw);
+                if (!entry || PyDict_SetItem(result, path, entry) < 0) { Py_XDECREF(entry); Py_DECREF(path); fail = 1; break; }
+            }
+            if (event.type == YAML_SCALAR_EVENT) {
+                Py_DECREF(path);
+                Py_XDECREF(entry);
+                if (f) {
+                    if (f->is_map) { Py_CLEAR(f->key); Py_CLEAR(f->key_span); } else f->index++;
+                } else {
+                    bail = 1;  /* a bare scalar document */
+                }
+                break;
+            }
+            if (!is_wanted && f) {  /* no target inside: skip the subtree */
+                Py_DECREF(path);
+                skip = 1;
+                break;
+            }
+            if (depth >= MAX_FRAMES - 1) { Py_DECREF(path); Py_XDECREF(entry); bail = 1; break; }
+            SpanFrame *child = &frames[depth++];
+            memset(child, 0, sizeof(SpanFrame));
+            child->is_map = event.type == YAML_MAPPING_START_EVENT;
+            child->wanted = 1;
+            child->path = path;
+            child->entry = entry;  /* may be NULL for the root when () is not requested */
+            child->keys = child->is_map ? PySet_New(NULL) : NULL;
+            if (child->is_map && !child->keys) fail = 1;
+            if (!f && !child->is_map) bail = 1;  /* a document that is a list */
+            break;
+        }
+        case YAML_MAPPING_END_EVENT:
+        case YAML_SEQUENCE_END_EVENT:
+            span_frame_clear(&frames[--depth]);
+            if (depth == 0) done = 1;
+            else {
+                SpanFrame *parent = &frames[depth - 1];
+                if (parent->is_map) { Py_CLEAR(parent->key); Py_CLEAR(parent->key_span); } else parent->index++;
+            }
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&event);
+    }
+    while (depth > 0) span_frame_clear(&frames[--depth]);
+    yaml_parser_delete(&parser);
+    if (fail) { Py_XDECREF(result); return NULL; }
+    if (bail) { Py_XDECREF(result); Py_RETURN_NONE; }
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"shared_copy", shared_copy, METH_VARARGS,
      "shared_copy(value, drop, strings, containers, key_classes, make_key_class, annotations_only): "
      "engine._shared_copy in C."},
+    {"path_spans", path_spans, METH_VARARGS,
+     "path_spans(text, wanted_prefixes, resolve_key, special): positions of a few paths of the first document."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -591,12 +591,12 @@ def _check_set_rules(set_rules: list[Rule], inventory: Inventory, options: Optio
 def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_bytes: int) -> None:
     """Give set-rule findings on position-free summaries their line and column.
 
-    Each file with such findings is read once more, and only the documents concerned are composed
-    again (from their first line to the next document marker). Should the file have changed in
-    the meantime, a finding keeps the object's first line.
+    Each file with such findings is read once more, and only the documents concerned are read
+    again (from their first line to the next document marker): by the native module's path_spans
+    when it is built (it reads just the paths asked for), else by composing them. Should the file
+    have changed in the meantime, a finding keeps the object's first line.
     """
-    from k8slint.findings import annotation_suppresses, locate
-    from k8slint.loader import compose
+    from k8slint.findings import annotation_suppresses
     from k8slint.source import _DOCUMENT_MARKER
 
     by_file: dict[str, list] = {}
@@ -605,24 +605,27 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
     for path, entries in by_file.items():
         text = read_source(path, max_bytes).text
         starts = None  # line offsets, computed only for documents whose offset is unknown
-        # One document composed at a time (in file order), so memory stays that of one document.
+        # One document at a time (in file order), so memory stays that of one document.
         entries.sort(key=lambda entry: entry[1].doc_line)
-        roots: dict[int, object] = {}
-        for finding, obj, field_path in entries:
-            line, column, end_line, end_column = obj.doc_line, 1, obj.doc_line, 1
-            if obj.doc_line not in roots:
-                roots.clear()
+        for position in range(len(entries)):
+            finding, obj, field_path = entries[position]
+            if position == 0 or entries[position - 1][1].doc_line != obj.doc_line:
                 begin = obj.root.offset
                 if begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n"):
                     if starts is None:
                         starts = _line_starts(text, max(o.doc_line for _, o, _ in entries)) if text else []
                     begin = starts[obj.doc_line - 1] if text and obj.doc_line <= len(starts) else None
-                roots[obj.doc_line] = _document_at(text, begin, compose, _DOCUMENT_MARKER)
-            root = roots[obj.doc_line]
+                last = position
+                while last + 1 < len(entries) and entries[last + 1][1].doc_line == obj.doc_line:
+                    last += 1
+                same_document = entries[position:last + 1]
+                document = _DocumentPositions(text, begin, _DOCUMENT_MARKER,
+                                              [e[1].root.where + e[2] for e in same_document],
+                                              {e[1].root.where for e in same_document})
+            line, column, end_line, end_column = obj.doc_line, 1, obj.doc_line, 1
             where = obj.root.where
-            target = dig_same_object(root, where, obj)
-            if target is not None:
-                (line, column, end_line, end_column), _ = locate(root, where + field_path)
+            if document.same_object(where, obj):
+                line, column, end_line, end_column = document.span(where + field_path)
                 line, end_line = line + obj.doc_line - 1, end_line + obj.doc_line - 1
             finding.line, finding.column, finding.end_line, finding.end_column = line, column, end_line, end_column
             if finding.suppression == "comment":  # decided at the placeholder line: decide again
@@ -631,6 +634,85 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
             if not annotation_suppresses(obj, finding.rule) and file_suppressions is not None \
                     and file_suppressions.suppresses(finding.rule, line):
                 finding.suppressed, finding.suppression = True, "comment"
+
+
+_path_spans = native_function("path_spans")
+_IDENTITY_PATHS = (("kind",), ("apiVersion",), ("metadata", "name"), ("metadata", "generateName"))
+
+
+def _resolve_key(text: str):
+    from k8slint.loader import key_string, resolve_plain
+
+    return key_string(resolve_plain(text))
+
+
+class _DocumentPositions:
+    """Positions in one document read again: what ``findings.locate`` and ``dig_same_object``
+    would give on the composed document, from the native path_spans where it can tell (no
+    anchors, merges, tags or duplicate keys), else from the composed document itself."""
+
+    def __init__(self, text, begin, marker, paths: list, wheres: set) -> None:
+        self.spans = self.root = None
+        if not text or begin is None:
+            return
+        end = marker.search(text, begin + 1)
+        piece = text[begin:end.start() if end else len(text)]
+        if _path_spans is not None:
+            wanted = {()}
+            for full in paths + [where + extra for where in wheres for extra in _IDENTITY_PATHS]:
+                wanted.update(full[:n] for n in range(1, len(full) + 1))
+            from k8slint.loader import _SPECIAL
+
+            self.spans = _path_spans(piece, wanted, _resolve_key, _SPECIAL)
+        if self.spans is None:
+            from k8slint.loader import compose
+
+            for item in compose(piece):
+                self.root = item.root if isinstance(item, Document) else None
+                break
+
+    def same_object(self, where: tuple, obj: K8sObject) -> bool:
+        if self.spans is None:
+            return dig_same_object(self.root, where, obj) is not None
+        entry = self.spans.get(where)
+        if entry is None or entry[3] != "m":
+            return False
+        if self._scalar(where + ("kind",)) != obj.kind or self._scalar(where + ("apiVersion",)) != obj.api_version:
+            return False
+        metadata = self.spans.get(where + ("metadata",))
+        name = None
+        if metadata is not None and metadata[3] == "m":
+            name = self._scalar(where + ("metadata", "name")) or self._scalar(where + ("metadata", "generateName"))
+        return (name if isinstance(name, str) else "") == obj.name
+
+    def _scalar(self, path: tuple):
+        from k8slint.loader import resolve_plain
+
+        entry = self.spans.get(path)
+        if entry is None:
+            return None
+        if entry[3] != "s":
+            return ...  # a mapping or list: equal to no string
+        return resolve_plain(entry[4]) if entry[5] == "" else entry[4]
+
+    def span(self, path: tuple) -> tuple:
+        if self.spans is None:
+            from k8slint.findings import locate
+
+            return locate(self.root, path)[0]
+        span = None
+        for depth in range(1, len(path) + 1):
+            entry = self.spans.get(path[:depth])
+            if entry is None:
+                break
+            key_span, value_span, first_key, kind = entry[0], entry[1], entry[2], entry[3]
+            if self.spans[path[:depth - 1]][3] == "m":
+                span = value_span if kind == "s" else key_span
+            else:
+                span = first_key if kind == "m" and first_key is not None else value_span
+        if span is None:
+            span = self.spans[()][2]  # the document's first key
+        return span or (1, 1, 1, 1)
 
 
 def _line_starts(text: str, last_line: int) -> list[int]:
@@ -644,17 +726,6 @@ def _line_starts(text: str, last_line: int) -> list[int]:
             break
         starts.append(offset)
     return starts
-
-
-def _document_at(text, begin: int | None, compose, marker):
-    """The root of the document whose first node is on the line that starts at offset ``begin``
-    (positions relative to that line)."""
-    if not text or begin is None:
-        return None
-    end = marker.search(text, begin + 1)
-    for item in compose(text[begin:end.start() if end else len(text)]):
-        return item.root if isinstance(item, Document) else None
-    return None
 
 
 def dig_same_object(root, where: tuple, obj: K8sObject):
