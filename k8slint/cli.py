@@ -73,9 +73,11 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
     else:
         from k8slint.report.text import render
 
+        from k8slint.report.text import render_lines
+
         to_terminal = output in (None, "-") and sys.stdout.isatty()
         color = to_terminal and not no_color and "NO_COLOR" not in os.environ
-        text = render(result, color=color, show_suppressed=show_suppressed)
+        text = render_lines(result, color=color, show_suppressed=show_suppressed)
     _write(text, output)
     threshold = fail_on or config.data.get("fail-on") or "warning"
     if result.errors:
@@ -142,12 +144,23 @@ def _cluster(config, cluster_path, nodes, zones):
     return None
 
 
-def _write(text: str, output: str | None) -> None:
+def _write(text, output: str | None) -> None:
+    """Write a report: a string, or an iterable of its lines (written as they are made)."""
+    chunks = [text] if isinstance(text, str) else text
     if output in (None, "-"):
-        click.echo(text, nl=False)
+        block: list[str] = []
+        size = 0
+        for chunk in chunks:  # in blocks of ~64 KB: click.echo flushes on every call
+            block.append(chunk)
+            size += len(chunk)
+            if size >= 65536:
+                click.echo("".join(block), nl=False)
+                block, size = [], 0
+        if block:
+            click.echo("".join(block), nl=False)
         return
     with open(output, "w", encoding="utf-8") as handle:
-        handle.write(text)
+        handle.writelines(chunks)
 
 
 @main.command("rules")

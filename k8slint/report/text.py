@@ -24,30 +24,35 @@ def _clean(text: str) -> str:
 
 
 def render(result, color: bool = False, show_suppressed: bool = False, snippets: bool = True) -> str:
+    return "".join(render_lines(result, color, show_suppressed, snippets))
+
+
+def render_lines(result, color: bool = False, show_suppressed: bool = False, snippets: bool = True):
+    """The report line by line (each ending in a newline): the CLI writes them as they come, so a
+    run with tens of thousands of findings never holds its whole report in memory."""
     paint = (lambda text, what: f"{_COLORS[what]}{text}{_COLORS['reset']}") if color else (lambda text, what: text)
-    lines: list[str] = []
     source_lines: dict[str, list[str]] = {}
     for error in result.errors:
-        lines.append(f"{display_path(error.file)}:{error.line}:{error.column}: "
-                     f"{paint('error', 'error')} {error.rule}: {_clean(error.message)}")
+        yield _line(f"{display_path(error.file)}:{error.line}:{error.column}: "
+                    f"{paint('error', 'error')} {error.rule}: {_clean(error.message)}")
     for note in result.notes:
-        lines.append(f"{display_path(note.file)}: {paint('note', 'dim')}: {note.message}")
+        yield _line(f"{display_path(note.file)}: {paint('note', 'dim')}: {note.message}")
     for finding in result.findings:
         if finding.suppressed and not show_suppressed:
             continue
         where = _clean(f"{finding.kind} {finding.namespace + '/' if finding.namespace else ''}{finding.name}")
         suffix = f" (suppressed by {finding.suppression})" if finding.suppressed else ""
-        lines.append(f"{paint(display_path(finding.file), 'bold')}:{finding.line}:{finding.column}: "
-                     f"{paint(finding.severity, finding.severity)} {finding.rule}: {_clean(finding.message)} "
-                     f"[{where}]{suffix}")
+        yield _line(f"{paint(display_path(finding.file), 'bold')}:{finding.line}:{finding.column}: "
+                    f"{paint(finding.severity, finding.severity)} {finding.rule}: {_clean(finding.message)} "
+                    f"[{where}]{suffix}")
         if snippets:
             text = _source_line(source_lines, finding.file, finding.line)
             if text is not None:
                 width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else 1)
-                lines.append(f"  {finding.line:>4} | {text}")
-                lines.append(f"       | {' ' * (finding.column - 1)}{paint('^' * width, finding.severity)}")
+                yield _line(f"  {finding.line:>4} | {text}")
+                yield _line(f"       | {' ' * (finding.column - 1)}{paint('^' * width, finding.severity)}")
         if finding.hint:
-            lines.append(f"       = {paint('hint', 'dim')}: {_clean(finding.hint)}")
+            yield _line(f"       = {paint('hint', 'dim')}: {_clean(finding.hint)}")
     tally = counts(result)
     summary = (f"{tally['error']} error(s), {tally['warning']} warning(s), {tally['info']} info "
                f"in {result.files} file(s), {result.documents} document(s)")
@@ -55,8 +60,11 @@ def render(result, color: bool = False, show_suppressed: bool = False, snippets:
         summary += f"; {tally['suppressed']} suppressed"
     if tally["input_errors"]:
         summary += f"; {tally['input_errors']} input error(s)"
-    lines.append(summary)
-    return "\n".join(lines) + "\n"
+    yield _line(summary)
+
+
+def _line(text: str) -> str:
+    return text + "\n"
 
 
 def _source_line(cache: dict, path: str, line: int) -> str | None:
