@@ -84,11 +84,27 @@ static void Stream_dealloc(Stream *s) {
     Py_TYPE(s)->tp_free((PyObject *)s);
 }
 
+/* The int of the last line number used: a key and its value, and the items of a flow list, are
+ * mostly on one line, so consecutive spans share one int object instead of allocating each. */
+static size_t last_line_number = 0;
+static PyObject *last_line_object = NULL;
+
+static PyObject *line_int(size_t number) {
+    if (last_line_object == NULL || number != last_line_number) {
+        PyObject *made = PyLong_FromSize_t(number);
+        if (!made) return NULL;
+        Py_XSETREF(last_line_object, made);
+        last_line_number = number;
+    }
+    Py_INCREF(last_line_object);
+    return last_line_object;
+}
+
 /* (line, column, end_line, end_column), 1-based; start and end lines share one int if equal */
 static PyObject *span_tuple(yaml_mark_t start, yaml_mark_t end) {
     PyObject *t = PyTuple_New(4);
     if (!t) return NULL;
-    PyObject *line = PyLong_FromSize_t(start.line + 1);
+    PyObject *line = line_int(start.line + 1);
     PyObject *end_line;
     if (!line) { Py_DECREF(t); return NULL; }
     if (end.line == start.line) { end_line = line; Py_INCREF(line); }

@@ -80,16 +80,33 @@ def _check_fields(obj, ctx, base_value, base_path: tuple, fields):
         else:
             places = walk(base_value, pattern, base_path, report_absent=True)
         for path, value in places:
-            if value is ABSENT or value is None:
-                if required and path != base_path:
-                    state = "missing" if value is ABSENT else "null"
-                    yield ctx.finding(obj, path, f"{_dotted(path)} is {state}; the API server "
-                                                 f"requires {_a(expected)}")
-                continue
-            if not _matches(value, expected):
-                yield ctx.finding(obj, path, f"{_dotted(path)} must be {_a(expected)}, not "
-                                             f"{_a(describe_type(value))} ({_short(value)}); the API "
-                                             f"server rejects the object")
+            found = _check_value(obj, ctx, path, value, expected, required and path != base_path)
+            if found is not None:
+                yield found
+
+
+def _check_value(obj, ctx, path: tuple, value, expected: str, required: bool):
+    """The finding for ``value`` (ABSENT when missing) at ``path``, or None."""
+    if value is ABSENT or value is None:
+        if required:
+            state = "missing" if value is ABSENT else "null"
+            return ctx.finding(obj, path, f"{_dotted(path)} is {state}; the API server requires {_a(expected)}")
+        return None
+    if not _matches(value, expected):
+        return ctx.finding(obj, path, f"{_dotted(path)} must be {_a(expected)}, not {_a(describe_type(value))} "
+                                      f"({_short(value)}); the API server rejects the object")
+    return None
+
+
+def _check_at(obj, ctx, path: tuple, expected: str, required: bool):
+    """``_check_fields`` from the root for one multi-step path without "*": its parent must be a
+    mapping (else walk() finds nothing), and the last step may be absent."""
+    parent = obj.root
+    for step in path[:-1]:
+        parent = parent.get(step) if isinstance(parent, dict) else None
+    if not isinstance(parent, dict):
+        return None
+    return _check_value(obj, ctx, path, parent.get(path[-1], ABSENT), expected, required)
 
 
 def _a(noun: str) -> str:
@@ -117,12 +134,16 @@ def check(obj: K8sObject, ctx):
     for depth in range(1, len(template_path) + 1):
         prefix = template_path[:depth]
         value = obj.get(*prefix)
-        yield from _check_fields(obj, ctx, obj.root, (), ((prefix, MAPPING, template_required),))
+        found = _check_at(obj, ctx, prefix, MAPPING, template_required)
+        if found is not None:
+            yield found
         if not isinstance(value, dict):
             return
     spec_path = template_path + ("spec",)
     spec = obj.get(*spec_path)
-    yield from _check_fields(obj, ctx, obj.root, (), ((spec_path, MAPPING, True),))
+    found = _check_at(obj, ctx, spec_path, MAPPING, True)
+    if found is not None:
+        yield found
     if not isinstance(spec, dict):
         return
     yield from _check_fields(obj, ctx, spec, spec_path, _POD_SPEC_FIELDS)
