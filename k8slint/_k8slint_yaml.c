@@ -1,6 +1,11 @@
-/* Optional accelerator for k8slint.loader: composes YAML documents straight from libyaml's
- * events into the same values the Python composer (loader._compose) builds.
+/* k8slint's optional native module, three hot paths of a run, each with a Python twin that stays
+ * the reference (tests/test_native_loader.py compares them):
+ *   Stream       composes YAML documents straight from libyaml's events into the same values the
+ *                Python composer (loader._compose) builds;
+ *   shared_copy  makes the inventory copies of engine._shared_copy;
+ *   path_spans   finds the positions of a few paths of a document, for engine._locate_deferred.
  *
+ * The composer:
  * Why: the Python composer spends more time per event than ruamel.yaml's C parser spends making
  * the event, so a lint can never get near the parser's own speed in Python. This module does the
  * same work in C and calls back into Python (loader's helpers) for everything that is rare or
