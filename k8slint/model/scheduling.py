@@ -170,8 +170,28 @@ def untolerated_taints(tolerations: list, taints: Iterable[Taint], effects=SCHED
     ]
 
 
+# toleration_problems by content: thousands of workloads repeat a handful of tolerations, and the
+# rules ask about each one more than once. Values keep their type (1, 1.0 and True stay apart).
+_TOLERATION_PROBLEMS: dict = {}
+
+
 def toleration_problems(toleration) -> list[Problem]:
     """What the API server's `ValidateTolerations` would reject, plus operators that cannot match."""
+    if not isinstance(toleration, Mapping):
+        return _toleration_problems(toleration)
+    try:
+        key = tuple((name, type(value), value) for name, value in toleration.items())
+        cached = _TOLERATION_PROBLEMS.get(key)
+    except TypeError:  # a mapping or list where a scalar belongs: not cached
+        return _toleration_problems(toleration)
+    if cached is None:
+        if len(_TOLERATION_PROBLEMS) >= 4096:
+            _TOLERATION_PROBLEMS.clear()
+        cached = _TOLERATION_PROBLEMS[key] = tuple(_toleration_problems(toleration))
+    return list(cached)
+
+
+def _toleration_problems(toleration) -> list[Problem]:
     if not isinstance(toleration, Mapping):
         return [Problem("", "a toleration must be a mapping with key, operator, value and effect")]
     problems = []
