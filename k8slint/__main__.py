@@ -1,3 +1,3 @@
-from k8slint.cli import main
+from k8slint.cli import entry
 
-main()
+entry()

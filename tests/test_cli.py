@@ -213,3 +213,24 @@ def test_console_script_and_module_entry_points():
     run = subprocess.run([sys.executable, "-m", "k8slint", "lint", "--no-color", FIXTURES / "examples"],
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 1 and "missing-readiness-probe" in run.stdout
+
+
+def test_the_command_flushes_its_report_and_keeps_exit_codes(tmp_path):
+    """``python -m k8slint`` / the ``k8slint`` script end without tearing the heap down: the whole
+    report must still reach the pipe, and exit codes must be click's."""
+
+    def run(*args, cwd=ROOT):
+        return subprocess.run([sys.executable, "-m", "k8slint", *map(str, args)], capture_output=True, text=True,
+                              cwd=cwd, timeout=300)
+
+    in_process = cli("lint", "--jobs", "1", "fixtures/rules")
+    done = run("lint", "--jobs", "1", "fixtures/rules")
+    assert done.returncode == in_process.exit_code == 1
+    assert done.stdout == in_process.stdout and len(done.stdout) > 100_000
+    assert run("--version").returncode == 0
+    usage = run("lint")
+    assert usage.returncode == 2 and "give files" in usage.stderr
+    clean = tmp_path / "ok.yaml"
+    clean.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: b}\n")
+    ok = run("lint", clean, cwd=tmp_path)
+    assert ok.returncode == 0 and ok.stdout.endswith("1 document(s)\n")
