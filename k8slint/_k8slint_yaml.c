@@ -689,6 +689,15 @@ static PyObject *copy_child(CopyContext *c, PyObject *item, PyObject *sub, PyObj
     return copy;
 }
 
+/* the end of a container copy: the shared container (NULL when copying failed); releases the
+ * signature either way and steals out */
+static PyObject *finish_copy(CopyContext *c, PyObject *out, PyObject *signature, int ok) {
+    if (ok && out) out = shared_container(c, out, signature);
+    else Py_CLEAR(out);
+    Py_DECREF(signature);
+    return out;
+}
+
 static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int depth) {
     if (depth > 1000) {  /* composed values are at most MAX_DEPTH deep */
         PyErr_SetString(PyExc_RecursionError, "value nested too deeply to copy");
@@ -718,15 +727,9 @@ static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int
             Py_DECREF(copy);
             if (rc < 0) goto fail_dict;
         }
-        out = key_sharing(c, out);
-        if (!out) { Py_DECREF(signature); return NULL; }
-        out = shared_container(c, out, signature);
-        Py_DECREF(signature);
-        return out;
+        return finish_copy(c, key_sharing(c, out), signature, 1);
     fail_dict:
-        Py_XDECREF(out);
-        Py_DECREF(signature);
-        return NULL;
+        return finish_copy(c, out, signature, 0);
     }
     if (PyList_Check(value)) {
         PyObject *sub = NULL;
@@ -743,13 +746,9 @@ static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int
             Py_DECREF(copy);
             if (rc < 0) goto fail_list;
         }
-        out = shared_container(c, out, signature);
-        Py_DECREF(signature);
-        return out;
+        return finish_copy(c, out, signature, 1);
     fail_list:
-        Py_XDECREF(out);
-        Py_DECREF(signature);
-        return NULL;
+        return finish_copy(c, out, signature, 0);
     }
     Py_DECREF(signature);
     Py_INCREF(value);

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from k8slint import catalog
-from k8slint.findings import Finding, InputError, Note, Suppressions, make_finding
-from k8slint.loader import Document, compact, native_function
+from k8slint.findings import Finding, InputError, Note, Suppressions, annotation_suppresses, locate, make_finding
+from k8slint.loader import _SPECIAL, Document, compact, compose, key_string, native_function, resolve_plain
 from k8slint.model.objects import (
     HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, Service, Workload,
     is_list_kind, make_object,
@@ -284,8 +284,6 @@ def _objects(document: Document, path: str):
 
 
 def _object_or_problem(root, path: str, document: Document, where: tuple):
-    from k8slint.findings import locate
-
     if isinstance(root, dict) and isinstance(root.get("apiVersion"), str) and root["apiVersion"] \
             and isinstance(root.get("kind"), str) and root["kind"]:
         return make_object(root, path, document.index, document.line), None
@@ -366,7 +364,7 @@ def _drop_spec(obj: K8sObject) -> dict:
             if obj.TEMPLATE_PATH:  # a Pod's own metadata stays as it is
                 template["metadata"] = {"annotations": True}
             template["spec"] = _DROPPED_POD_SPEC_FIELDS
-        spec = _DROP_SPECS[cls] = spec
+        _DROP_SPECS[cls] = spec
     return spec
 
 
@@ -632,7 +630,6 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
     when it is built (it reads just the paths asked for), else by composing them. Should the file
     have changed in the meantime, a finding keeps the object's first line.
     """
-    from k8slint.findings import annotation_suppresses
     from k8slint.source import _DOCUMENT_MARKER
 
     by_file: dict[str, list] = {}
@@ -677,8 +674,6 @@ _IDENTITY_PATHS = (("kind",), ("apiVersion",), ("metadata", "name"), ("metadata"
 
 
 def _resolve_key(text: str):
-    from k8slint.loader import key_string, resolve_plain
-
     return key_string(resolve_plain(text))
 
 
@@ -697,12 +692,8 @@ class _DocumentPositions:
             wanted = {()}
             for full in paths + [where + extra for where in wheres for extra in _IDENTITY_PATHS]:
                 wanted.update(full[:n] for n in range(1, len(full) + 1))
-            from k8slint.loader import _SPECIAL
-
             self.spans = _path_spans(piece, wanted, _resolve_key, _SPECIAL)
         if self.spans is None:
-            from k8slint.loader import compose
-
             for item in compose(piece):
                 self.root = item.root if isinstance(item, Document) else None
                 break
@@ -722,8 +713,6 @@ class _DocumentPositions:
         return (name if isinstance(name, str) else "") == obj.name
 
     def _scalar(self, path: tuple):
-        from k8slint.loader import resolve_plain
-
         entry = self.spans.get(path)
         if entry is None:
             return None
@@ -733,8 +722,6 @@ class _DocumentPositions:
 
     def span(self, path: tuple) -> tuple:
         if self.spans is None:
-            from k8slint.findings import locate
-
             return locate(self.root, path)[0]
         span = None
         for depth in range(1, len(path) + 1):

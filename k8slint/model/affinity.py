@@ -29,6 +29,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from k8slint.model import memo
 from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL, Node
 from k8slint.model.objects import as_dict, as_list
 from k8slint.model.scheduling import label_key_error, label_selector_matches, label_selector_problems
@@ -146,22 +147,17 @@ def argo_anti_affinity_problems(anti_affinity) -> list[tuple[tuple, str]]:
     return []
 
 
-# term_problems by term identity: a rule asks about each term more than once. Entries keep their
-# term alive, so an id is never reused while its entry exists.
-_TERM_PROBLEMS: dict = {}
-
-
 def term_problems(term: Term) -> list[tuple[tuple, str]]:
     """What the API server's ``validatePodAffinityTerm`` would reject: (relative path, message)."""
-    cached = _TERM_PROBLEMS.get(id(term))
-    if cached is None or cached[0] is not term:
-        if len(_TERM_PROBLEMS) >= 4096:
-            _TERM_PROBLEMS.clear()
-        cached = _TERM_PROBLEMS[id(term)] = (term, _term_problems(term))
-    return list(cached[1])
+    return list(_term_problems(term))
 
 
-def _term_problems(term: Term) -> list[tuple[tuple, str]]:
+@memo.by_identity  # a rule asks about each term more than once
+def _term_problems(term: Term) -> tuple[tuple[tuple, str], ...]:
+    return tuple(_term_problem_list(term))
+
+
+def _term_problem_list(term: Term) -> list[tuple[tuple, str]]:
     problems = []
     key = term.data.get("topologyKey")
     if key is None or key == "":

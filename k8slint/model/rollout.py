@@ -6,10 +6,11 @@ a value of the wrong type raises IntOrPercentError, never TypeError. Stdlib only
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass
+
+from k8slint.model import memo
 
 DEFAULT_DEPLOYMENT_SURGE = "25%"  # K pkg/apis/apps/v1/defaults.go SetDefaults_Deployment
 DEFAULT_DEPLOYMENT_UNAVAILABLE = "25%"
@@ -150,24 +151,7 @@ def _fenceposts(s: IntOrPercent, u: IntOrPercent, n: int, unavailable_round_up: 
     return Fenceposts(n, surge, min(unav or int(forced), n), forced, unav > n)
 
 
-def _memoized(function):
-    """Cache a pure function of YAML scalars (typed: 1, 1.0 and True stay apart). Malformed input
-    (a mapping where a number belongs) is unhashable: it is computed every time, and raises as
-    before."""
-    cached = functools.lru_cache(maxsize=4096, typed=True)(function)
-
-    @functools.wraps(function)
-    def call(*args):
-        try:
-            return cached(*args)
-        except TypeError as exc:
-            if "unhashable" not in str(exc):
-                raise
-            return function(*args)
-    return call
-
-
-@_memoized  # thousands of workloads share a handful of strategies
+@memo.by_value  # thousands of workloads share a handful of strategies
 def deployment_fenceposts(max_surge: object, max_unavailable: object, replicas: int) -> Fenceposts:
     """``MaxSurge(d)``/``MaxUnavailable(d)`` (K pkg/controller/deployment/util/deployment_util.go) after
     ``SetDefaults_Deployment``: None means absent, i.e. "25%" (bare ``ResolveFenceposts`` reads nil as 0)."""
@@ -201,7 +185,7 @@ def statefulset_max_unavailable(max_unavailable: object, replicas: int) -> int:
     return max(1, scaled_value(u, _as_int(replicas, "replicas", nonneg=True), False))
 
 
-@_memoized
+@memo.by_value
 def _outage_replica_counts(max_unavailable: object, upto: int, max_surge: object) -> tuple[int, ...]:
     return tuple(n for n in range(1, _as_int(upto, "upto", nonneg=True) + 1)
                  if deployment_fenceposts(max_surge, max_unavailable, n).unavailable == n)
@@ -283,6 +267,18 @@ def _field(ru: dict | None, key: str, default: object) -> object:
     return _or((ru or {}).get(key), default)
 
 
+def _deadline_problems(min_ready_seconds: object, progress_deadline_seconds: object) -> list:
+    """minReadySeconds and progressDeadlineSeconds (defaults 0 and 600): integers, deadline greater."""
+    mrs, mrs_problems = _int_field(_or(min_ready_seconds, 0), "minReadySeconds")
+    pds, pds_problems = _int_field(_or(progress_deadline_seconds, DEFAULT_PROGRESS_DEADLINE_SECONDS),
+                                   "progressDeadlineSeconds")
+    problems = mrs_problems + pds_problems
+    if mrs is not None and pds is not None and pds <= mrs:
+        problems.append(Problem("progressDeadlineSeconds", "must be greater than minReadySeconds"))
+    return problems
+
+
+
 def validate_deployment_strategy(strategy: dict | None, min_ready_seconds: object = None,
                                  progress_deadline_seconds: object = None) -> list[Problem]:
     """``ValidateDeploymentStrategy`` + ``ValidateRollingUpdateDeployment`` + the minReadySeconds and
@@ -299,13 +295,7 @@ def validate_deployment_strategy(strategy: dict | None, min_ready_seconds: objec
             problems.append(Problem("maxUnavailable", "may not be 0 when `maxSurge` is 0"))
     elif stype not in (None, "Recreate"):
         problems.append(Problem("type", f'Unsupported value: "{stype}": supported values: "Recreate", "RollingUpdate"'))
-    mrs, mrs_problems = _int_field(_or(min_ready_seconds, 0), "minReadySeconds")
-    pds, pds_problems = _int_field(_or(progress_deadline_seconds, DEFAULT_PROGRESS_DEADLINE_SECONDS),
-                                   "progressDeadlineSeconds")
-    problems += mrs_problems + pds_problems
-    if mrs is not None and pds is not None and pds <= mrs:
-        problems.append(Problem("progressDeadlineSeconds", "must be greater than minReadySeconds"))
-    return problems
+    return problems + _deadline_problems(min_ready_seconds, progress_deadline_seconds)
 
 
 def validate_daemonset_strategy(update_strategy: dict | None) -> list[Problem]:
@@ -451,13 +441,7 @@ def validate_argo_rollout_strategy(strategy: dict | None, min_ready_seconds: obj
         problems += _decode(_parse_argo, ms, "maxSurge")[1] + _decode(_parse_argo, mu, "maxUnavailable")[1]
         if _literal(ms) == 0 and _literal(mu) == 0:
             problems.append(Problem("maxSurge", ARGO_BOTH_ZERO))
-    mrs, mrs_problems = _int_field(_or(min_ready_seconds, 0), "minReadySeconds")
-    pds, pds_problems = _int_field(_or(progress_deadline_seconds, DEFAULT_PROGRESS_DEADLINE_SECONDS),
-                                   "progressDeadlineSeconds")
-    problems += mrs_problems + pds_problems
-    if mrs is not None and pds is not None and pds <= mrs:
-        problems.append(Problem("progressDeadlineSeconds", "must be greater than minReadySeconds"))
-    return problems
+    return problems + _deadline_problems(min_ready_seconds, progress_deadline_seconds)
 
 
 def validate_pdb_spec(min_available: object, max_unavailable: object) -> list[Problem]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from k8slint.model import memo
 from k8slint.model.cluster import UNSCHEDULABLE_TAINT_KEY, VALID_EFFECTS, Cluster, Node, Taint, format_path
 
 VALID_OPERATORS = ("Exists", "Equal")
@@ -170,28 +171,17 @@ def untolerated_taints(tolerations: list, taints: Iterable[Taint], effects=SCHED
     ]
 
 
-# toleration_problems by content: thousands of workloads repeat a handful of tolerations, and the
-# rules ask about each one more than once. Values keep their type (1, 1.0 and True stay apart).
-_TOLERATION_PROBLEMS: dict = {}
-
-
 def toleration_problems(toleration) -> list[Problem]:
     """What the API server's `ValidateTolerations` would reject, plus operators that cannot match."""
-    if not isinstance(toleration, Mapping):
-        return _toleration_problems(toleration)
-    try:
-        key = tuple((name, type(value), value) for name, value in toleration.items())
-        cached = _TOLERATION_PROBLEMS.get(key)
-    except TypeError:  # a mapping or list where a scalar belongs: not cached
-        return _toleration_problems(toleration)
-    if cached is None:
-        if len(_TOLERATION_PROBLEMS) >= 4096:
-            _TOLERATION_PROBLEMS.clear()
-        cached = _TOLERATION_PROBLEMS[key] = tuple(_toleration_problems(toleration))
-    return list(cached)
+    return list(_toleration_problems(toleration))
 
 
-def _toleration_problems(toleration) -> list[Problem]:
+@memo.by_value  # thousands of workloads repeat a handful of tolerations
+def _toleration_problems(toleration) -> tuple[Problem, ...]:
+    return tuple(_toleration_problem_list(toleration))
+
+
+def _toleration_problem_list(toleration) -> list[Problem]:
     if not isinstance(toleration, Mapping):
         return [Problem("", "a toleration must be a mapping with key, operator, value and effect")]
     problems = []
@@ -465,22 +455,17 @@ def _compile_requirement(expression, path: str, operators: tuple[str, ...]) -> t
     return _Requirement(key, operator, tuple(values)), []
 
 
-# Compiled selectors by identity: rules ask about the same selector of a workload several times.
-# Each entry keeps its selector alive, so an id is never reused while its entry exists.
-_SELECTOR_CACHE: dict = {}
-_SELECTOR_CACHE_SIZE = 4_096
-
-
 def _compile_label_selector(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
     """`metav1.LabelSelectorAsSelector`: None (matches nothing) for a null or invalid selector,
     () (matches everything) for an empty one."""
-    cached = _SELECTOR_CACHE.get(id(selector))
-    if cached is None or cached[0] is not selector:
-        cached = (selector, *_compile_label_selector_uncached(selector))
-        if len(_SELECTOR_CACHE) >= _SELECTOR_CACHE_SIZE:
-            _SELECTOR_CACHE.clear()
-        _SELECTOR_CACHE[id(selector)] = cached
-    return cached[1], list(cached[2])
+    requirements, problems = _compiled_selector(selector)
+    return requirements, list(problems)
+
+
+@memo.by_identity  # rules ask about the same selector of a workload several times
+def _compiled_selector(selector) -> tuple[tuple[_Requirement, ...] | None, tuple[Problem, ...]]:
+    requirements, problems = _compile_label_selector_uncached(selector)
+    return requirements, tuple(problems)
 
 
 def _compile_label_selector_uncached(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
@@ -535,22 +520,19 @@ def label_selector_matches(selector, labels: Mapping) -> bool:
     return all(requirement.matches(labels) for requirement in requirements)
 
 
-_MAP_SELECTORS: dict = {}
-
-
 def label_map_selects(selector: Mapping, labels: Mapping) -> bool:
     """``label_selector_matches({"matchLabels": selector}, labels)`` for a plain label map (a
     Service's selector), compiled once per map however many workloads it is tried against."""
-    cached = _MAP_SELECTORS.get(id(selector))
-    if cached is None or cached[0] is not selector:
-        if len(_MAP_SELECTORS) >= _SELECTOR_CACHE_SIZE:
-            _MAP_SELECTORS.clear()
-        requirements = _compile_label_selector_uncached({"matchLabels": selector})[0]
-        cached = _MAP_SELECTORS[id(selector)] = (selector, requirements)
-    if cached[1] is None:
+    requirements = _compiled_label_map(selector)
+    if requirements is None:
         return False
     labels = _label_set(labels)
-    return all(requirement.matches(labels) for requirement in cached[1])
+    return all(requirement.matches(labels) for requirement in requirements)
+
+
+@memo.by_identity
+def _compiled_label_map(selector: Mapping) -> tuple[_Requirement, ...] | None:
+    return _compile_label_selector_uncached({"matchLabels": selector})[0]
 
 
 def label_selector_problems(selector) -> list[Problem]:
