@@ -5,7 +5,6 @@ same selector or term of a workload several times. Standard library only."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 
 SIZE = 4096  # entries per cache; a full cache starts again empty
 
@@ -27,19 +26,34 @@ def by_identity(function):
 
 
 def _typed(value):
-    # 1, 1.0 and True are equal in Python but not in YAML; a flat mapping counts by its items
-    if isinstance(value, Mapping):
-        return (Mapping, tuple((key, type(item), item) for key, item in value.items()))
+    # 1, 1.0 and True are equal in Python but not in YAML; a mapping or list counts by its items.
+    # Composed mappings are dicts (isinstance on a dict is several times cheaper than on Mapping).
+    if isinstance(value, dict):
+        return (dict, tuple((key, type(item), item) if not isinstance(item, (dict, list))
+                            else (key, _typed(item)) for key, item in value.items()))
+    if isinstance(value, list):
+        return (list, tuple(_typed(item) for item in value))
     return (type(value), value)
 
 
 def by_value(function):
-    """Cache a function of YAML scalars, or of flat mappings of them, by value and type. Input
-    that cannot be hashed (a mapping where a scalar belongs) is computed every time."""
+    """Cache a function of composed YAML values (scalars, mappings, lists) by value and type.
+    Input that cannot be hashed is computed every time. The function's result is shared between
+    callers: it must not be changed (return tuples)."""
     cache: dict = {}
+    # Rules ask about the same composed mapping several times (a toleration, a strategy): its
+    # identity is checked first, which spares building its typed key again.
+    recent: dict = {}
 
     @functools.wraps(function)
     def call(*args):
+        first = args[0] if args else None
+        if type(first) is not dict and not isinstance(first, (dict, list)):
+            first = None
+        elif len(args) == 1:
+            entry = recent.get(id(first))
+            if entry is not None and entry[0] is first:
+                return entry[1]
         try:
             key = tuple(_typed(arg) for arg in args)
             hash(key)
@@ -49,5 +63,10 @@ def by_value(function):
             if len(cache) >= SIZE:
                 cache.clear()
             cache[key] = function(*args)
-        return cache[key]
+        result = cache[key]
+        if first is not None and len(args) == 1:
+            if len(recent) >= SIZE:
+                recent.clear()
+            recent[id(first)] = (first, result)  # keeps ``first`` alive: its id is not reused
+        return result
     return call

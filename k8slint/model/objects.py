@@ -189,33 +189,45 @@ class Container:
 
 
 class PodTemplate:
-    """A pod template (or a bare Pod's own metadata and spec) inside an object."""
+    """A pod template (or a bare Pod's own metadata and spec) inside an object.
 
-    __slots__ = ("data", "path")
+    Made once per object (Workload.pod_template) and read by most rules, so what every rule asks
+    for (spec, labels, containers) is computed once, here."""
+
+    __slots__ = ("data", "path", "spec", "labels", "_containers")
 
     def __init__(self, data: dict, path: Path) -> None:
         self.data = data  # the mapping holding ``metadata`` and ``spec``
         self.path = path
-
-    @property
-    def labels(self) -> dict:
-        return as_dict(as_dict(self.data.get("metadata")).get("labels"))
-
-    @property
-    def spec(self) -> dict:
-        return as_dict(self.data.get("spec"))
+        spec = data.get("spec")
+        self.spec: dict = spec if isinstance(spec, dict) else {}
+        metadata = data.get("metadata")
+        labels = metadata.get("labels") if isinstance(metadata, dict) else None
+        self.labels: dict = labels if isinstance(labels, dict) else {}
+        self._containers: list | None = None
 
     @property
     def spec_path(self) -> Path:
         return self.path + ("spec",)
 
-    def containers(self, *sections: str) -> Iterator[Container]:
+    def containers(self, *sections: str) -> list[Container]:
         """Containers of the given sections (default: all three), in source order."""
-        spec = self.spec
-        for section in sections or ("containers", "initContainers", "ephemeralContainers"):
-            for index, data in enumerate(as_list(spec.get(section))):
-                if isinstance(data, dict):
-                    yield Container(data, self.spec_path + (section, index), section, index)
+        found = self._containers
+        if found is None:
+            found = self._containers = []
+            spec, spec_path = self.spec, self.spec_path
+            for section in ("containers", "initContainers", "ephemeralContainers"):
+                items = spec.get(section)
+                if isinstance(items, list):
+                    for index, data in enumerate(items):
+                        if isinstance(data, dict):
+                            found.append(Container(data, spec_path + (section, index), section, index))
+        if not sections:
+            return found
+        if sections == ("containers", "initContainers"):  # every section but ephemeral containers
+            return [c for c in found if c.section != "ephemeralContainers"]
+        return [c for c in found if c.section in sections] if len(sections) > 1 else \
+            [c for c in found if c.section == sections[0]]
 
     @property
     def restart_policy(self) -> str:
@@ -238,14 +250,20 @@ class PodTemplate:
 class Workload(K8sObject):
     """An object that runs pods from a template."""
 
-    __slots__ = ()
+    __slots__ = ("_pod_template",)
     TEMPLATE_PATH: Path = ("spec", "template")
     LONG_RUNNING = True  # pods are meant to run forever and serve (not run to completion)
     DEFAULT_REPLICAS: int | None = 1
 
     @property
     def pod_template(self) -> PodTemplate:
-        return PodTemplate(as_dict(dig(self.root, self.TEMPLATE_PATH)), self.TEMPLATE_PATH)
+        # Made on first use and kept: a run asks for it dozens of times per object, across rules.
+        try:
+            return self._pod_template
+        except AttributeError:
+            template = self._pod_template = PodTemplate(as_dict(dig(self.root, self.TEMPLATE_PATH)),
+                                                        self.TEMPLATE_PATH)
+            return template
 
     @property
     def spec(self) -> dict:
@@ -293,12 +311,9 @@ class DaemonSet(Workload):
 class Rollout(Workload):
     """Argo Rollouts (argoproj.io/v1alpha1): a Deployment with blueGreen or canary strategies."""
 
+    # A Rollout may reference a Deployment's template instead (workloadRef): then it has none,
+    # and pod_template is an empty one.
     __slots__ = ()
-
-    @property
-    def pod_template(self) -> PodTemplate:
-        # a Rollout may reference a Deployment's template instead (workloadRef): then it has none
-        return super().pod_template
 
 
 class Job(Workload):

@@ -488,7 +488,11 @@ def _compile_label_selector_uncached(selector) -> tuple[tuple[_Requirement, ...]
         expressions = []
     requirements = []
     for key, value in match_labels.items():
-        # matchLabels {k: v} is the requirement k in (v).
+        # matchLabels {k: v} is the requirement k in (v); a valid pair (nearly all) directly.
+        if type(key) is str and type(value) is str and _qualified_name_error(key) is None \
+                and _label_value_error(value) is None:
+            requirements.append(_Requirement(key, "In", (value,)))
+            continue
         path = format_path(("matchLabels", key)) if isinstance(key, str) else "matchLabels"
         requirement, requirement_problems = _compile_requirement(
             {"key": key, "operator": "In", "values": [value]}, path, ("In",))

@@ -11,6 +11,7 @@ RULE = "invalid-field-type"
 
 MAPPING, LIST, STRING, INTEGER, BOOLEAN = "mapping", "list", "string", "integer", "boolean"
 _PYTHON = {MAPPING: dict, LIST: list, STRING: str, BOOLEAN: bool}
+_EXACT = {**_PYTHON, INTEGER: int}  # the usual exact types: accepted without a call
 
 # (path, expected type, required). "*" stands for every item of a list.
 _OBJECT_FIELDS = (
@@ -71,15 +72,30 @@ def _matches(value, expected: str) -> bool:
 
 
 def _check_fields(obj, ctx, base_value, base_path: tuple, fields):
-    keys = base_value if isinstance(base_value, dict) else ()
+    keys = base_value if isinstance(base_value, dict) else None
     for pattern, expected, required in fields:
-        if len(pattern) > 1 and pattern[0] != "*" and pattern[0] not in keys:
+        if keys is not None and pattern and "*" not in pattern:
+            # The usual case: a plain path, followed without walk() and without a call when fine.
+            # Like walk(report_absent=True): nothing when a step before the last is not a mapping.
+            parent = keys
+            for step in pattern[:-1]:
+                parent = parent.get(step)
+                if not isinstance(parent, dict):
+                    break
+            else:
+                value = parent.get(pattern[-1], ABSENT)
+                if value is ABSENT or value is None:
+                    if not required:
+                        continue
+                elif type(value) is _EXACT.get(expected) or _matches(value, expected):
+                    continue
+                found = _check_value(obj, ctx, base_path + pattern, value, expected, required)
+                if found is not None:
+                    yield found
+            continue
+        if len(pattern) > 1 and pattern[0] != "*" and (keys is None or pattern[0] not in keys):
             continue  # absent from the first step: walk() would find nothing (and report no absence)
-        if len(pattern) == 1 and pattern[0] != "*" and isinstance(base_value, dict):  # the usual case
-            places = ((base_path + pattern, base_value.get(pattern[0], ABSENT)),)
-        else:
-            places = walk(base_value, pattern, base_path, report_absent=True)
-        for path, value in places:
+        for path, value in walk(base_value, pattern, base_path, report_absent=True):
             found = _check_value(obj, ctx, path, value, expected, required and path != base_path)
             if found is not None:
                 yield found

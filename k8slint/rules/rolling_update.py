@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from k8slint.model import memo
 from k8slint.model.objects import (
     DaemonSet, Deployment, HorizontalPodAutoscaler, Rollout, Service, StatefulSet, Workload,
     as_dict, as_int,
@@ -114,20 +115,30 @@ _TYPED_ELSEWHERE = {"strategy", "updateStrategy", "rollingUpdate", "minReadySeco
                     "replicas"}
 
 
-def validation_problems(obj: Workload) -> list[Problem]:
+def validation_problems(obj: Workload) -> tuple[Problem, ...]:
     """Everything the API server (or Argo Rollouts) would reject in the update settings of ``obj``."""
     spec = obj.spec
     if isinstance(obj, Deployment):
-        return validate_deployment_strategy(spec.get("strategy"), spec.get("minReadySeconds"),
-                                            spec.get("progressDeadlineSeconds"))
-    if isinstance(obj, DaemonSet):
-        return validate_daemonset_strategy(spec.get("updateStrategy"))
-    if isinstance(obj, StatefulSet):
-        return validate_statefulset_strategy(spec.get("updateStrategy"))
+        return _problems(Deployment.__name__, spec.get("strategy"), spec.get("minReadySeconds"),
+                         spec.get("progressDeadlineSeconds"))
+    if isinstance(obj, (DaemonSet, StatefulSet)):
+        return _problems(type(obj).__name__, spec.get("updateStrategy"))
     if isinstance(obj, Rollout):
-        return validate_argo_rollout_strategy(spec.get("strategy"), spec.get("minReadySeconds"),
-                                              spec.get("progressDeadlineSeconds"))
-    return []
+        return _problems(Rollout.__name__, spec.get("strategy"), spec.get("minReadySeconds"),
+                         spec.get("progressDeadlineSeconds"))
+    return ()
+
+
+# By value: thousands of workloads repeat a handful of strategies, and two rules ask for each.
+@memo.by_value
+def _problems(kind: str, strategy, min_ready_seconds=None, progress_deadline_seconds=None) -> tuple[Problem, ...]:
+    if kind == Deployment.__name__:
+        return tuple(validate_deployment_strategy(strategy, min_ready_seconds, progress_deadline_seconds))
+    if kind == DaemonSet.__name__:
+        return tuple(validate_daemonset_strategy(strategy))
+    if kind == StatefulSet.__name__:
+        return tuple(validate_statefulset_strategy(strategy))
+    return tuple(validate_argo_rollout_strategy(strategy, min_ready_seconds, progress_deadline_seconds))
 
 
 @rule(INVALID, kinds=["Deployment", "DaemonSet", "StatefulSet", "Rollout"])

@@ -60,29 +60,37 @@ _CORE_FIELDS = {
 }
 
 
+# The only keys that resolving a plain scalar changes (see loader.key_string): booleans, null,
+# and numbers (str() of an int or float starts with a digit, "-", or is nan/inf).
+_QUIRKY_KEYS = frozenset(("true", "false", "null", "nan", "inf"))
+_NUMBER_START = frozenset("0123456789+-.")
+
+
 @rule(RULE)
 def check(obj, ctx):
+    # Plain calls, not generators: ctx.finding() records each finding, and this rule visits every
+    # label, annotation and env value of every object, most of which are fine.
     root = obj.root
-    yield from _check(obj, ctx, root, ("metadata",), _METADATA_FIELDS)
+    _check(obj, ctx, root, ("metadata",), _METADATA_FIELDS)
     if obj.api_version == "v1" and obj.kind in _CORE_FIELDS:
-        yield from _check(obj, ctx, root, (), _CORE_FIELDS[obj.kind])
+        _check(obj, ctx, root, (), _CORE_FIELDS[obj.kind])
     if isinstance(obj, PodDisruptionBudget):
-        yield from _check(obj, ctx, root, (), ((("spec", "selector"), SELECTOR, "", ""),))
+        _check(obj, ctx, root, (), ((("spec", "selector"), SELECTOR, "", ""),))
     if obj.kind == "NetworkPolicy" and obj.group == "networking.k8s.io":
-        yield from _check(obj, ctx, root, (), _NETWORK_POLICY_FIELDS)
+        _check(obj, ctx, root, (), _NETWORK_POLICY_FIELDS)
     if not isinstance(obj, Workload):
         return
     if obj.kind == "CronJob":
-        yield from _check(obj, ctx, root, ("spec", "jobTemplate", "metadata"), _METADATA_FIELDS)
+        _check(obj, ctx, root, ("spec", "jobTemplate", "metadata"), _METADATA_FIELDS)
     template = obj.pod_template
     if template.path:  # a bare Pod's metadata was checked above
-        yield from _check(obj, ctx, root, template.path + ("metadata",), _METADATA_FIELDS)
-    yield from _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS)
+        _check(obj, ctx, root, template.path + ("metadata",), _METADATA_FIELDS)
+    _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS)
     for container in template.containers():
-        yield from _check(obj, ctx, root, container.path, _CONTAINER_FIELDS)
+        _check(obj, ctx, root, container.path, _CONTAINER_FIELDS)
 
 
-def _check(obj, ctx, root, base: tuple, fields):
+def _check(obj, ctx, root, base: tuple, fields) -> None:
     base_value = dig(root, base)
     if base_value is None:
         return
@@ -93,7 +101,7 @@ def _check(obj, ctx, root, base: tuple, fields):
         if shape == SELECTOR:
             for path, value in walk(base_value, pattern, base):
                 if isinstance(value, dict):
-                    yield from _check(obj, ctx, root, path, (
+                    _check(obj, ctx, root, path, (
                         (("matchLabels",), MAP, "matchLabels", "matchLabels values are strings"),
                         (("matchExpressions", "*", "values"), LIST, "matchExpressions values",
                          "selector values are strings")))
@@ -102,15 +110,17 @@ def _check(obj, ctx, root, base: tuple, fields):
             else walk(base_value, pattern, base)
         for path, value in places:
             if shape == VALUE:
-                parent = dig(root, path[:-1])
-                yield _value_finding(obj, ctx, parent, path, what, why)
+                _value_finding(obj, ctx, dig(root, path[:-1]), path, what, why)
             elif shape == MAP and isinstance(value, dict):
-                for key in value:
-                    yield _value_finding(obj, ctx, value, path + (key,), f'{what} "{key}"', why)
-                    yield _key_finding(obj, ctx, value, key, path, what)
+                for key, item in value.items():
+                    if item is not None and not isinstance(item, str):  # strings are the norm: no call
+                        _value_finding(obj, ctx, value, path + (key,), f'{what} "{key}"', why)
+                    if type(key) is not str or key in _QUIRKY_KEYS or key[:1] in _NUMBER_START:
+                        _key_finding(obj, ctx, value, key, path, what)
             elif shape == LIST and isinstance(value, list):
-                for index in range(len(value)):
-                    yield _value_finding(obj, ctx, value, path + (index,), f"{what}[{index}]", why)
+                for index, item in enumerate(value):
+                    if item is not None and not isinstance(item, str):
+                        _value_finding(obj, ctx, value, path + (index,), f"{what}[{index}]", why)
 
 
 def _value_finding(obj, ctx, container, path: tuple, what: str, why: str):
