@@ -12,7 +12,8 @@ same files, it prints:
                enabled, text output) on the same files, and its ratio to the floor;
 * one file   - wall seconds of ``k8slint lint one-file.yaml`` as a new process;
 * --jobs     - the many-files corpus with ``--jobs 1`` and ``--jobs N`` (default: all cores), the
-               speed-up, and whether both outputs are byte-identical;
+               speed-up, and whether both outputs are byte-identical; in the same rounds, the
+               machine's ceiling: pure-Python work split over N processes (benchmarks/ceiling.py);
 * memory     - peak RSS of ``k8slint lint --jobs 1`` over a corpus of --rss-docs documents;
 * checkov    - if Checkov is installed (on PATH or --checkov), its time on (a sample of) the same
                files, run offline with --skip-download, and documents per second against ours.
@@ -462,11 +463,15 @@ def main(argv=None) -> int:
 
     target_dir = str(many[0].parents[1])
     print(f"\n[--jobs on {len(many)} files: best of {args.repeat}]")
+    ceiling_one, ceiling_par = [], []
     for label, flags in (("all rules", enable), ("per-object rules only", enable + no_set)):
         one, par = [], []
         for _ in range(args.repeat):  # interleaved, for the same reason as above
             one.append(timed_run(k8slint_command("--jobs", "1", *flags, target_dir)))
             par.append(timed_run(k8slint_command("--jobs", str(args.jobs), *flags, target_dir)))
+            # the machine's own ceiling, in the same rounds: perfectly parallel pure-Python work
+            ceiling_one.append(timed_run(ceiling_command(1))[0])
+            ceiling_par.append(timed_run(ceiling_command(args.jobs))[0])
         t1, tn = best([r[0] for r in one]), best([r[0] for r in par])
         identical = all(r[2] == one[0][2] for r in one + par)
         speedup = t1 / tn
@@ -477,6 +482,12 @@ def main(argv=None) -> int:
             failed.append(f"--jobs output differs from --jobs 1 ({label})")
         if args.jobs >= 2 and speedup < TARGETS["jobs_speedup"]:
             failed.append(f"--jobs speed-up ({label}) {speedup:.2f} < {TARGETS['jobs_speedup']}")
+    ceiling = best(ceiling_one) / best(ceiling_par)
+    results["jobs_ceiling"] = ceiling
+    print(f"  machine ceiling: pure-Python work split over {args.jobs} processes (benchmarks/ceiling.py, same rounds): "
+          f"{best(ceiling_one):.3f} s -> {best(ceiling_par):.3f} s = {ceiling:.2f} x; k8slint reaches "
+          f"{results['jobs_speedup_all'] / ceiling:.0%} of it with all rules, "
+          f"{results['jobs_speedup_per-object'] / ceiling:.0%} with per-object rules")
 
     if args.rss_docs:
         rss_dir = OUT / f"rss-{args.rss_docs}"
@@ -547,6 +558,10 @@ def set_rules_off_flags() -> list[str]:
 
     return [flag for rule_id, item in sorted(reported_ids().items()) if item.scope == SET
             for flag in ("--disable", rule_id)]
+
+
+def ceiling_command(procs: int) -> list[str]:
+    return [sys.executable, str(HERE / "ceiling.py"), "--procs", str(procs)]
 
 
 def interpreter_start() -> float:

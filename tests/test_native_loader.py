@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from k8slint import loader
-from k8slint.loader import Document, ScalarEvent, scalar_source, span_of
+from k8slint._event_composer import ScalarEvent
+from k8slint.loader import Document, scalar_source, span_of
 from tests.conftest import ROOT, SHARED
 
 pytestmark = pytest.mark.skipif(not loader.HAVE_NATIVE, reason="native composer not built here")
@@ -265,3 +266,44 @@ def test_native_path_spans_locate_as_composing_does(monkeypatch):
                 assert ours.span(target) == composed.span(target), (path, target)
             checked += 1
     assert checked > 1000 and fast > 0.9 * checked
+
+
+def test_a_lint_with_the_native_composer_never_imports_ruamel(tmp_path):
+    """ruamel.yaml (~12 ms of start-up) is only for the composer over events: a run of the
+    command on files, text output, imports none of it, nor jsonschema, networkx or sarif-om."""
+    import subprocess
+    import sys
+
+    (tmp_path / "app.yaml").write_text(_DEPLOYMENT)
+    probe = ("import sys\n"
+             "from k8slint import cli\n"
+             "try:\n"
+             "    cli.main(['lint', sys.argv[1]], standalone_mode=False)\n"
+             "finally:\n"
+             "    heavy = sorted(m for m in ('ruamel.yaml', 'jsonschema', 'networkx', 'sarif_om') if m in sys.modules)\n"
+             "    print('HEAVY', heavy, file=sys.stderr)\n")
+    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "app.yaml")], capture_output=True,
+                         text=True, cwd=ROOT)
+    assert "HEAVY []" in run.stderr, run.stderr
+    assert "warning missing-readiness-probe" in run.stdout  # it did lint
+
+
+_DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports:
+        - containerPort: 80
+"""

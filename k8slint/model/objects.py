@@ -8,7 +8,7 @@ path into a line and column.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 Path = tuple  # field path: keys and list indexes, e.g. ("spec", "template", "spec", "containers", 0)
 

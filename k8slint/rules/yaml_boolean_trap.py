@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import math
 
-from ruamel.yaml.events import ScalarEvent
-
 from k8slint.loader import scalar_source
 from k8slint.model.objects import PodDisruptionBudget, Workload, dig, format_path, walk
 from k8slint.rules import rule
@@ -150,7 +148,8 @@ def _key_source(mapping, key) -> str | None:
     event = pair[0] if pair else None
     if type(event) is tuple:  # the native composer keeps the text of plain keys that changed
         return event[4] if len(event) == 6 and not event[5] else None
-    if not isinstance(event, ScalarEvent) or event.style or event.tag is not None:
+    # a ruamel ScalarEvent (the composer over events): plain and untagged only
+    if not isinstance(getattr(event, "value", None), str) or event.style or event.tag is not None:
         return None
     return event.value
 
