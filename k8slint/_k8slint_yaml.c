@@ -583,14 +583,54 @@ static int same_content(PyObject *known, PyObject *container) {
     return 1;
 }
 
+/* A container's content signature, hashed as it is built (no list or tuple made): the kind, then
+ * per item its key, and a child's identity or a scalar's type and value, mixed the way CPython
+ * hashes a tuple (xxHash lanes). Equal content gives equal hashes; a match is still compared. */
+typedef struct {
+    Py_uhash_t acc;
+    int unhashable;  /* a scalar without a hash: the container is not shared */
+} Signature;
+
+#if SIZEOF_PY_UHASH_T > 4
+#define SIG_PRIME_1 ((Py_uhash_t)11400714785074694791ULL)
+#define SIG_PRIME_2 ((Py_uhash_t)14029467366897019727ULL)
+#define SIG_PRIME_5 ((Py_uhash_t)2870177450012600261ULL)
+#define SIG_ROTATE(x) ((x << 31) | (x >> 33))
+#else
+#define SIG_PRIME_1 ((Py_uhash_t)2654435761UL)
+#define SIG_PRIME_2 ((Py_uhash_t)2246822519UL)
+#define SIG_PRIME_5 ((Py_uhash_t)374761393UL)
+#define SIG_ROTATE(x) ((x << 13) | (x >> 19))
+#endif
+
+static void sig_mix(Signature *sig, Py_uhash_t lane) {
+    sig->acc += lane * SIG_PRIME_2;
+    sig->acc = SIG_ROTATE(sig->acc);
+    sig->acc *= SIG_PRIME_1;
+}
+
+static void sig_init(Signature *sig, PyTypeObject *kind) {
+    sig->acc = SIG_PRIME_5;
+    sig->unhashable = 0;
+    sig_mix(sig, (Py_uhash_t)(uintptr_t)kind);
+}
+
+static int sig_hashed(Signature *sig, PyObject *value) {
+    Py_hash_t hash = PyObject_Hash(value);
+    if (hash == -1) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+        PyErr_Clear();
+        sig->unhashable = 1;
+        return 0;
+    }
+    sig_mix(sig, (Py_uhash_t)hash);
+    return 0;
+}
+
 /* the container already copied with this content, or container itself; steals container */
-static PyObject *shared_container(CopyContext *c, PyObject *container, PyObject *signature) {
-    PyObject *items = PyList_AsTuple(signature);
-    if (!items) { Py_DECREF(container); return NULL; }
-    Py_hash_t hash = PyObject_Hash(items);
-    Py_DECREF(items);
-    if (hash == -1) { PyErr_Clear(); return container; }
-    PyObject *key = PyLong_FromSsize_t(hash);
+static PyObject *shared_container(CopyContext *c, PyObject *container, Signature *sig) {
+    if (sig->unhashable) return container;
+    PyObject *key = PyLong_FromSize_t((size_t)sig->acc);
     if (!key) { Py_DECREF(container); return NULL; }
     PyObject *known = PyDict_GetItemWithError(c->containers, key);
     if (!known) {
@@ -654,18 +694,7 @@ static PyObject *k8slint_annotations(PyObject *mapping) {
     return out;
 }
 
-static int append_scalar(PyObject *signature, PyObject *item) {
-    return PyList_Append(signature, (PyObject *)Py_TYPE(item)) < 0 || PyList_Append(signature, item) < 0 ? -1 : 0;
-}
-
-static int append_id(PyObject *signature, PyObject *item) {
-    PyObject *id = PyLong_FromVoidPtr(item);
-    int rc = id ? PyList_Append(signature, id) : -1;
-    Py_XDECREF(id);
-    return rc;
-}
-
-static PyObject *copy_child(CopyContext *c, PyObject *item, PyObject *sub, PyObject *signature, int depth) {
+static PyObject *copy_child(CopyContext *c, PyObject *item, PyObject *sub, Signature *sig, int depth) {
     PyObject *copy;
     if (PyDict_Check(item) || PyList_Check(item)) {
         if (sub == c->annotations_only) {
@@ -681,21 +710,22 @@ static PyObject *copy_child(CopyContext *c, PyObject *item, PyObject *sub, PyObj
         } else {
             copy = copy_value(c, item, sub, depth + 1);
         }
-        if (copy && append_id(signature, copy) < 0) Py_CLEAR(copy);
+        if (copy) sig_mix(sig, (Py_uhash_t)(uintptr_t)copy);  /* a child counts by its identity */
         return copy;
     }
     copy = PyUnicode_CheckExact(item) ? shared_string(c, item) : (Py_INCREF(item), item);
-    if (copy && append_scalar(signature, copy) < 0) Py_CLEAR(copy);
+    if (copy) {
+        sig_mix(sig, (Py_uhash_t)(uintptr_t)Py_TYPE(copy));  /* 1, 1.0 and True differ */
+        if (sig_hashed(sig, copy) < 0) Py_CLEAR(copy);
+    }
     return copy;
 }
 
-/* the end of a container copy: the shared container (NULL when copying failed); releases the
- * signature either way and steals out */
-static PyObject *finish_copy(CopyContext *c, PyObject *out, PyObject *signature, int ok) {
-    if (ok && out) out = shared_container(c, out, signature);
-    else Py_CLEAR(out);
-    Py_DECREF(signature);
-    return out;
+/* the end of a container copy: the shared container (NULL when copying failed); steals out */
+static PyObject *finish_copy(CopyContext *c, PyObject *out, Signature *sig, int ok) {
+    if (ok && out) return shared_container(c, out, sig);
+    Py_CLEAR(out);
+    return NULL;
 }
 
 static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int depth) {
@@ -704,11 +734,11 @@ static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int
         return NULL;
     }
     if (drop == Py_None) drop = NULL;
-    PyObject *signature = PyList_New(0);
-    if (!signature) return NULL;
+    Signature sig;
     if (PyDict_Check(value)) {
         PyObject *out = PyDict_New();
-        if (!out || PyList_Append(signature, (PyObject *)&PyDict_Type) < 0) goto fail_dict;
+        if (!out) return NULL;
+        sig_init(&sig, &PyDict_Type);
         Py_ssize_t pos = 0;
         PyObject *key, *item;
         while (PyDict_Next(value, &pos, &key, &item)) {
@@ -718,8 +748,8 @@ static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int
                 if (!sub && PyErr_Occurred()) goto fail_dict;
                 if (sub == Py_True) continue;
             }
-            if (PyList_Append(signature, key) < 0) goto fail_dict;
-            PyObject *copy = copy_child(c, item, sub, signature, depth);
+            if (sig_hashed(&sig, key) < 0) goto fail_dict;
+            PyObject *copy = copy_child(c, item, sub, &sig, depth);
             if (!copy) goto fail_dict;
             PyObject *shared_key = shared_string(c, key);
             int rc = shared_key ? PyDict_SetItem(out, shared_key, copy) : -1;
@@ -727,30 +757,30 @@ static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int
             Py_DECREF(copy);
             if (rc < 0) goto fail_dict;
         }
-        return finish_copy(c, key_sharing(c, out), signature, 1);
+        return finish_copy(c, key_sharing(c, out), &sig, 1);
     fail_dict:
-        return finish_copy(c, out, signature, 0);
+        return finish_copy(c, out, &sig, 0);
     }
     if (PyList_Check(value)) {
         PyObject *sub = NULL;
         if (drop && PyDict_Check(drop)) {
             sub = PyDict_GetItemWithError(drop, str_any_item);
-            if (!sub && PyErr_Occurred()) { Py_DECREF(signature); return NULL; }
+            if (!sub && PyErr_Occurred()) return NULL;
         }
         PyObject *out = PyList_New(0);
-        if (!out || PyList_Append(signature, (PyObject *)&PyList_Type) < 0) goto fail_list;
+        if (!out) return NULL;
+        sig_init(&sig, &PyList_Type);
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(value); i++) {
-            PyObject *copy = copy_child(c, PyList_GET_ITEM(value, i), sub, signature, depth);
+            PyObject *copy = copy_child(c, PyList_GET_ITEM(value, i), sub, &sig, depth);
             if (!copy) goto fail_list;
             int rc = PyList_Append(out, copy);
             Py_DECREF(copy);
             if (rc < 0) goto fail_list;
         }
-        return finish_copy(c, out, signature, 1);
+        return finish_copy(c, out, &sig, 1);
     fail_list:
-        return finish_copy(c, out, signature, 0);
+        return finish_copy(c, out, &sig, 0);
     }
-    Py_DECREF(signature);
     Py_INCREF(value);
     return value;
 }

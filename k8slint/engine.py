@@ -308,16 +308,18 @@ def _object_or_problem(root, path: str, document: Document, where: tuple):
     return None, InputError(path, line, column, f"not a Kubernetes object: {what} missing or not a string")
 
 
-_KIND_NAMES: dict[type, frozenset] = {}
+# (object class, id of a rule list) -> (that list, its rules for that class). The entry holds the
+# list, so its id cannot be reused while the entry exists.
+_RULES_BY_CLASS: dict[tuple, tuple[list[Rule], list[Rule]]] = {}
 
 
 def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext, result: FileResult) -> None:
-    cls_names = _KIND_NAMES.get(type(obj))
-    if cls_names is None:  # once per class, not per object
-        cls_names = _KIND_NAMES[type(obj)] = frozenset(c.__name__ for c in type(obj).__mro__)
-    for rule in rules:
-        if rule.kinds is not None and rule.kinds.isdisjoint(cls_names):
-            continue
+    key = (type(obj), id(rules))
+    entry = _RULES_BY_CLASS.get(key)
+    if entry is None or entry[0] is not rules:  # once per class and rule set, not per object
+        names = frozenset(c.__name__ for c in type(obj).__mro__)
+        entry = _RULES_BY_CLASS[key] = (rules, [r for r in rules if r.kinds is None or not r.kinds.isdisjoint(names)])
+    for rule in entry[1]:
         ctx.rule_id = rule.id
         try:
             for _ in rule.check(obj, ctx) or ():
