@@ -7,6 +7,9 @@ from __future__ import annotations
 import functools
 
 SIZE = 4096  # entries per cache; a full cache starts again empty
+# Entries of a by_value cache's identity shortcut: it holds composed values alive (a document's
+# tolerations, with their positions), so only those of the last few objects.
+RECENT = 256
 
 
 def by_identity(function):
@@ -65,7 +68,7 @@ def by_value(function):
             cache[key] = function(*args)
         result = cache[key]
         if first is not None and len(args) == 1:
-            if len(recent) >= SIZE:
+            if len(recent) >= RECENT:
                 recent.clear()
             recent[id(first)] = (first, result)  # keeps ``first`` alive: its id is not reused
         return result
