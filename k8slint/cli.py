@@ -89,16 +89,14 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
         sys.exit(EXIT_INPUT)
     result = run(paths, options)
     if output_format == "json":
-        from k8slint.report.json_report import render
+        from k8slint.report.json_report import render_lines as render_json
 
-        text = render(result)
+        text = render_json(result)
     elif output_format == "sarif":
         from k8slint.report.sarif import render
 
         text = render(result, category=sarif_category)
     else:
-        from k8slint.report.text import render
-
         from k8slint.report.text import render_lines
 
         to_terminal = output in (None, "-") and sys.stdout.isatty()

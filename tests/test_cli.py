@@ -126,6 +126,21 @@ def test_json_report_fields_and_schema(write):
     assert report["summary"]["warning"] == 1 and report["summary"]["documents"] == 1
 
 
+@pytest.mark.parametrize("contents", [
+    {"d.yaml": NO_PROBE},  # findings, no errors or notes
+    {"ok.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n"},  # nothing at all
+    {"d.yaml": NO_PROBE, "bad.yaml": "a: [\n", "kustomization.yaml": "resources: []\n",
+     "odd.yaml": "name: \"caf\u00e9 \\u2028 \\\" \\n\"\nkind: 1\n"},  # everything, and awkward text
+])
+def test_json_report_is_streamed_exactly_as_one_dump(write, tmp_path, contents):
+    """The JSON report is written piece by piece; the bytes are those of one json.dumps."""
+    for name, text in contents.items():
+        write(name, text)
+    stdout = cli("lint", "--format", "json", tmp_path).stdout
+    assert stdout == json.dumps(json.loads(stdout), indent=2, ensure_ascii=False) + "\n"
+    jsonschema.validate(json.loads(stdout), report_schema())
+
+
 def test_output_file(write, tmp_path):
     out = tmp_path / "report.json"
     result = cli("lint", "--format", "json", "-o", out, write("d.yaml", NO_PROBE))
