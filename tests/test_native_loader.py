@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from k8slint import loader
 from k8slint._event_composer import ScalarEvent
 from k8slint.loader import Document, scalar_source, span_of
-from tests.conftest import ROOT, SHARED
+from tests.conftest import NO_PROBE_DEPLOYMENT, ROOT, SHARED
 
 pytestmark = pytest.mark.skipif(not loader.HAVE_NATIVE, reason="native composer not built here")
 
@@ -274,7 +274,7 @@ def test_a_lint_with_the_native_composer_never_imports_ruamel(tmp_path):
     import subprocess
     import sys
 
-    (tmp_path / "app.yaml").write_text(_DEPLOYMENT)
+    (tmp_path / "app.yaml").write_text(NO_PROBE_DEPLOYMENT)
     probe = ("import sys\n"
              "from k8slint import cli\n"
              "try:\n"
@@ -287,23 +287,3 @@ def test_a_lint_with_the_native_composer_never_imports_ruamel(tmp_path):
     assert "HEAVY []" in run.stderr, run.stderr
     assert "warning missing-readiness-probe" in run.stdout  # it did lint
 
-
-_DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        ports:
-        - containerPort: 80
-"""

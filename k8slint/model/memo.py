@@ -32,10 +32,10 @@ def _typed(value):
     # 1, 1.0 and True are equal in Python but not in YAML; a mapping or list counts by its items.
     # Composed mappings are dicts (isinstance on a dict is several times cheaper than on Mapping).
     if isinstance(value, dict):
-        return (dict, tuple((key, type(item), item) if not isinstance(item, (dict, list))
-                            else (key, _typed(item)) for key, item in value.items()))
+        return (dict, tuple([(key, type(item), item) if not isinstance(item, (dict, list))
+                             else (key, _typed(item)) for key, item in value.items()]))
     if isinstance(value, list):
-        return (list, tuple(_typed(item) for item in value))
+        return (list, tuple([_typed(item) for item in value]))
     return (type(value), value)
 
 
@@ -50,24 +50,21 @@ def by_value(function):
 
     @functools.wraps(function)
     def call(*args):
-        first = args[0] if args else None
-        if type(first) is not dict and not isinstance(first, (dict, list)):
-            first = None
-        elif len(args) == 1:
+        first = args[0] if len(args) == 1 and isinstance(args[0], (dict, list)) else None
+        if first is not None:
             entry = recent.get(id(first))
             if entry is not None and entry[0] is first:
                 return entry[1]
         try:
-            key = tuple(_typed(arg) for arg in args)
-            hash(key)
-        except TypeError:
+            key = _typed(args[0]) if len(args) == 1 else tuple([_typed(arg) for arg in args])
+            result = cache.get(key, cache)
+        except TypeError:  # unhashable: a mapping or list where a scalar belongs
             return function(*args)
-        if key not in cache:
+        if result is cache:
             if len(cache) >= SIZE:
                 cache.clear()
-            cache[key] = function(*args)
-        result = cache[key]
-        if first is not None and len(args) == 1:
+            result = cache[key] = function(*args)
+        if first is not None:
             if len(recent) >= RECENT:
                 recent.clear()
             recent[id(first)] = (first, result)  # keeps ``first`` alive: its id is not reused

@@ -16,6 +16,7 @@ it.
 
 from __future__ import annotations
 
+from k8slint.model import memo
 from k8slint.model.cluster import VALID_EFFECTS, Cluster, Node, Taint
 from k8slint.model.objects import DaemonSet, Workload, as_int
 from k8slint.model.scheduling import (
@@ -80,6 +81,11 @@ def _normalized(toleration: dict) -> dict:
     return copy
 
 
+@memo.by_identity  # asked by three checks per toleration; _normalized() copies, which defeats by_value's shortcut
+def _problems(toleration: dict) -> tuple:
+    return tuple(toleration_problems(_normalized(toleration)))
+
+
 def _text(toleration: dict, name: str) -> str:
     value = toleration.get(name)
     return value if isinstance(value, str) else ""
@@ -125,7 +131,7 @@ def check(obj: Workload, ctx):
 
 def _invalid(obj, ctx, index: int, toleration: dict, path: tuple):
     label = _where(index)
-    for problem in toleration_problems(_normalized(toleration)):
+    for problem in _problems(toleration):
         field = problem.path
         if field == "tolerationSeconds":
             yield _seconds_without_no_execute(obj, ctx, index, toleration, path)
@@ -215,7 +221,7 @@ def _ineffective(obj, ctx, kind: str, spec: dict, tolerations: list, base: tuple
         effective = effective_tolerations(kind, spec)
         for index, toleration in enumerate(tolerations):
             if isinstance(toleration, dict) and not any(e is toleration for e in effective) \
-                    and not toleration_problems(_normalized(toleration)):
+                    and not _problems(toleration):
                 replaced.add(index)
                 yield ctx.finding(
                     obj, base + (index, "tolerationSeconds"),
@@ -226,7 +232,7 @@ def _ineffective(obj, ctx, kind: str, spec: dict, tolerations: list, base: tuple
                     hint="Remove tolerationSeconds: DaemonSet pods always stay on not-ready and unreachable "
                          "nodes.")
     valid = [(i, t) for i, t in enumerate(tolerations)
-             if isinstance(t, dict) and i not in replaced and not toleration_problems(_normalized(t))]
+             if isinstance(t, dict) and i not in replaced and not _problems(t)]
     for position, (index, toleration) in enumerate(valid):
         path = base + (index,)
         seconds = _seconds(toleration)
@@ -318,7 +324,7 @@ def _checkable(toleration) -> bool:
     effect can be the wrong one (an empty effect matches every effect)."""
     return (isinstance(toleration, dict) and bool(_text(toleration, "key"))
             and _text(toleration, "effect") in VALID_EFFECTS
-            and not toleration_problems(_normalized(toleration)))
+            and not _problems(toleration))
 
 
 def _well_known_mismatch(obj, ctx, kind, spec, index, toleration, path):
