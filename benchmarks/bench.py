@@ -15,8 +15,9 @@ same files, it prints:
                speed-up, and whether both outputs are byte-identical; in the same rounds, the
                machine's ceiling: pure-Python work split over N processes (benchmarks/ceiling.py);
 * memory     - peak RSS of ``k8slint lint --jobs 1`` over a corpus of --rss-docs documents;
-* checkov    - if Checkov is installed (on PATH or --checkov), its time on (a sample of) the same
-               files, run offline with --skip-download, and documents per second against ours.
+* checkov    - if Checkov is installed (on PATH or --checkov), its time on the same many files
+               (or a sample: --checkov-docs), run offline with --skip-download, and documents
+               per second against ours.
 
 Usage:  python benchmarks/bench.py [--docs 5000] [--rss-docs 100000] [--repeat 3] [--quick]
 Exit status 1 when a target is missed (see TARGETS), so CI or a person can run it as a check.
@@ -391,8 +392,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel run: --jobs N")
     parser.add_argument("--checkov", help="path of the checkov executable (default: on PATH)")
-    parser.add_argument("--checkov-docs", type=int, default=1000,
-                        help="documents of the many-files corpus Checkov is timed on (it is slow)")
+    parser.add_argument("--checkov-docs", type=int, default=0,
+                        help="documents of the many-files corpus Checkov is timed on (default 0: all of them, the "
+                             "same files as the --jobs section; Checkov takes about a minute for 5,000)")
     parser.add_argument("--rss-timeout", type=float, default=600, help="seconds before the memory run is stopped")
     parser.add_argument("--rule-timeout", type=float, default=60,
                         help="seconds before one cross-object rule is stopped in the breakdown")
@@ -515,8 +517,10 @@ def main(argv=None) -> int:
 
     checkov = find_checkov(args.checkov)
     if checkov:
-        sample_docs = min(args.checkov_docs, args.docs)
-        sample = write_corpus(OUT / f"checkov-{sample_docs}", sample_docs, args.per_file, big_file=False)
+        sample_docs = args.docs if args.checkov_docs <= 0 else min(args.checkov_docs, args.docs)
+        # the same files as the --jobs section; a smaller sample weighs k8slint's start-up (~0.1 s) more
+        sample = many if sample_docs == args.docs else \
+            write_corpus(OUT / f"checkov-{sample_docs}", sample_docs, args.per_file, big_file=False)
         sample_dir = sample[0].parents[1]
         ours = best([timed_run(k8slint_command("--jobs", "1", *enable, str(sample_dir)))[0]
                      for _ in range(args.repeat)])
