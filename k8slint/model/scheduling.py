@@ -119,10 +119,19 @@ def _optional_string(mapping: Mapping, name: str) -> str | None:
 
 def _toleration_fields(toleration) -> tuple[str, str, str, str] | None:
     """(key, operator, value, effect), or None for a malformed toleration (which tolerates nothing)."""
-    if not isinstance(toleration, Mapping):
+    if not isinstance(toleration, dict) and not isinstance(toleration, Mapping):
         return None
-    fields = tuple(_optional_string(toleration, name) for name in ("key", "operator", "value", "effect"))
+    get = toleration.get
+    fields = (_zero_string(get("key")), _zero_string(get("operator")), _zero_string(get("value")),
+              _zero_string(get("effect")))
     return None if None in fields else fields
+
+
+def _zero_string(value) -> str | None:
+    """A string field's value, "" for missing or null (Go's zero value), None if not a string."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else None
 
 
 def _tolerates_ignoring_effect(key: str, operator: str, value: str, taint: Taint) -> bool:
