@@ -23,7 +23,8 @@ from k8slint.model.objects import (
 )
 from k8slint.rules import OBJECT, SET, Rule, all_rules
 from k8slint.source import (
-    DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, forget_kustomizations, read_source,
+    DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, forget_kustomizations, forget_texts, keep_text,
+    next_document_marker, read_source, text_again,
 )
 
 INTERNAL_ERROR = "internal-error"
@@ -510,8 +511,12 @@ def _same_content(known, container) -> bool:
     return True
 
 
-def _lint_path(path: str, options: Options) -> FileResult:
-    return lint_source(read_source(path, options.max_file_bytes), options)
+def _lint_path(path: str, options: Options, keep: bool = False) -> FileResult:
+    source = read_source(path, options.max_file_bytes)
+    result = lint_source(source, options)
+    if keep and (result.findings or result.inventory):  # read again later: keep it (in this process only)
+        keep_text(path, source.text)
+    return result
 
 
 def _lint_batch(args) -> _Batch:
@@ -534,6 +539,7 @@ def run(paths: Iterable[str], options: Options) -> RunResult:
 
 def _run(paths: Iterable[str], options: Options) -> RunResult:
     forget_kustomizations()
+    forget_texts()
     files, problems = discover(list(paths), list(options.excludes))
     errors = [InputError(p.path, 1, 1, p.message) for p in problems]
     _SHARED_STRINGS.clear()
@@ -567,61 +573,76 @@ def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str
     cluster = options.cluster
     if cluster is None and set_rules:
         cluster = _cluster_from_nodes(inventory.nodes)  # explicit --cluster/--nodes/config win
-    groups = _rule_groups(set_rules, options.jobs, len(inventory.objects))
-    if len(groups) < 2 or not hasattr(os, "fork"):
+    processes = _set_rule_processes(set_rules, options.jobs, len(inventory.objects))
+    if processes < 2 or not hasattr(os, "fork"):
         return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors)
-    # The cross-object rules are independent of each other: with several cores, forked workers run
-    # groups of them over the inventory the parent already holds (fork shares it; nothing is
-    # pickled but the findings). Output does not change: findings are sorted at the end of run().
+    # The cross-object rules are independent of each other: with several cores, this process and
+    # forked workers share them out over the inventory this process already holds (fork shares it;
+    # nothing is pickled but the findings). Each process takes the next rule, heaviest first, from a
+    # shared counter whenever it is free, so none waits while another has a queue (rule costs vary
+    # with the input). Output does not change: findings are sorted at the end of run().
     import concurrent.futures
     import multiprocessing
 
     global _FORK_STATE
-    _FORK_STATE = (inventory, options, cluster, suppressions, files)
+    context = multiprocessing.get_context("fork")
+    _FORK_STATE = (_heaviest_first(set_rules), context.Value("i", 0), inventory, options, cluster, suppressions,
+                   files)
     try:
-        context = multiprocessing.get_context("fork")
-        # The other groups go to forked workers; this process runs the first (heaviest) group
-        # meanwhile instead of waiting, and its findings need no pickling.
-        with concurrent.futures.ProcessPoolExecutor(len(groups) - 1, mp_context=context) as pool:
-            pending = [pool.submit(_check_set_rule_group, [r.id for r in g]) for g in groups[1:]]
-            outcomes = [_check_set_rule_group([r.id for r in groups[0]])]
+        with concurrent.futures.ProcessPoolExecutor(processes - 1, mp_context=context) as pool:
+            pending = [pool.submit(_check_shared_set_rules) for _ in range(processes - 1)]
+            outcomes = [_check_shared_set_rules()]  # this process works too, and its findings need no pickling
             outcomes.extend(future.result() for future in pending)
-    except (OSError, concurrent.futures.process.BrokenProcessPool):  # no fork here: run them in line
+    except (OSError, concurrent.futures.process.BrokenProcessPool):  # no fork here: run them all in line
         return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors)
     finally:
         _FORK_STATE = None
     findings: list[Finding] = []
-    for group_findings, group_errors in outcomes:
-        findings.extend(group_findings)
-        errors.extend(group_errors)
+    for process_findings, process_errors in outcomes:
+        findings.extend(process_findings)
+        errors.extend(process_errors)
     return findings
 
 
 # Below this many inventory objects, forking costs more than the cross-object rules themselves.
 _PARALLEL_SET_RULES_MIN_OBJECTS = 2000
 _FORK_STATE = None  # what forked set-rule workers inherit from run_set_rules
+# The slowest cross-object rules, slowest first (benchmarks/phases.py on the benchmark corpus):
+# taken first, so that the short ones fill the gaps at the end.
+_SLOWEST_SET_RULES = ("anti-affinity-infeasible", "service-no-endpoints", "unsafe-rolling-update",
+                      "toleration-effect-mismatch")
 
 
-def _rule_groups(set_rules: list[Rule], jobs: int, objects: int) -> list[list[Rule]]:
-    """Set rules split into at most ``jobs`` groups; the scheduling rules, the heaviest, lead."""
+def _set_rule_processes(set_rules: list[Rule], jobs: int, objects: int) -> int:
+    """How many processes share the set rules out (1: this process alone)."""
     if jobs < 2 or objects < _PARALLEL_SET_RULES_MIN_OBJECTS or len(set_rules) < 2:
-        return [set_rules]
-    ordered = sorted(set_rules, key=lambda r: r.id != "anti-affinity-infeasible")
-    groups: list[list[Rule]] = [[] for _ in range(min(jobs, len(ordered)))]
-    groups[0].append(ordered[0])
-    for index, rule in enumerate(ordered[1:]):
-        groups[1 + index % (len(groups) - 1)].append(rule)
-    return groups
+        return 1
+    return min(jobs, len(set_rules))
 
 
-def _check_set_rule_group(rule_ids: list[str]) -> tuple[list[Finding], list[InputError]]:
-    inventory, options, cluster, suppressions, files = _FORK_STATE
-    rules = [r for r in _active(options)[1] if r.id in rule_ids]
+def _heaviest_first(set_rules: list[Rule]) -> list[Rule]:
+    rank = {rule_id: position for position, rule_id in enumerate(_SLOWEST_SET_RULES)}
+    return sorted(set_rules, key=lambda r: rank.get(r.id, len(rank)))  # stable: the rest keep their order
+
+
+def _check_shared_set_rules() -> tuple[list[Finding], list[InputError]]:
+    """The set rules this process takes from the shared counter, one at a time, until none is left."""
+    ordered, counter, inventory, options, cluster, suppressions, files = _FORK_STATE
+
+    def taken():
+        while True:
+            with counter.get_lock():
+                position = counter.value
+                counter.value = position + 1
+            if position >= len(ordered):
+                return
+            yield ordered[position]
+
     errors: list[InputError] = []
-    return _check_set_rules(rules, inventory, options, cluster, suppressions, files, errors), errors
+    return _check_set_rules(taken(), inventory, options, cluster, suppressions, files, errors), errors
 
 
-def _check_set_rules(set_rules: list[Rule], inventory: Inventory, options: Options, cluster,
+def _check_set_rules(set_rules: Iterable[Rule], inventory: Inventory, options: Options, cluster,
                      suppressions: dict[str, Suppressions], files: list[str],
                      errors: list[InputError]) -> list[Finding]:
     ctx = RuleContext(options, suppressions)
@@ -647,13 +668,11 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
     when it is built (it reads just the paths asked for), else by composing them. Should the file
     have changed in the meantime, a finding keeps the object's first line.
     """
-    from k8slint.source import _DOCUMENT_MARKER
-
     by_file: dict[str, list] = {}
     for entry in deferred:
         by_file.setdefault(entry[1].file, []).append(entry)
     for path, entries in by_file.items():
-        text = read_source(path, max_bytes).text
+        text = text_again(path, max_bytes)
         starts = None  # line offsets, computed only for documents whose offset is unknown
         # One document at a time (in file order), so memory stays that of one document.
         entries.sort(key=lambda entry: entry[1].doc_line)
@@ -669,7 +688,7 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
                 while last + 1 < len(entries) and entries[last + 1][1].doc_line == obj.doc_line:
                     last += 1
                 same_document = entries[position:last + 1]
-                document = _DocumentPositions(text, begin, _DOCUMENT_MARKER,
+                document = _DocumentPositions(text, begin,
                                               [e[1].root.where + e[2] for e in same_document],
                                               {e[1].root.where for e in same_document})
             line, column, end_line, end_column = obj.doc_line, 1, obj.doc_line, 1
@@ -699,12 +718,12 @@ class _DocumentPositions:
     would give on the composed document, from the native path_spans where it can tell (no
     anchors, merges, tags or duplicate keys), else from the composed document itself."""
 
-    def __init__(self, text, begin, marker, paths: list, wheres: set) -> None:
+    def __init__(self, text, begin, paths: list, wheres: set) -> None:
         self.spans = self.root = None
         if not text or begin is None:
             return
-        end = marker.search(text, begin + 1)
-        piece = text[begin:end.start() if end else len(text)]
+        end = next_document_marker(text, begin)
+        piece = text[begin:end if end is not None else len(text)]
         if _path_spans is not None:
             wanted = {()}
             for full in paths + [where + extra for where in wheres for extra in _IDENTITY_PATHS]:
@@ -801,7 +820,7 @@ def _cluster_from_nodes(nodes: list[Node]):
 def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     jobs = max(1, options.jobs)
     if jobs == 1 or len(files) < 2 or _total_bytes(files) < 512 * 1024:
-        return [_lint_path(p, options) for p in files]
+        return [_lint_path(p, options, keep=True) for p in files]
     import concurrent.futures
     import multiprocessing
 

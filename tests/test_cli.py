@@ -141,6 +141,24 @@ def test_json_report_is_streamed_exactly_as_one_dump(write, tmp_path, contents):
     jsonschema.validate(json.loads(stdout), report_schema())
 
 
+@pytest.mark.parametrize("kept", [True, False])
+def test_snippets_show_the_text_that_was_linted(write, monkeypatch, kept):
+    """Small files' texts are kept from linting for the report (and the positions of cross-object
+    findings); a file over the limit is read again. Either way the snippet is the finding's line."""
+    from conftest import engine_run
+    from k8slint import source
+    from k8slint.report.text import render
+
+    if not kept:
+        monkeypatch.setattr(source, "_KEPT_TEXT_MAX_FILE", 10)  # every file is "large"
+    path = write("d.yaml", NO_PROBE)
+    result = engine_run([path])
+    assert (str(path) in source._KEPT_TEXTS) is kept
+    path.write_text(NO_PROBE.replace("      - name: web", "      - name: changed-after-linting"))
+    snippet = [line for line in render(result).splitlines() if line.startswith("    11 | ")]
+    assert snippet == ["    11 |       - name: web" if kept else "    11 |       - name: changed-after-linting"]
+
+
 def test_output_file(write, tmp_path):
     out = tmp_path / "report.json"
     result = cli("lint", "--format", "json", "-o", out, write("d.yaml", NO_PROBE))

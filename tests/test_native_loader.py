@@ -239,7 +239,6 @@ def test_native_path_spans_locate_as_composing_does(monkeypatch):
     composed document, for every path of every document (and paths that do not exist)."""
     from k8slint import engine
     from k8slint.model.objects import make_object
-    from k8slint.source import _DOCUMENT_MARKER
 
     paths = _yaml_files(ROOT / "fixtures")
     if (SHARED / "corpus").is_dir():
@@ -254,9 +253,9 @@ def test_native_path_spans_locate_as_composing_does(monkeypatch):
             if not isinstance(item, Document) or item.offset < 0:
                 continue
             wanted = _all_paths(item.root) + [("spec", "nope"), ("metadata", 0), ("kind", "x"), ("items", 0, "kind")]
-            ours = engine._DocumentPositions(text, item.offset, _DOCUMENT_MARKER, wanted, {()})
+            ours = engine._DocumentPositions(text, item.offset, wanted, {()})
             monkeypatch.setattr(engine, "_path_spans", None)
-            composed = engine._DocumentPositions(text, item.offset, _DOCUMENT_MARKER, wanted, {()})
+            composed = engine._DocumentPositions(text, item.offset, wanted, {()})
             monkeypatch.setattr(engine, "_path_spans", native)
             fast += ours.spans is not None
             if isinstance(item.root.get("kind"), str) and isinstance(item.root.get("apiVersion"), str):

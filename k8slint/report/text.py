@@ -4,6 +4,7 @@ line with a caret under the field, the fix hint, and a summary line."""
 from __future__ import annotations
 
 import re
+import sys
 
 from k8slint.report import counts
 from k8slint.source import display_path
@@ -69,24 +70,14 @@ def _line(text: str) -> str:
 
 def _source_line(cache: dict, path: str, line: int) -> str | None:
     # Findings come sorted by file, so only the current file's lines are kept (100,000 documents
-    # of snippets would otherwise hold every file in memory). Only regular files are read again:
-    # re-opening a FIFO the user named would block. Decoded like the linter read it (UTF-16...).
+    # of snippets would otherwise hold every file in memory). The text is the one the run linted
+    # (source.text_again: kept for small files, else read and decoded again; never a FIFO).
     if path not in cache:
         cache.clear()
-        cache[path] = []
-        try:
-            import os
-            import stat
+        from k8slint.source import text_again
 
-            from k8slint.source import decode
-
-            if path != "-" and stat.S_ISREG(os.stat(path).st_mode):
-                with open(path, "rb") as handle:
-                    text, problem = decode(handle.read())
-                if problem is None:
-                    cache[path] = text.splitlines()
-        except (OSError, ValueError):
-            pass
+        text = text_again(path, sys.maxsize)
+        cache[path] = text.splitlines() if text is not None else []
     lines = cache[path]
     if 1 <= line <= len(lines):
         text = lines[line - 1]
