@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from k8slint import catalog
+from k8slint import source as source_module
 from k8slint.findings import Finding, InputError, Note, Suppressions, annotation_suppresses, locate, make_finding
 from k8slint.loader import _SPECIAL, Document, compact, compose, key_string, native_function, resolve_plain
 from k8slint.model.objects import (
@@ -128,8 +129,9 @@ class _Batch:
     worker's copies already share (half the bytes of one piece per file). The unpacking runs in
     this process while the workers still need both cores, so every byte counts."""
 
-    def __init__(self, results: list[FileResult]) -> None:
+    def __init__(self, results: list[FileResult], texts: dict[str, str] | None = None) -> None:
         self.results = results
+        self.texts = texts or {}  # small files' texts, for this process's second look (keep_text)
 
     def __getstate__(self) -> dict:
         import marshal
@@ -145,7 +147,7 @@ class _Batch:
                            obj.root.where, obj.root.offset) for obj in inventory)
         results = [FileResult(**{**r.__dict__, "inventory": r.inventory if n < 0 else []})
                    for r, n in zip(self.results, counts)]
-        return {"results": results, "counts": counts, "inventory": marshal.dumps(packed)}
+        return {"results": results, "counts": counts, "inventory": marshal.dumps(packed), "texts": self.texts}
 
     def __setstate__(self, state: dict) -> None:
         import marshal
@@ -159,6 +161,7 @@ class _Batch:
                 summary.where, summary.offset = where, offset
                 result.inventory.append(classes[name](summary, file, doc_index, doc_line))
         self.results = state["results"]
+        self.texts = state["texts"]
 
 
 def _object_classes() -> dict[str, type]:
@@ -511,17 +514,21 @@ def _same_content(known, container) -> bool:
     return True
 
 
-def _lint_path(path: str, options: Options, keep: bool = False) -> FileResult:
+def _lint_path(path: str, options: Options, keep: dict | None = None) -> FileResult:
+    """Lint one file; put its text into ``keep`` when it will be read again (findings to show,
+    inventory objects to locate findings on) and is small."""
     source = read_source(path, options.max_file_bytes)
     result = lint_source(source, options)
-    if keep and (result.findings or result.inventory):  # read again later: keep it (in this process only)
-        keep_text(path, source.text)
+    if keep is not None and (result.findings or result.inventory) and source.text is not None \
+            and len(source.text) <= source_module.KEPT_TEXT_MAX_FILE:
+        keep[path] = source.text
     return result
 
 
 def _lint_batch(args) -> _Batch:
     paths, options = args
-    return _Batch([_lint_path(p, options) for p in paths])
+    texts: dict[str, str] = {}  # they travel back with the results: cheaper than reading them again there
+    return _Batch([_lint_path(p, options, texts) for p in paths], texts)
 
 
 def run(paths: Iterable[str], options: Options) -> RunResult:
@@ -820,7 +827,13 @@ def _cluster_from_nodes(nodes: list[Node]):
 def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     jobs = max(1, options.jobs)
     if jobs == 1 or len(files) < 2 or _total_bytes(files) < 512 * 1024:
-        return [_lint_path(p, options, keep=True) for p in files]
+        results = []
+        for path in files:
+            texts: dict[str, str] = {}
+            results.append(_lint_path(path, options, texts))
+            for kept_path, text in texts.items():
+                keep_text(kept_path, text)
+        return results
     import concurrent.futures
     import multiprocessing
 
@@ -834,6 +847,8 @@ def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     by_path = {}
     for batch, results in zip(batches, batch_results):
         by_path.update(zip(batch, results.results))
+        for kept_path, text in results.texts.items():
+            keep_text(kept_path, text)
     return [by_path[p] for p in files]
 
 

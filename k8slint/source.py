@@ -213,7 +213,7 @@ def forget_kustomizations() -> None:
 # times; the texts of small files linted in this process are kept instead (bounded: large files
 # and whatever exceeds the budget are read again), which is also the exact text that was linted.
 _KEPT_TEXTS: dict[str, str] = {}
-_KEPT_TEXT_MAX_FILE = 1 << 20  # characters
+KEPT_TEXT_MAX_FILE = 1 << 20  # characters
 _KEPT_TEXT_BUDGET = 16 << 20
 _kept_size = 0
 
@@ -221,7 +221,7 @@ _kept_size = 0
 def keep_text(path: str, text: str | None) -> None:
     """Remember the text of a linted file for text_again() (when small and within budget)."""
     global _kept_size
-    if text is None or path == STDIN or len(text) > _KEPT_TEXT_MAX_FILE \
+    if text is None or path == STDIN or len(text) > KEPT_TEXT_MAX_FILE \
             or _kept_size + len(text) > _KEPT_TEXT_BUDGET:
         return
     _KEPT_TEXTS[path] = text

@@ -150,7 +150,7 @@ def test_snippets_show_the_text_that_was_linted(write, monkeypatch, kept):
     from k8slint.report.text import render
 
     if not kept:
-        monkeypatch.setattr(source, "_KEPT_TEXT_MAX_FILE", 10)  # every file is "large"
+        monkeypatch.setattr(source, "KEPT_TEXT_MAX_FILE", 10)  # every file is "large"
     path = write("d.yaml", NO_PROBE)
     result = engine_run([path])
     assert (str(path) in source._KEPT_TEXTS) is kept

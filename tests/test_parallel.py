@@ -58,6 +58,12 @@ def test_parallel_run_equals_single_process(tmp_path):
     parallel = engine_run([tmp_path], cluster=uniform_cluster(3), jobs=2)
     assert [f.to_dict() for f in parallel.findings] == [f.to_dict() for f in single.findings]
     assert parallel.errors == single.errors == []
+    from k8slint import source
+
+    # the workers (the input is large enough for them) sent the small files' texts back for the
+    # second look (positions, snippets)
+    assert sum(p.stat().st_size for p in tmp_path.glob("part-*.yaml")) >= 512 * 1024
+    assert sorted(source._KEPT_TEXTS) == sorted(str(p) for p in tmp_path.glob("part-*.yaml"))
     rules = {f.rule for f in single.findings}
     # every kind of cross-object finding the corpus was built to produce is there
     assert {"anti-affinity-infeasible", "service-no-endpoints", "service-target-port"} <= rules
