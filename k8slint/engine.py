@@ -514,13 +514,13 @@ def _same_content(known, container) -> bool:
     return True
 
 
-def _lint_path(path: str, options: Options, keep: dict | None = None) -> FileResult:
+def _lint_path(path: str, options: Options, keep: dict | None = None, any_size: bool = False) -> FileResult:
     """Lint one file; put its text into ``keep`` when it will be read again (findings to show,
-    inventory objects to locate findings on) and is small."""
+    inventory objects to locate findings on) and is small (or ``any_size``)."""
     source = read_source(path, options.max_file_bytes)
     result = lint_source(source, options)
     if keep is not None and (result.findings or result.inventory) and source.text is not None \
-            and len(source.text) <= source_module.KEPT_TEXT_MAX_FILE:
+            and (any_size or len(source.text) <= source_module.KEPT_TEXT_MAX_FILE):
         keep[path] = source.text
     return result
 
@@ -828,11 +828,12 @@ def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     jobs = max(1, options.jobs)
     if jobs == 1 or len(files) < 2 or _total_bytes(files) < 512 * 1024:
         results = []
+        only_file = len(files) == 1
         for path in files:
             texts: dict[str, str] = {}
-            results.append(_lint_path(path, options, texts))
+            results.append(_lint_path(path, options, texts, any_size=only_file))
             for kept_path, text in texts.items():
-                keep_text(kept_path, text)
+                keep_text(kept_path, text, only_file)
         return results
     import concurrent.futures
     import multiprocessing

@@ -144,7 +144,8 @@ def test_json_report_is_streamed_exactly_as_one_dump(write, tmp_path, contents):
 @pytest.mark.parametrize("kept", [True, False])
 def test_snippets_show_the_text_that_was_linted(write, monkeypatch, kept):
     """Small files' texts are kept from linting for the report (and the positions of cross-object
-    findings); a file over the limit is read again. Either way the snippet is the finding's line."""
+    findings); a file over the limit is read again, unless it is the run's only file. Either way
+    the snippet is the finding's line."""
     from conftest import engine_run
     from k8slint import source
     from k8slint.report.text import render
@@ -152,11 +153,13 @@ def test_snippets_show_the_text_that_was_linted(write, monkeypatch, kept):
     if not kept:
         monkeypatch.setattr(source, "KEPT_TEXT_MAX_FILE", 10)  # every file is "large"
     path = write("d.yaml", NO_PROBE)
-    result = engine_run([path])
+    write("other.yaml", NO_PROBE)  # the only file of a run is kept whatever its size
+    result = engine_run([path, path.parent / "other.yaml"])
     assert (str(path) in source._KEPT_TEXTS) is kept
     path.write_text(NO_PROBE.replace("      - name: web", "      - name: changed-after-linting"))
     snippet = [line for line in render(result).splitlines() if line.startswith("    11 | ")]
-    assert snippet == ["    11 |       - name: web" if kept else "    11 |       - name: changed-after-linting"]
+    assert len(snippet) == 2
+    assert snippet[0] == ("    11 |       - name: web" if kept else "    11 |       - name: changed-after-linting")
 
 
 def test_output_file(write, tmp_path):
@@ -267,3 +270,13 @@ def test_the_command_flushes_its_report_and_keeps_exit_codes(tmp_path):
     clean.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {a: b}\n")
     ok = run("lint", clean, cwd=tmp_path)
     assert ok.returncode == 0 and ok.stdout.endswith("1 document(s)\n")
+
+
+def test_the_only_file_of_a_run_is_kept_whatever_its_size(write, monkeypatch):
+    from conftest import engine_run
+    from k8slint import source
+
+    monkeypatch.setattr(source, "KEPT_TEXT_MAX_FILE", 10)
+    path = write("d.yaml", NO_PROBE)
+    engine_run([path])
+    assert str(path) in source._KEPT_TEXTS
