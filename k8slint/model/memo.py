@@ -12,16 +12,19 @@ SIZE = 4096  # entries per cache; a full cache starts again empty
 RECENT = 256
 
 
-def by_identity(function):
+def by_identity(function=None, *, size: int = SIZE):
     """Cache a function of one composed value (a mapping: not hashable) by the value's identity.
-    Each entry keeps its value alive, so an id is never reused while its entry exists."""
+    Each entry keeps its value alive, so an id is never reused while its entry exists: ``size``
+    bounds that (small for values that are asked about only while their object is checked)."""
+    if function is None:
+        return functools.partial(by_identity, size=size)
     cache: dict = {}
 
     @functools.wraps(function)
     def call(value):
         entry = cache.get(id(value))
         if entry is None or entry[0] is not value:
-            if len(cache) >= SIZE:
+            if len(cache) >= size:
                 cache.clear()
             entry = cache[id(value)] = (value, function(value))
         return entry[1]

@@ -81,7 +81,12 @@ def _normalized(toleration: dict) -> dict:
     return copy
 
 
-@memo.by_identity  # asked by three checks per toleration; _normalized() copies, which defeats by_value's shortcut
+RECENT_TOLERATIONS = 256
+
+
+# Three checks ask per toleration, while its object is checked (_normalized() copies, which defeats
+# by_value's identity shortcut); a small cache: each entry keeps a composed toleration alive.
+@memo.by_identity(size=RECENT_TOLERATIONS)
 def _problems(toleration: dict) -> tuple:
     return tuple(toleration_problems(_normalized(toleration)))
 
