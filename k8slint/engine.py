@@ -9,6 +9,7 @@ inventory entries travel back, so output is identical to a single-process run.
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -514,21 +515,23 @@ def _same_content(known, container) -> bool:
     return True
 
 
-def _lint_path(path: str, options: Options, keep: dict | None = None, any_size: bool = False) -> FileResult:
-    """Lint one file; put its text into ``keep`` when it will be read again (findings to show,
-    inventory objects to locate findings on) and is small (or ``any_size``)."""
+def _lint_path(path: str, options: Options) -> tuple[FileResult, str | None]:
+    """Lint one file; with the result, its text when it will be read again (findings to show,
+    inventory objects to locate findings on), for keep_text()."""
     source = read_source(path, options.max_file_bytes)
     result = lint_source(source, options)
-    if keep is not None and (result.findings or result.inventory) and source.text is not None \
-            and (any_size or len(source.text) <= source_module.KEPT_TEXT_MAX_FILE):
-        keep[path] = source.text
-    return result
+    return result, source.text if result.findings or result.inventory else None
 
 
 def _lint_batch(args) -> _Batch:
     paths, options = args
-    texts: dict[str, str] = {}  # they travel back with the results: cheaper than reading them again there
-    return _Batch([_lint_path(p, options, texts) for p in paths], texts)
+    results, texts = [], {}  # small files' texts travel back too: cheaper than reading them again there
+    for path in paths:
+        result, text = _lint_path(path, options)
+        results.append(result)
+        if text is not None and source_module.small_enough_to_keep(text):
+            texts[path] = text
+    return _Batch(results, texts)
 
 
 def run(paths: Iterable[str], options: Options) -> RunResult:
@@ -681,35 +684,30 @@ def _locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_
     for path, entries in by_file.items():
         text = text_again(path, max_bytes)
         starts = None  # line offsets, computed only for documents whose offset is unknown
+        file_suppressions = suppressions.get(path)
         # One document at a time (in file order), so memory stays that of one document.
         entries.sort(key=lambda entry: entry[1].doc_line)
-        for position in range(len(entries)):
-            finding, obj, field_path = entries[position]
-            if position == 0 or entries[position - 1][1].doc_line != obj.doc_line:
-                begin = obj.root.offset
-                if begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n"):
-                    if starts is None:
-                        starts = _line_starts(text, max(o.doc_line for _, o, _ in entries)) if text else []
-                    begin = starts[obj.doc_line - 1] if text and obj.doc_line <= len(starts) else None
-                last = position
-                while last + 1 < len(entries) and entries[last + 1][1].doc_line == obj.doc_line:
-                    last += 1
-                same_document = entries[position:last + 1]
-                document = _DocumentPositions(text, begin,
-                                              [e[1].root.where + e[2] for e in same_document],
-                                              {e[1].root.where for e in same_document})
-            line, column, end_line, end_column = obj.doc_line, 1, obj.doc_line, 1
-            where = obj.root.where
-            if document.same_object(where, obj):
-                line, column, end_line, end_column = document.span(where + field_path)
-                line, end_line = line + obj.doc_line - 1, end_line + obj.doc_line - 1
-            finding.line, finding.column, finding.end_line, finding.end_column = line, column, end_line, end_column
-            if finding.suppression == "comment":  # decided at the placeholder line: decide again
-                finding.suppressed, finding.suppression = False, None
-            file_suppressions = suppressions.get(path)
-            if not annotation_suppresses(obj, finding.rule) and file_suppressions is not None \
-                    and file_suppressions.suppresses(finding.rule, line):
-                finding.suppressed, finding.suppression = True, "comment"
+        for doc_line, group in itertools.groupby(entries, key=lambda entry: entry[1].doc_line):
+            same_document = list(group)
+            begin = same_document[0][1].root.offset
+            if begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n"):
+                if starts is None:
+                    starts = _line_starts(text, entries[-1][1].doc_line) if text else []
+                begin = starts[doc_line - 1] if text and doc_line <= len(starts) else None
+            document = _DocumentPositions(text, begin, [obj.root.where + field_path for _, obj, field_path in same_document],
+                                          {obj.root.where for _, obj, _ in same_document})
+            for finding, obj, field_path in same_document:
+                line, column, end_line, end_column = doc_line, 1, doc_line, 1
+                where = obj.root.where
+                if document.same_object(where, obj):
+                    line, column, end_line, end_column = document.span(where + field_path)
+                    line, end_line = line + doc_line - 1, end_line + doc_line - 1
+                finding.line, finding.column, finding.end_line, finding.end_column = line, column, end_line, end_column
+                if finding.suppression == "comment":  # decided at the placeholder line: decide again
+                    finding.suppressed, finding.suppression = False, None
+                if not annotation_suppresses(obj, finding.rule) and file_suppressions is not None \
+                        and file_suppressions.suppresses(finding.rule, line):
+                    finding.suppressed, finding.suppression = True, "comment"
 
 
 _path_spans = native_function("path_spans")
@@ -828,12 +826,10 @@ def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     jobs = max(1, options.jobs)
     if jobs == 1 or len(files) < 2 or _total_bytes(files) < 512 * 1024:
         results = []
-        only_file = len(files) == 1
         for path in files:
-            texts: dict[str, str] = {}
-            results.append(_lint_path(path, options, texts, any_size=only_file))
-            for kept_path, text in texts.items():
-                keep_text(kept_path, text, only_file)
+            result, text = _lint_path(path, options)
+            results.append(result)
+            keep_text(path, text, only_file=len(files) == 1)
         return results
     import concurrent.futures
     import multiprocessing

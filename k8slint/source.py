@@ -218,13 +218,17 @@ _KEPT_TEXT_BUDGET = 16 << 20
 _kept_size = 0
 
 
+def small_enough_to_keep(text: str) -> bool:
+    return len(text) <= KEPT_TEXT_MAX_FILE
+
+
 def keep_text(path: str, text: str | None, only_file: bool = False) -> None:
     """Remember the text of a linted file for text_again() (when small and within budget). The
     only file of a run is kept whatever its size: the run held it while linting it anyway."""
     global _kept_size
     if text is None or path == STDIN:
         return
-    if not only_file and (len(text) > KEPT_TEXT_MAX_FILE or _kept_size + len(text) > _KEPT_TEXT_BUDGET):
+    if not only_file and (not small_enough_to_keep(text) or _kept_size + len(text) > _KEPT_TEXT_BUDGET):
         return
     _KEPT_TEXTS[path] = text
     _kept_size += len(text)

@@ -47,17 +47,8 @@ def by_value(function):
     Input that cannot be hashed is computed every time. The function's result is shared between
     callers: it must not be changed (return tuples)."""
     cache: dict = {}
-    # Rules ask about the same composed mapping several times (a toleration, a strategy): its
-    # identity is checked first, which spares building its typed key again.
-    recent: dict = {}
 
-    @functools.wraps(function)
-    def call(*args):
-        first = args[0] if len(args) == 1 and isinstance(args[0], (dict, list)) else None
-        if first is not None:
-            entry = recent.get(id(first))
-            if entry is not None and entry[0] is first:
-                return entry[1]
+    def lookup(*args):
         try:
             key = _typed(args[0]) if len(args) == 1 else tuple([_typed(arg) for arg in args])
             result = cache.get(key, cache)
@@ -67,9 +58,15 @@ def by_value(function):
             if len(cache) >= SIZE:
                 cache.clear()
             result = cache[key] = function(*args)
-        if first is not None:
-            if len(recent) >= RECENT:
-                recent.clear()
-            recent[id(first)] = (first, result)  # keeps ``first`` alive: its id is not reused
         return result
+
+    # Rules ask about the same composed mapping several times (a toleration, a strategy): its
+    # identity is checked first, which spares building its typed key again.
+    recent = by_identity(lookup, size=RECENT)
+
+    @functools.wraps(function)
+    def call(*args):
+        if len(args) == 1 and isinstance(args[0], (dict, list)):
+            return recent(args[0])
+        return lookup(*args)
     return call

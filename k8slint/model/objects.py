@@ -222,12 +222,7 @@ class PodTemplate:
                     for index, data in enumerate(items):
                         if isinstance(data, dict):
                             found.append(Container(data, spec_path + (section, index), section, index))
-        if not sections:
-            return found
-        if sections == ("containers", "initContainers"):  # every section but ephemeral containers
-            return [c for c in found if c.section != "ephemeralContainers"]
-        return [c for c in found if c.section in sections] if len(sections) > 1 else \
-            [c for c in found if c.section == sections[0]]
+        return [c for c in found if c.section in sections] if sections else found
 
     @property
     def restart_policy(self) -> str:

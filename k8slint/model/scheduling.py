@@ -111,10 +111,7 @@ class Problem:
 
 def _optional_string(mapping: Mapping, name: str) -> str | None:
     """A string field where missing or null means "" (Go's zero value); None if it is not a string."""
-    value = mapping.get(name)
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else None
+    return _zero_string(mapping.get(name))
 
 
 def _toleration_fields(toleration) -> tuple[str, str, str, str] | None:

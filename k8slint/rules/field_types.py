@@ -114,17 +114,6 @@ def _check_value(obj, ctx, path: tuple, value, expected: str, required: bool):
     return None
 
 
-def _check_at(obj, ctx, path: tuple, expected: str, required: bool):
-    """``_check_fields`` from the root for one multi-step path without "*": its parent must be a
-    mapping (else walk() finds nothing), and the last step may be absent."""
-    parent = obj.root
-    for step in path[:-1]:
-        parent = parent.get(step) if isinstance(parent, dict) else None
-    if not isinstance(parent, dict):
-        return None
-    return _check_value(obj, ctx, path, parent.get(path[-1], ABSENT), expected, required)
-
-
 def _a(noun: str) -> str:
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
@@ -150,16 +139,12 @@ def check(obj: K8sObject, ctx):
     for depth in range(1, len(template_path) + 1):
         prefix = template_path[:depth]
         value = obj.get(*prefix)
-        found = _check_at(obj, ctx, prefix, MAPPING, template_required)
-        if found is not None:
-            yield found
+        yield from _check_fields(obj, ctx, obj.root, (), ((prefix, MAPPING, template_required),))
         if not isinstance(value, dict):
             return
     spec_path = template_path + ("spec",)
     spec = obj.get(*spec_path)
-    found = _check_at(obj, ctx, spec_path, MAPPING, True)
-    if found is not None:
-        yield found
+    yield from _check_fields(obj, ctx, obj.root, (), ((spec_path, MAPPING, True),))
     if not isinstance(spec, dict):
         return
     yield from _check_fields(obj, ctx, spec, spec_path, _POD_SPEC_FIELDS)
