@@ -159,7 +159,7 @@ def _cluster(config, cluster_path, nodes, zones):
             return cluster_from_documents(read_yaml_file(Path(cluster_path), "cluster profile"),
                                           f"cluster profile {cluster_path}")
         if isinstance(setting, str):
-            path = config.resolve(setting)
+            path = config.resolve_inside(setting, "cluster profile")
             return cluster_from_documents(read_yaml_file(path, "cluster profile"), f"cluster profile {setting}")
         if isinstance(setting, dict):
             return cluster_from_profile(setting, f"cluster profile in {config.path}")

@@ -11,6 +11,8 @@ from k8slint.loader import Document, LoadError, compose
 from k8slint.source import decode
 
 CONFIG_NAMES = (".k8slint.yaml", ".k8slint.yml")
+# Config, policy and cluster files are small; a bigger one (or /dev/zero) is refused before it is read.
+MAX_CONFIG_FILE_BYTES = 4 * 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -30,6 +32,22 @@ class Config:
         path = Path(relative)
         return path if path.is_absolute() else self.base_dir / path
 
+    def resolve_inside(self, relative: str, what: str) -> Path:
+        """``relative`` resolved (symlinks included), refused unless it lies under the config's
+        directory: a repository's config must not make k8slint read other files of the machine
+        running it (a CI runner's credentials, /proc, devices)."""
+        return contained(self.resolve(relative), self.base_dir, what, relative)
+
+
+def contained(path: Path, root: Path, what: str, shown: str | None = None) -> Path:
+    """``path`` with symlinks resolved, or ConfigError if that is not under ``root``."""
+    real = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(root))
+    if real != base and base not in real.parents:
+        raise ConfigError(f"{what} {shown or path} is outside the configuration's directory {base} "
+                          f"(symlinks resolved): config-side files must be in the repository")
+    return real
+
 
 def find_config(start: Path | None = None) -> Path | None:
     directory = (start or Path.cwd()).resolve()
@@ -43,10 +61,7 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def read_yaml_file(path: Path, what: str) -> list:
     """All documents of a small YAML file (config, profile, policy), or ConfigError."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    data = read_small_file(path, what)
     text, problem = decode(data)
     if problem is not None:
         raise ConfigError(f"{path}:{problem.line}:{problem.column}: {problem.message}")
@@ -57,6 +72,30 @@ def read_yaml_file(path: Path, what: str) -> list:
         if isinstance(item, Document):
             roots.append(item.root)
     return roots
+
+
+def read_small_file(path: Path, what: str, limit: int = MAX_CONFIG_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or ConfigError. Devices, FIFOs and
+    directories are refused before they are opened (opening a FIFO waits for a writer; /dev/zero
+    never ends); the read itself stops after ``limit`` + 1 bytes in case the file grows."""
+    import stat
+
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise ConfigError(f"{path}: cannot read {what}: {kind} (give a regular file)")
+        if info.st_size > limit:
+            raise ConfigError(f"{path}: cannot read {what}: {info.st_size} bytes, larger than the "
+                              f"{limit // (1024 * 1024)} MiB limit")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise ConfigError(f"{path}: cannot read {what}: larger than the {limit // (1024 * 1024)} MiB limit")
+    return data
 
 
 def load_config(explicit: str | None) -> Config:

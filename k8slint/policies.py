@@ -18,6 +18,7 @@ required property is not in the document, so its path points at the nearest exis
 from __future__ import annotations
 
 import json
+import os
 import string
 from pathlib import Path
 
@@ -32,12 +33,14 @@ POD_KINDS = frozenset({"Pod", "Deployment", "ReplicaSet", "ReplicationController
                        "DaemonSet", "Job", "CronJob", "PodTemplate", "Rollout"})
 POLICY_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 MAX_DETAIL = 200
+MAX_REFERENCED_FILES = 64
+MAX_POLICY_FILES = 1000
 
 
 class Policy:
     """One custom policy. ``check(obj, ctx)`` reports each violation through ``ctx.finding``."""
 
-    def __init__(self, data: dict, source: str) -> None:
+    def __init__(self, data: dict, source: str, base_uri: str = "", root: str | None = None) -> None:
         self.id: str = data["id"]
         self.title: str = data["title"]
         self.severity: str = data["severity"]
@@ -58,6 +61,10 @@ class Policy:
         self.examples: dict | None = _plain(data["examples"]) if data.get("examples") else None
         self.schema: dict = _plain(data["schema"])
         self.source = source  # where it was declared: "policies/images.yaml:3" or ".k8slint.yaml:12"
+        # Relative $refs resolve against the file that declares the policy (base_uri); only files
+        # under ``root`` (the config's directory) can be referenced (see _registry).
+        self.base_uri = base_uri
+        self.root = root
         self._validator = None
 
     def __repr__(self) -> str:
@@ -75,7 +82,7 @@ class Policy:
     @property
     def validator(self):
         if self._validator is None:
-            self._validator = compile_schema(self.schema)
+            self._validator = compile_schema(self.schema, self.base_uri, self.root)
         return self._validator
 
     def applies_to(self, obj) -> bool:
@@ -239,14 +246,103 @@ def _short(text: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def compile_schema(schema: dict):
+def compile_schema(schema: dict, base_uri: str = "", root: str | None = None):
     """A jsonschema validator for ``schema`` (its ``$schema`` draft, default 2020-12), checking
-    ``format``. Raises jsonschema.SchemaError for an invalid schema."""
+    ``format``. Raises jsonschema.SchemaError for an invalid schema.
+
+    References (``$ref``, ``$dynamicRef``, wherever they are) resolve through a registry that
+    holds the schema itself and retrieves nothing but files under ``root`` (never a URL): see
+    ``_registry``. Without a ``root``, nothing outside the schema can be referenced."""
     from jsonschema import Draft202012Validator, validators
 
     cls = validators.validator_for(schema, default=Draft202012Validator)
     cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    registry = _registry(root)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER, registry=registry,
+               _resolver=_root_resolver(cls, schema, registry, base_uri))
+
+
+def _root_resolver(cls, schema: dict, registry, base_uri: str):
+    """The resolver jsonschema would make for ``schema`` in ``registry``, but with ``base_uri``
+    (the policy's file) as the base of relative references when the schema has no ``$id``."""
+    from referencing.jsonschema import specification_with
+
+    resource = specification_with(cls.ID_OF(cls.META_SCHEMA) or "",
+                                  default=_DEFAULT_SPECIFICATION()).create_resource(schema)
+    uri = resource.id() or base_uri
+    return _with_specifications(registry).with_resource(uri, resource).resolver(base_uri=uri)
+
+
+def _DEFAULT_SPECIFICATION():
+    from referencing.jsonschema import DRAFT202012
+
+    return DRAFT202012
+
+
+def _with_specifications(registry):
+    """The registry plus the JSON Schema meta-schemas (what jsonschema adds to a registry it is
+    given; needed here because the resolver is built before the validator)."""
+    from jsonschema.validators import SPECIFICATIONS
+
+    return SPECIFICATIONS.combine(registry)
+
+
+class RefusedReference(Exception):
+    """A reference a policy may not follow (a URL, or a file outside the config's directory)."""
+
+
+def _registry(root: str | None):
+    """A ``referencing`` registry whose only way to get a document not already in it is
+    ``retrieve`` below: a regular, small JSON/YAML file under ``root`` (symlinks resolved).
+    Everything else (http, https, ftp, data: URIs, file:// outside ``root``, devices, FIFOs) is
+    refused, so a policy cannot read the CI runner's files or reach the network, whatever
+    keyword or nesting carries the reference."""
+    from referencing import Registry, Resource
+
+    retrieved: dict[str, Resource] = {}  # each file is read once (a reference graph may revisit it)
+
+    def retrieve(uri: str):
+        if uri not in retrieved:
+            if len(retrieved) >= MAX_REFERENCED_FILES:
+                raise RefusedReference(f"{uri!r}: a policy may reference at most {MAX_REFERENCED_FILES} files")
+            contents = _read_referenced(_referenced_file(uri, root))
+            try:
+                resource = Resource.from_contents(contents, default_specification=_DEFAULT_SPECIFICATION())
+            except Exception as exc:  # e.g. an unknown $schema
+                raise RefusedReference(f"{uri!r} is not a usable schema ({type(exc).__name__})") from None
+            retrieved[uri] = resource
+        return retrieved[uri]
+
+    return Registry(retrieve=retrieve)
+
+
+def _referenced_file(uri: str, root: str | None) -> Path:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(uri)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise RefusedReference(f"{uri!r} is not a file of the repository: policies may reference only "
+                               f"their own $defs or files under the configuration's directory, never URLs")
+    if root is None:
+        raise RefusedReference(f"{uri!r}: this policy cannot reference files")
+    from k8slint.config import ConfigError, contained
+
+    try:
+        return contained(Path(unquote(parts.path)), Path(root), "referenced file", unquote(parts.path))
+    except ConfigError as exc:
+        raise RefusedReference(str(exc)) from None
+
+
+def _read_referenced(path: Path):
+    from k8slint.config import ConfigError, read_yaml_file
+
+    try:
+        roots = read_yaml_file(path, "referenced schema")
+    except ConfigError as exc:
+        raise RefusedReference(str(exc)) from None
+    if len(roots) != 1:
+        raise RefusedReference(f"{path}: a referenced schema file holds one document")
+    return _plain(roots[0])
 
 
 def load_policies(config) -> list[Policy]:
@@ -254,32 +350,49 @@ def load_policies(config) -> list[Policy]:
     entries = config.data.get("policies") or []
     if not entries:
         return []
-    from k8slint.config import ConfigError
+    from k8slint.config import ConfigError, contained
 
     config_name = str(config.path) if config.path else ".k8slint.yaml"
+    root = os.path.realpath(config.base_dir)
+    inline_uri = Path(os.path.realpath(config.path)).as_uri() if config.path else Path(root, ".k8slint.yaml").as_uri()
     policies: list[Policy] = []
     for index, entry in enumerate(entries):
+        where = f"{config_name}: policies[{index}]"
         if isinstance(entry, str):
             path = config.resolve(entry)
             if not path.exists():
-                raise ConfigError(f"{config_name}: policies[{index}]: policy file {path} does not exist")
+                raise ConfigError(f"{where}: policy file {path} does not exist")
+            path = contained(path, Path(root), f"{where}: policy file", entry)
             if path.is_dir():
-                files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in POLICY_FILE_SUFFIXES
-                               and not any(part.startswith(".") for part in p.relative_to(path).parts))
+                files = _policy_files(path)
                 if not files:
-                    raise ConfigError(f"{config_name}: policies[{index}]: no policy files (*.yaml, *.yml, "
-                                      f"*.json) in directory {path}")
+                    raise ConfigError(f"{where}: no policy files (*.yaml, *.yml, *.json) in directory {path}")
             else:
                 files = [path]
             for file in files:
-                policies += _from_file(file)
+                policies += _from_file(contained(file, Path(root), f"{where}: policy file"), root)
         else:
-            policies += _from_document(entry, config_name, f"{config_name}: policies[{index}]")
+            policies += _from_document(entry, config_name, where, inline_uri, root)
     _check_ids(policies)
     return policies
 
 
-def _from_file(path: Path) -> list[Policy]:
+def _policy_files(directory: Path) -> list[Path]:
+    """Policy files in a directory tree, hidden ones skipped, symlinked directories not entered
+    (so that a link cannot lead the walk out of the repository or round in a loop)."""
+    files = []
+    for parent, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files += [Path(parent, name) for name in names
+                  if not name.startswith(".") and name.endswith(POLICY_FILE_SUFFIXES)]
+        if len(files) > MAX_POLICY_FILES:
+            from k8slint.config import ConfigError
+
+            raise ConfigError(f"{directory}: more than {MAX_POLICY_FILES} policy files")
+    return sorted(files)
+
+
+def _from_file(path: Path, root: str) -> list[Policy]:
     from k8slint.config import read_yaml_file
 
     roots = read_yaml_file(path, "policy file")
@@ -288,13 +401,13 @@ def _from_file(path: Path) -> list[Policy]:
 
         raise ConfigError(f"{path}: policy file holds no policy")
     out = []
-    for number, root in enumerate(roots, start=1):
+    for number, document in enumerate(roots, start=1):
         where = f"{path}" if len(roots) == 1 else f"{path} (document {number})"
-        out += _from_document(root, str(path), where)
+        out += _from_document(document, str(path), where, path.as_uri(), root)
     return out
 
 
-def _from_document(document, file: str, where: str) -> list[Policy]:
+def _from_document(document, file: str, where: str, base_uri: str = "", root: str | None = None) -> list[Policy]:
     """Policies of one policy document (a policy, or ``policies: [...]``), validated."""
     _validate_document(document, file, where)
     if isinstance(document, dict) and "policies" in document:
@@ -304,7 +417,7 @@ def _from_document(document, file: str, where: str) -> list[Policy]:
     out = []
     for data, path in items:
         line = _line(document, path)
-        policy = Policy(data, f"{file}:{line}")
+        policy = Policy(data, f"{file}:{line}", base_uri, root)
         _check_policy(policy, data, document, path, file)
         out.append(policy)
     return out
@@ -354,17 +467,15 @@ def _check_policy(policy: Policy, data: dict, document, path: tuple, file: str) 
             fail(("kinds",), f"target: container, but {', '.join(podless)} objects have no containers "
                              f"(kinds that run pods: {', '.join(sorted(POD_KINDS))})")
     try:
-        policy._validator = compile_schema(policy.schema)
+        policy._validator = compile_schema(policy.schema, policy.base_uri, policy.root)
     except SchemaError as exc:
         # "not valid under any of the given schemas" says little: prefer an alternative's enum
         detail = next((c.message for c in exc.context or () if c.validator == "enum"), exc.message)
         fail(("schema",) + tuple(exc.path), f"invalid JSON Schema at {_schema_path(exc.path)}: {_short(detail)}")
-    for ref_path, ref in _refs(policy.schema, ()):
-        if not ref.startswith("#"):
-            fail(("schema",) + ref_path, f"$ref {ref!r} at {_schema_path(ref_path)}: only local "
-                                         f"references (#/$defs/...) are supported")
-        if ref.startswith("#/") and _pointer(policy.schema, ref[1:]) is _MISSING:
-            fail(("schema",) + ref_path, f"$ref {ref!r} at {_schema_path(ref_path)} points nowhere in the schema")
+    problem = _unresolvable_reference(policy)
+    if problem is not None:
+        ref_path, ref, why = problem
+        fail(("schema",) + ref_path, f"{ref_path[-1]} {ref!r} at {_schema_path(ref_path)} {why}")
 
 
 def _check_ids(policies: list[Policy]) -> None:
@@ -384,35 +495,48 @@ def _check_ids(policies: list[Policy]) -> None:
         first[policy.id] = policy
 
 
-_MISSING = object()
+REFERENCE_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
 
 
-def _refs(schema, path: tuple):
-    """(path, value) of every ``$ref`` in a schema."""
-    if isinstance(schema, dict):
+def _unresolvable_reference(policy: Policy):
+    """(schema path, reference, why) of the first reference in the policy's schema, or in a file
+    it references, that the policy's registry cannot resolve; None if all resolve.
+
+    Every mapping is visited, whatever keyword holds it (a ``$ref`` under a ``$defs`` entry named
+    ``default`` is one), so that a bad reference is a configuration error at load time; the
+    registry refuses URLs and outside files on its own (this check only reports it early)."""
+    from referencing.exceptions import Unresolvable
+
+    validator = policy.validator
+    resolver = _root_resolver(type(validator), policy.schema, _registry(policy.root), policy.base_uri)
+    spec = _DEFAULT_SPECIFICATION()
+    walked = {id(policy.schema)}
+    pending = [(policy.schema, resolver, ())]
+    while pending:
+        schema, resolver, path = pending.pop()
+        if isinstance(schema, list):
+            pending += [(item, resolver, path + (i,)) for i, item in enumerate(schema)]
+            continue
+        if not isinstance(schema, dict):
+            continue
+        if isinstance(schema.get("$id"), str) and path:
+            resolver = resolver.in_subresource(spec.create_resource(schema))
         for key, value in schema.items():
-            if key == "$ref" and isinstance(value, str):
-                yield path + (key,), value
-            elif key not in ("const", "enum", "default", "examples"):
-                yield from _refs(value, path + (key,))
-    elif isinstance(schema, list):
-        for index, value in enumerate(schema):
-            yield from _refs(value, path + (index,))
-
-
-def _pointer(document, pointer: str):
-    from urllib.parse import unquote
-
-    value = document
-    for part in unquote(pointer).split("/")[1:]:
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
-            value = value[int(part)]
-        else:
-            return _MISSING
-    return value
+            if key in REFERENCE_KEYWORDS and isinstance(value, str):
+                try:
+                    resolved = resolver.lookup(value)
+                except Unresolvable as exc:
+                    cause = exc.__cause__
+                    while cause is not None and not isinstance(cause, RefusedReference):
+                        cause = cause.__cause__
+                    why = f"cannot be followed: {cause}" if cause is not None else "points nowhere in the schema"
+                    return path + (key,), value, why
+                if id(resolved.contents) not in walked:  # (in a referenced file, its references too)
+                    walked.add(id(resolved.contents))
+                    pending.append((resolved.contents, resolved.resolver, path + (key,)))
+            else:
+                pending.append((value, resolver, path + (key,)))
+    return None
 
 
 def _schema_path(path) -> str:
