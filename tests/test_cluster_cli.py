@@ -76,11 +76,16 @@ def test_node_list_among_the_linted_files(write):
 
 
 def test_config_cluster_path_inline_and_nodes(write, tmp_path):
-    config = write(".k8slint.yaml", f"cluster: {CLUSTERS / 'kubectl-get-nodes.yaml'}\n")
+    write("nodes/kubectl-get-nodes.yaml", (CLUSTERS / "kubectl-get-nodes.yaml").read_text())
+    config = write(".k8slint.yaml", f"cluster: {tmp_path / 'nodes' / 'kubectl-get-nodes.yaml'}\n")
     assert [f["severity"] for f in anti_affinity(lint(SEED))] == ["error"]  # found in the current directory
-    relative = write("sub/.k8slint.yaml", "cluster: ../profile.yaml\n")
-    write("profile.yaml", (CLUSTERS / "three-nodes.yaml").read_text())
+    relative = write("sub/.k8slint.yaml", "cluster: profiles/profile.yaml\n")
+    write("sub/profiles/profile.yaml", (CLUSTERS / "three-nodes.yaml").read_text())
     assert anti_affinity(lint(SEED, config=relative)) == []
+    # a cluster file outside the config's directory is refused (the config may come from a pull request)
+    outside = write("sub/outside.yaml", "cluster: ../nodes/kubectl-get-nodes.yaml\n")
+    result = cli("lint", "--config", outside, SEED)
+    assert result.exit_code == 2 and "outside the configuration's directory" in result.stderr
     inline = write("inline.yaml", "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n"
                                   "  pools: [{name: small, count: 1}]\n")
     [found] = anti_affinity(lint(SEED, config=inline))
