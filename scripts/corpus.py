@@ -1,4 +1,4 @@
-"""Lint the shared corpus of real manifests in-process: snapshot of every finding, per-rule counts,
+"""Lint the corpus of real manifests in-process: snapshot of every finding, per-rule counts,
 timing.
 
     python scripts/corpus.py            # summary: files, documents, findings per rule, seconds
@@ -7,8 +7,8 @@ timing.
     python scripts/corpus.py --check    # compare with both; print the diff, exit 1 if either differs
     python scripts/corpus.py --review   # print every error/warning finding on real/ with its message
 
-The corpus is ``../shared/corpus`` next to the repository (``--corpus DIR`` or $K8SLINT_CORPUS
-point elsewhere). How it is linted, and why:
+The corpus is the repository's own copy in ``tests/corpus`` (its sources and licences in
+``tests/corpus/SOURCES.md``; ``--corpus DIR`` or $K8SLINT_CORPUS point elsewhere). How it is linted, and why:
 
 * ``real/<owner>__<repo>/``: one run per repository, as its maintainers would run
   ``k8slint lint .`` (cross-object rules see the whole repository, not other repositories);
@@ -38,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "tests" / "snapshots" / "corpus.tsv"
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+DEFAULT_CORPUS = ROOT / "tests" / "corpus"
 REGENERATE = "python scripts/corpus.py --write"
 HEADER = "# rule\tseverity\tfile\tline\tobject  (regenerate: " + REGENERATE + ")"
 
@@ -248,7 +248,7 @@ def refresh_review_doc(result: CorpusResult) -> bool:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", help="corpus directory (default ../shared/corpus)")
+    parser.add_argument("--corpus", help="corpus directory (default tests/corpus)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--write", action="store_true", help="regenerate the snapshot")
     group.add_argument("--check", action="store_true", help="compare with the snapshot")

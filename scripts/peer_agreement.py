@@ -4,7 +4,7 @@
     python scripts/peer_agreement.py --check    # exit 1 when docs/peer-agreement.md is not current
     python scripts/peer_agreement.py --print    # the table on standard output only
 
-Reads ``peers/EXPECTATIONS.tsv`` of the shared corpus (../shared/corpus, or --corpus / $K8SLINT_CORPUS):
+Reads ``peers/EXPECTATIONS.tsv`` of the corpus (tests/corpus, or --corpus / $K8SLINT_CORPUS):
 one row per object (or file) of another linter's fixture, with that linter's expected verdict
 (``pass``, ``fail`` or ``skipped``) for one of its checks. Each fixture file is linted on its own
 (as the peer's test does), with every k8slint rule enabled and no cluster (anti-affinity rows are

@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-SHARED = ROOT.parent / "shared"
+# Real manifests of public projects and other linters' fixtures, with their sources and licences
+# (tests/corpus/SOURCES.md): the tests need nothing outside the repository.
+CORPUS = ROOT / "tests" / "corpus"
 # The smallest real Deployment with one finding: its container has no readinessProbe (line 11).
 NO_PROBE_DEPLOYMENT = """\
 apiVersion: apps/v1

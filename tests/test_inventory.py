@@ -4,7 +4,7 @@ however much of each document the copies leave out or share."""
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, SHARED, engine_run
+from conftest import FIXTURES, CORPUS, engine_run
 
 from k8slint import engine
 
@@ -15,10 +15,7 @@ def _findings(paths, **options):
 
 
 def _corpus_and_fixtures():
-    paths = [str(FIXTURES)]
-    if (SHARED / "corpus").is_dir():
-        paths.append(str(SHARED / "corpus"))
-    return paths
+    return [str(FIXTURES), str(CORPUS)]
 
 
 def test_pruned_copies_find_what_whole_copies_find(monkeypatch):

@@ -1,5 +1,5 @@
 """The native composer (k8slint/_k8slint_yaml.c) against the Python one: same documents, values,
-value types, positions, scalar sources and problems, on the fixtures, the shared corpus, hostile
+value types, positions, scalar sources and problems, on the fixtures, the corpus (tests/corpus), hostile
 snippets and generated YAML. Skipped where the extension was not built (no libyaml or compiler)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from k8slint import loader
 from k8slint._event_composer import ScalarEvent
 from k8slint.loader import Document, scalar_source, span_of
-from tests.conftest import NO_PROBE_DEPLOYMENT, ROOT, SHARED
+from tests.conftest import NO_PROBE_DEPLOYMENT, ROOT, CORPUS
 
 pytestmark = pytest.mark.skipif(not loader.HAVE_NATIVE, reason="native composer not built here")
 
@@ -141,9 +141,8 @@ def test_fixtures_compose_the_same():
             assert native_items(text) == python_items(text), path
 
 
-@pytest.mark.skipif(not (SHARED / "corpus").is_dir(), reason="../shared/corpus not present")
 def test_corpus_composes_the_same():
-    files = _yaml_files(SHARED / "corpus")
+    files = _yaml_files(CORPUS)
     compared = 0
     for path in files:
         text = _read(path)
@@ -193,8 +192,7 @@ def test_native_inventory_copies_equal_the_python_ones():
     native = engine._native_copy
     assert native is not None
     paths = _yaml_files(ROOT / "fixtures")
-    if (SHARED / "corpus").is_dir():
-        paths += _yaml_files(SHARED / "corpus")
+    paths += _yaml_files(CORPUS)
     tables = [({}, {}), ({}, {})]
     copied = 0
     for path in paths:
@@ -241,8 +239,7 @@ def test_native_path_spans_locate_as_composing_does(monkeypatch):
     from k8slint.model.objects import make_object
 
     paths = _yaml_files(ROOT / "fixtures")
-    if (SHARED / "corpus").is_dir():
-        paths += _yaml_files(SHARED / "corpus")
+    paths += _yaml_files(CORPUS)
     native = engine._path_spans
     checked = fast = 0
     for path in paths:

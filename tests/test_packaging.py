@@ -48,3 +48,35 @@ def test_wheel_without_a_compiler_is_pure_python(tmp_path):
     assert name.endswith("-py3-none-any.whl")
     assert not any(m.startswith("_k8slint_yaml") for m in members)
     assert "k8slint/loader.py" in members and any(m.startswith("k8slint/_data/rules/") for m in members)
+
+
+def test_the_repository_carries_what_its_tests_read():
+    # the tests pass on a clone alone: no test or script reads ../shared (the reference material
+    # beside the repository), and every third-party file they lint has its source and licence
+    for path in [*(ROOT / "tests").glob("*.py"), *(ROOT / "scripts").glob("*.py"), ROOT / ".ci" / "run"]:
+        if path.name == "test_packaging.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert '"shared"' not in text and "../shared" not in text, path
+    corpus = ROOT / "tests" / "corpus"
+    sources = (corpus / "SOURCES.md").read_text(encoding="utf-8")
+    projects = [d for part in ("real", "peers") for d in sorted((corpus / part).iterdir()) if d.is_dir()]
+    assert len(projects) >= 14
+    for project in projects:
+        assert (project / "LICENSE").is_file(), project
+        owner, _, repo = project.name.partition("__")
+        assert f"{owner}/{repo}" in sources, project
+    assert (ROOT / "LICENSE").read_text().lstrip().startswith("Apache License")
+    assert "46d4203e43b978a433943881354db1e40e81437d4b46c00f05016110c6b14693" in \
+        (ROOT / "schemas" / "SOURCES.md").read_text(encoding="utf-8")
+
+
+def test_the_sdist_carries_what_its_tests_read():
+    # pytest from an unpacked sdist: every top-level path the tests read is in the sdist
+    import tomllib
+
+    include = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]
+                  ["sdist"]["include"])
+    needed = {"k8slint", "rules", "schemas", "tests", "fixtures", "scripts", "docs", "action.yml",
+              ".pre-commit-hooks.yaml", "README.md", "LICENSE", "hatch_build.py", ".ci"}
+    assert needed <= include, needed - include
