@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 
@@ -73,7 +75,7 @@ def test_the_repository_carries_what_its_tests_read():
 
 def test_the_sdist_carries_what_its_tests_read():
     # pytest from an unpacked sdist: every top-level path the tests read is in the sdist
-    import tomllib
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
     include = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]
                   ["sdist"]["include"])
