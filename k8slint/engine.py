@@ -64,14 +64,18 @@ class Inventory:
 
 
 class RuleContext:
-    """What a rule may use: its parameters, the cluster, and ``finding()`` to report."""
+    """What a rule may use: its parameters, the cluster, and ``report()``, its one way to report.
 
-    def __init__(self, options: Options, suppressions: dict[str, Suppressions]) -> None:
+    ``guard(obj)`` isolates one object's work in a cross-object rule: an exception inside it
+    costs only that object's findings from that rule, recorded as an internal error."""
+
+    def __init__(self, options: Options, suppressions: dict[str, Suppressions], cluster=None) -> None:
         self.options = options
-        self.cluster = options.cluster
+        self.cluster = cluster
         self._suppressions = suppressions
         self.rule_id = ""
         self.findings: list[Finding] = []
+        self.errors: list[InputError] = []  # internal errors of rules, each on the object it failed on
         self._params: dict[str, dict] = {}
         # set-rule findings on position-free inventory summaries: located at the end of the run
         self.deferred: list[tuple[Finding, K8sObject, tuple]] = []
@@ -89,19 +93,19 @@ class RuleContext:
         return dict(cached)
 
     def enabled(self, rule_id: str) -> bool:
+        """Whether ``rule_id`` is reported in this run: a check that reports several ids skips the
+        work of each disabled one."""
         return rule_id in self.options.enabled
 
-    def severity(self, rule_id: str) -> str:
-        return self.options.severities.get(rule_id) or catalog.default_severity(rule_id)
-
-    def finding(self, obj: K8sObject, path: tuple, message: str, hint: str | None = None,
-                rule: str | None = None, severity: str | None = None) -> Finding | None:
-        """Report ``message`` about ``obj`` at field ``path``. Returns the finding (None when
-        the rule id is disabled). ``severity`` overrides the catalogue default for findings whose
-        weight depends on the case (the config's per-rule severity still wins)."""
+    def report(self, obj: K8sObject, path: tuple, message: str, hint: str | None = None,
+               rule: str | None = None, severity: str | None = None) -> None:
+        """Report ``message`` about ``obj`` at field ``path`` (nothing when the id is disabled).
+        ``rule`` names another id of the same check (declared in ``also_reports``); ``severity``
+        overrides the catalogue default for findings whose weight depends on the case (the config's
+        per-rule severity still wins); ``hint`` defaults to the catalogue's."""
         rule_id = rule or self.rule_id
         if rule_id not in self.options.enabled:
-            return None
+            return
         level = self.options.severities.get(rule_id) or severity or catalog.default_severity(rule_id)
         if hint is None:
             hint = catalog.metadata(rule_id).get("hint") or ""
@@ -109,7 +113,38 @@ class RuleContext:
         if type(obj.root) is Summary:  # no positions kept: _locate_deferred() fills them in
             self.deferred.append((found, obj, tuple(path)))
         self.findings.append(found)
-        return found
+
+    def guard(self, obj: K8sObject) -> "_ObjectGuard":
+        """``with ctx.guard(obj):`` around one object's work in a cross-object rule."""
+        return _ObjectGuard(self, obj)
+
+    def failed(self, obj: K8sObject, exc: Exception, what: str | None = None) -> None:
+        """Record that ``what`` (the current rule) failed on ``obj``: an internal error at the object."""
+        what = what or f"rule {self.rule_id}"
+        self.errors.append(InputError(
+            obj.file, obj.doc_line, 1,
+            f"{what} failed on {obj.kind} {obj.display_name}: {type(exc).__name__}: {exc}", rule=INTERNAL_ERROR))
+
+
+class _ObjectGuard:
+    """One object's work in a rule: on an exception, its findings so far are taken back and an
+    internal error naming the file, the object and the rule takes their place."""
+
+    __slots__ = ("ctx", "obj", "findings", "deferred")
+
+    def __init__(self, ctx: RuleContext, obj: K8sObject) -> None:
+        self.ctx, self.obj = ctx, obj
+
+    def __enter__(self) -> None:
+        self.findings, self.deferred = len(self.ctx.findings), len(self.ctx.deferred)
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        del self.ctx.findings[self.findings:]
+        del self.ctx.deferred[self.deferred:]
+        self.ctx.failed(self.obj, exc)
+        return True
 
 
 @dataclass
@@ -216,7 +251,7 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
     # Inventory copies of files drop positions (set-rule findings re-read the file for them);
     # standard input cannot be read twice, so its copies keep them.
     lazy_positions = source.path != STDIN
-    ctx = RuleContext(options, {source.path: suppressions})
+    ctx = RuleContext(options, {source.path: suppressions}, options.cluster)
     policies = options.policies
     not_objects: list[InputError] = []
     objects_seen = 0
@@ -242,14 +277,12 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                 not_objects.append(problem)
                 continue
             objects_seen += 1
-            _check_object(obj, object_rules, ctx, result)
+            _check_object(obj, object_rules, ctx)
             for policy in policies:
                 try:
                     policy.check(obj, ctx)
                 except Exception as exc:  # like a rule bug: report it, keep linting
-                    result.errors.append(InputError(
-                        obj.file, obj.doc_line, 1, f"policy {policy.id} failed on {obj.kind} "
-                        f"{obj.display_name}: {type(exc).__name__}: {exc}", rule=INTERNAL_ERROR))
+                    ctx.failed(obj, exc, f"policy {policy.id}")
             if keep_inventory and isinstance(obj, _INVENTORY_TYPES):
                 where = () if obj.root is item.root else ("items", position)
                 result.inventory.append(_inventory_copy(obj, where, lazy_positions, item.offset))
@@ -269,6 +302,7 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
         result.errors = [InputError(syntax_error.file, syntax_error.line, syntax_error.column,
                                     f"{syntax_error.message} (also: {also})", rule=syntax_error.rule)]
     result.findings = ctx.findings
+    result.errors.extend(ctx.errors)
     return result
 
 
@@ -318,7 +352,7 @@ def _object_or_problem(root, path: str, document: Document, where: tuple):
 _RULES_BY_CLASS: dict[tuple, tuple[list[Rule], list[Rule]]] = {}
 
 
-def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext, result: FileResult) -> None:
+def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext) -> None:
     key = (type(obj), id(rules))
     entry = _RULES_BY_CLASS.get(key)
     if entry is None or entry[0] is not rules:  # once per class and rule set, not per object
@@ -326,14 +360,12 @@ def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext, result: F
         entry = _RULES_BY_CLASS[key] = (rules, [r for r in rules if r.kinds is None or not r.kinds.isdisjoint(names)])
     for rule in entry[1]:
         ctx.rule_id = rule.id
+        reported = len(ctx.findings)
         try:
-            for _ in rule.check(obj, ctx) or ():
-                pass
-        except Exception as exc:  # a rule bug must not hide the other files' findings
-            result.errors.append(InputError(
-                obj.file, obj.doc_line, 1,
-                f"rule {rule.id} failed on {obj.kind} {obj.display_name}: {type(exc).__name__}: {exc}",
-                rule=INTERNAL_ERROR))
+            rule.check(obj, ctx)
+        except Exception as exc:  # a rule bug must not hide the other objects' findings
+            del ctx.findings[reported:]  # as ctx.guard(obj) does, without an object per call
+            ctx.failed(obj, exc)
 
 
 class Summary(dict):
@@ -617,10 +649,6 @@ def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str
 # Below this many inventory objects, forking costs more than the cross-object rules themselves.
 _PARALLEL_SET_RULES_MIN_OBJECTS = 2000
 _FORK_STATE = None  # what forked set-rule workers inherit from run_set_rules
-# The slowest cross-object rules, slowest first (benchmarks/phases.py on the benchmark corpus):
-# taken first, so that the short ones fill the gaps at the end.
-_SLOWEST_SET_RULES = ("anti-affinity-infeasible", "service-no-endpoints", "unsafe-rolling-update",
-                      "toleration-effect-mismatch")
 
 
 def _set_rule_processes(set_rules: list[Rule], jobs: int, objects: int) -> int:
@@ -631,8 +659,8 @@ def _set_rule_processes(set_rules: list[Rule], jobs: int, objects: int) -> int:
 
 
 def _heaviest_first(set_rules: list[Rule]) -> list[Rule]:
-    rank = {rule_id: position for position, rule_id in enumerate(_SLOWEST_SET_RULES)}
-    return sorted(set_rules, key=lambda r: rank.get(r.id, len(rank)))  # stable: the rest keep their order
+    # each rule declares its cost class; stable: rules of a class keep the registry's order
+    return sorted(set_rules, key=lambda r: -r.cost)
 
 
 def _check_shared_set_rules() -> tuple[list[Finding], list[InputError]]:
@@ -655,17 +683,16 @@ def _check_shared_set_rules() -> tuple[list[Finding], list[InputError]]:
 def _check_set_rules(set_rules: Iterable[Rule], inventory: Inventory, options: Options, cluster,
                      suppressions: dict[str, Suppressions], files: list[str],
                      errors: list[InputError]) -> list[Finding]:
-    ctx = RuleContext(options, suppressions)
-    ctx.cluster = cluster
+    ctx = RuleContext(options, suppressions, cluster)
     for rule in set_rules:
         ctx.rule_id = rule.id
         try:
-            for _ in rule.check(inventory, ctx) or ():
-                pass
-        except Exception as exc:
+            rule.check(inventory, ctx)
+        except Exception as exc:  # outside any ctx.guard(obj): the rule as a whole failed
             errors.append(InputError(files[0] if files else "-", 1, 1,
                                      f"rule {rule.id} failed: {type(exc).__name__}: {exc}",
                                      rule=INTERNAL_ERROR))
+    errors.extend(ctx.errors)
     _locate_deferred(ctx.deferred, suppressions, options.max_file_bytes)
     return ctx.findings
 

@@ -10,7 +10,7 @@ says the file, line and field. Each policy's validator is compiled once, when it
 
 Every schema violation becomes a finding of the policy's id at the failing field: the error's
 path (relative to the validated object or container) is prefixed with the container's path in
-the object and handed to ``ctx.finding``, which turns it into ``line:column``. A missing
+the object and handed to ``ctx.report``, which turns it into ``line:column``. A missing
 required property is not in the document, so its path points at the nearest existing parent
 (the mapping that lacks it) while the finding's ``path`` and message name the missing field.
 """
@@ -38,7 +38,7 @@ MAX_POLICY_FILES = 1000
 
 
 class Policy:
-    """One custom policy. ``check(obj, ctx)`` reports each violation through ``ctx.finding``."""
+    """One custom policy. ``check(obj, ctx)`` reports each violation through ``ctx.report``."""
 
     def __init__(self, data: dict, source: str, base_uri: str = "", root: str | None = None) -> None:
         self.id: str = data["id"]
@@ -88,25 +88,23 @@ class Policy:
     def applies_to(self, obj) -> bool:
         return self.kinds is None or obj.kind in self.kinds
 
-    def check(self, obj, ctx) -> list:
+    def check(self, obj, ctx) -> None:
         """Validate ``obj`` (or each of its containers) and report every failing field."""
         if not self.applies_to(obj) or not ctx.enabled(self.id):
-            return []
-        found = []
+            return
         if self.target == "object":
-            found += self._validate(obj, ctx, obj.root, (), None)
+            self._validate(obj, ctx, obj.root, (), None)
         elif isinstance(obj, Workload):
             sections = ("containers", "initContainers") if self.init_containers else ("containers",)
             for container in obj.pod_template.containers(*sections):
                 if self.container_names is not None and container.name not in self.container_names:
                     continue
-                found += self._validate(obj, ctx, container.data, container.path, container)
-        return [f for f in found if f is not None]
+                self._validate(obj, ctx, container.data, container.path, container)
 
-    def _validate(self, obj, ctx, instance, prefix: tuple, container) -> list:
+    def _validate(self, obj, ctx, instance, prefix: tuple, container) -> None:
         from jsonschema.exceptions import best_match
 
-        found, seen = [], set()
+        seen = set()
         for error in self.validator.iter_errors(instance):
             error = best_match([error])
             relative, detail = _describe(error, "the container" if container is not None else "the object")
@@ -114,9 +112,8 @@ class Policy:
             if path in seen:
                 continue
             seen.add(path)
-            found.append(ctx.finding(obj, path, self._message(obj, container, relative, detail),
-                                     hint=self.hint, rule=self.id, severity=self.severity))
-        return found
+            ctx.report(obj, path, self._message(obj, container, relative, detail),
+                       hint=self.hint, rule=self.id, severity=self.severity)
 
     def _message(self, obj, container, relative: tuple, detail: str) -> str:
         values = {"id": self.id, "kind": obj.kind, "name": obj.name, "namespace": obj.namespace,

@@ -38,15 +38,19 @@ spec:
 
 def test_parallel_run_equals_single_process(tmp_path):
     from k8slint.engine import (
-        _PARALLEL_SET_RULES_MIN_OBJECTS, _SLOWEST_SET_RULES, Options, _active, _heaviest_first, _set_rule_processes,
+        _PARALLEL_SET_RULES_MIN_OBJECTS, Options, _active, _heaviest_first, _set_rule_processes,
     )
+    from k8slint.rules import HEAVY, LIGHT, MEDIUM
     from conftest import all_rule_ids
 
     count = _PARALLEL_SET_RULES_MIN_OBJECTS // 2 + 50  # two objects each: above the threshold
     set_rules = _active(Options(enabled=all_rule_ids()))[1]
     assert _set_rule_processes(set_rules, 2, 2 * count) == 2  # so the set rules are shared out
-    # the slowest are taken first (and their ids are real ones)
-    assert [r.id for r in _heaviest_first(set_rules)][:len(_SLOWEST_SET_RULES)] == list(_SLOWEST_SET_RULES)
+    # the slowest (by the cost class each rule declares) are taken first
+    ordered = _heaviest_first(set_rules)
+    assert {r.id for r in ordered[:2]} == {"anti-affinity-infeasible", "service-no-endpoints"}
+    assert {r.id for r in ordered[2:4]} == {"unsafe-rolling-update", "toleration-effect-mismatch"}
+    assert [r.cost for r in ordered[:5]] == [HEAVY, HEAVY, MEDIUM, MEDIUM, LIGHT]
     for part in range(8):
         text = "".join(APP.format(i=i, ns=i % 7, replicas=1 + i % 4, selected=i if i % 9 else f"{i}x",
                                   target="http" if i % 5 else "metrics")

@@ -32,7 +32,7 @@ from k8slint.model.objects import (
     StatefulSet, Workload, as_dict, as_int, dig,
 )
 from k8slint.model.relations import hpas_for
-from k8slint.rules import SET, rule
+from k8slint.rules import HEAVY, SET, rule
 
 INFEASIBLE = "anti-affinity-infeasible"
 INVALID = "anti-affinity-invalid-term"
@@ -85,7 +85,7 @@ def _usable(term) -> bool:
         p for p in aff.term_problems(term) if p[0] is not None])
 
 
-@rule(INFEASIBLE, scope=SET, also_reports=[INVALID, NO_EFFECT])
+@rule(INFEASIBLE, scope=SET, also_reports=[INVALID, NO_EFFECT], cost=HEAVY)
 def check(inventory, ctx):
     cluster = ctx.cluster
     hpas = inventory.of(HorizontalPodAutoscaler)
@@ -93,18 +93,24 @@ def check(inventory, ctx):
                      and w.pod_template.data]
     workloads = [_analyse(obj, hpas, cluster) for obj in all_templates if isinstance(obj, _ANALYSED)]
     templates = _LabelIndex(all_templates, lambda obj: obj.pod_template.labels)
+    infeasible, invalid, no_effect = ctx.enabled(INFEASIBLE), ctx.enabled(INVALID), ctx.enabled(NO_EFFECT)
     for w in workloads:
-        _validate(w, ctx)
-        _no_effect(w, templates, ctx, cluster)
-        if cluster is None:
-            _report_needs(w, ctx)
-        else:
-            _check_cluster(w, ctx, cluster)
-        _daemonset_surge(w, ctx, cluster)
-    index = _LabelIndex(workloads, lambda w: w.labels)
-    _affinity_contradictions(workloads, index, ctx)
-    _cross_workload(workloads, index, ctx, cluster)
-    return ()
+        with ctx.guard(w.obj):
+            if invalid:
+                _validate(w, ctx)
+            if no_effect:
+                _no_effect(w, templates, ctx, cluster)
+            if not infeasible:
+                continue
+            if cluster is None:
+                _report_needs(w, ctx)
+            else:
+                _check_cluster(w, ctx, cluster)
+            _daemonset_surge(w, ctx, cluster)
+    if infeasible:
+        index = _LabelIndex(workloads, lambda w: w.labels)
+        _affinity_contradictions(workloads, index, ctx)
+        _cross_workload(workloads, index, ctx, cluster)
 
 
 # --- Workload facts ------------------------------------------------------------------------------
@@ -198,16 +204,16 @@ def _validate(w: _Workload, ctx) -> None:
             continue
         for relative, message in aff.term_problems(term):
             path = term.weight_path if relative is None else term.path + relative
-            ctx.finding(w.obj, path, f"{term.description} term: {message}", rule=INVALID)
+            ctx.report(w.obj, path, f"{term.description} term: {message}", rule=INVALID)
     if isinstance(w.obj, Rollout):
         for name in ("blueGreen", "canary"):
             block = as_dict(dig(w.obj.root, ("spec", "strategy", name)))
             if "antiAffinity" in block and block["antiAffinity"] is not None:
                 for relative, message in aff.argo_anti_affinity_problems(block["antiAffinity"]):
-                    ctx.finding(w.obj, ("spec", "strategy", name, "antiAffinity") + relative,
-                                f"spec.strategy.{name}.antiAffinity: {message}", rule=INVALID,
-                                hint="Set exactly one of requiredDuringSchedulingIgnoredDuringExecution: {} or "
-                                     "preferredDuringSchedulingIgnoredDuringExecution: {weight: 1-100}.")
+                    ctx.report(w.obj, ("spec", "strategy", name, "antiAffinity") + relative,
+                               f"spec.strategy.{name}.antiAffinity: {message}", rule=INVALID,
+                               hint="Set exactly one of requiredDuringSchedulingIgnoredDuringExecution: {} or "
+                                    "preferredDuringSchedulingIgnoredDuringExecution: {weight: 1-100}.")
 
 
 def _no_effect(w: _Workload, templates: _LabelIndex, ctx, cluster) -> None:
@@ -216,29 +222,29 @@ def _no_effect(w: _Workload, templates: _LabelIndex, ctx, cluster) -> None:
             continue
         selector = term.selector
         if selector is None:
-            ctx.finding(w.obj, term.path, f"{term.description} term has no labelSelector: it matches no pods "
-                                          f"and keeps nothing apart", rule=NO_EFFECT, severity="warning")
+            ctx.report(w.obj, term.path, f"{term.description} term has no labelSelector: it matches no pods "
+                                         f"and keeps nothing apart", rule=NO_EFFECT, severity="warning")
             continue
         from k8slint.model.scheduling import label_selector_problems
 
         if label_selector_problems(selector):
             continue  # reported as invalid
         if not _selects_any(term, w, templates):
-            ctx.finding(w.obj, term.path + ("labelSelector",),
-                        f"{term.description} term selects no pod template among the {len(templates.items)} workload(s) "
-                        f"linted (labels and namespaces compared): it keeps nothing apart unless it targets pods "
-                        f"deployed elsewhere", rule=NO_EFFECT, severity="info",
-                        hint="Fix the selector to match the pods' labels (and namespaces), or suppress the finding "
-                             "if the pods come from another source.")
+            ctx.report(w.obj, term.path + ("labelSelector",),
+                       f"{term.description} term selects no pod template among the {len(templates.items)} workload(s) "
+                       f"linted (labels and namespaces compared): it keeps nothing apart unless it targets pods "
+                       f"deployed elsewhere", rule=NO_EFFECT, severity="info",
+                       hint="Fix the selector to match the pods' labels (and namespaces), or suppress the finding "
+                            "if the pods come from another source.")
             continue
         if term.required and w.eligible and not any(term.topology_key in n.labels for n in w.eligible):
-            ctx.finding(w.obj, term.key_path,
-                        f"{term.description} on {term.topology_key}: none of the {len(w.eligible)} eligible "
-                        f"nodes ({ctx.cluster.source}) carries the label {term.topology_key}, and the scheduler "
-                        f"lets any number of matching pods onto a node without it: the term keeps nothing apart",
-                        rule=NO_EFFECT, severity="warning",
-                        hint="Use a topologyKey the nodes carry, such as kubernetes.io/hostname or "
-                             "topology.kubernetes.io/zone.")
+            ctx.report(w.obj, term.key_path,
+                       f"{term.description} on {term.topology_key}: none of the {len(w.eligible)} eligible "
+                       f"nodes ({ctx.cluster.source}) carries the label {term.topology_key}, and the scheduler "
+                       f"lets any number of matching pods onto a node without it: the term keeps nothing apart",
+                       rule=NO_EFFECT, severity="warning",
+                       hint="Use a topologyKey the nodes carry, such as kubernetes.io/hostname or "
+                            "topology.kubernetes.io/zone.")
 
 
 def _selects_any(term, w: _Workload, templates: _LabelIndex) -> bool:
@@ -369,11 +375,11 @@ def _report_needs(w: _Workload, ctx) -> None:
             continue
         if isinstance(w.obj, DaemonSet):
             if key != HOSTNAME_LABEL:
-                ctx.finding(w.obj, term.key_path,
-                            f"required podAntiAffinity on {key} {_steady_phrase(w, key)}, but a DaemonSet wants a "
-                            f"pod on every eligible node: every node beyond the first in each {domain_noun(key, 1)} "
-                            f"gets a Pending pod; {_CHECK}", severity="info",
-                            hint="Use topologyKey kubernetes.io/hostname for a DaemonSet, or drop the term.")
+                ctx.report(w.obj, term.key_path,
+                           f"required podAntiAffinity on {key} {_steady_phrase(w, key)}, but a DaemonSet wants a "
+                           f"pod on every eligible node: every node beyond the first in each {domain_noun(key, 1)} "
+                           f"gets a Pending pod; {_CHECK}", severity="info",
+                           hint="Use topologyKey kubernetes.io/hostname for a DaemonSet, or drop the term.")
             continue
         if w.pods is None:
             continue
@@ -389,8 +395,8 @@ def _report_needs(w: _Workload, ctx) -> None:
             text += " and no more during a rollout (matchLabelKeys keeps old and new pods from repelling)"
         else:
             text += ", and no more during a rollout"
-        ctx.finding(w.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
-                    hint="Make sure the cluster has these domains for the pods' node selectors and tolerations.")
+        ctx.report(w.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
+                   hint="Make sure the cluster has these domains for the pods' node selectors and tolerations.")
 
 
 # --- with cluster information ---------------------------------------------------------------------
@@ -448,10 +454,10 @@ def _check_cluster(w: _Workload, ctx, cluster) -> None:
         if peak is not None and peak.pods > cap:
             term = _term_for(w, rollout_pairs, keys)
             need = count_noun(peak.pods, keys[0]) if len(keys) == 1 else f"{peak.pods} domains"
-            ctx.finding(w.obj, term.key_path,
-                        f"required podAntiAffinity on {' and '.join(keys)} needs {need} {peak.during} "
-                        f"({peak.numbers}) but {_eligibility(w, keys, cap)}: {peak.consequence}; {peak.fix}",
-                        severity="error")
+            ctx.report(w.obj, term.key_path,
+                       f"required podAntiAffinity on {' and '.join(keys)} needs {need} {peak.during} "
+                       f"({peak.numbers}) but {_eligibility(w, keys, cap)}: {peak.consequence}; {peak.fix}",
+                       severity="error")
             return
     seen = set()
     for term, _ in w.self_terms((OTHER_REVISIONS,)):
@@ -485,7 +491,7 @@ def _report_steady(w: _Workload, ctx, term, keys: tuple, cap: float) -> None:
         message = (f"required podAntiAffinity on {where} {_steady_phrase(w, key)}: {n} pods ({bound}) need {need} "
                    f"but {_eligibility(w, keys, cap)}: {consequence}; {fix}, add "
                    f"{domain_noun(key) if len(keys) == 1 else 'nodes'}, or {_PREFERRED_FIX}")
-    ctx.finding(w.obj, term.key_path, message, severity="error")
+    ctx.report(w.obj, term.key_path, message, severity="error")
 
 
 def _report_other_revisions(w: _Workload, term, ctx, cluster) -> None:
@@ -504,21 +510,21 @@ def _report_other_revisions(w: _Workload, term, ctx, cluster) -> None:
     old = "stable" if isinstance(w.obj, Rollout) else "old"
     noun_one, nouns = domain_noun(key, 1), domain_noun(key)
     if cluster is None:
-        ctx.finding(w.obj, term.key_path,
-                    f"{what} keeps new pods off every {noun_one} that runs a {old} pod: "
-                    f"an update needs a {noun_one} without {old} pods; {n + 1} {nouns} guarantee one wherever the "
-                    f"{n} {old} pods run ({w.pods_text}); {_CHECK}", severity="info",
-                    hint="Make sure the cluster has a spare domain for the new pods during updates.")
+        ctx.report(w.obj, term.key_path,
+                   f"{what} keeps new pods off every {noun_one} that runs a {old} pod: "
+                   f"an update needs a {noun_one} without {old} pods; {n + 1} {nouns} guarantee one wherever the "
+                   f"{n} {old} pods run ({w.pods_text}); {_CHECK}", severity="info",
+                   hint="Make sure the cluster has a spare domain for the new pods during updates.")
         return
     cap = aff.capacity(w.eligible, [key])
     if cap == INFINITE or cap > n:
         return
     if cap <= 1 and (full_stable or unavailable < n):
-        ctx.finding(w.obj, term.key_path,
-                    f"{what} keeps new pods off every {noun_one} that runs a {old} pod, but "
-                    f"{_eligibility(w, (key,), cap)}: the {n} {old} pods ({w.pods_text}) occupy it, the new pods stay "
-                    f"Pending and the update never finishes; add {nouns} or use "
-                    f"preferredDuringSchedulingIgnoredDuringExecution", severity="error")
+        ctx.report(w.obj, term.key_path,
+                   f"{what} keeps new pods off every {noun_one} that runs a {old} pod, but "
+                   f"{_eligibility(w, (key,), cap)}: the {n} {old} pods ({w.pods_text}) occupy it, the new pods stay "
+                   f"Pending and the update never finishes; add {nouns} or use "
+                   f"preferredDuringSchedulingIgnoredDuringExecution", severity="error")
         return
     if full_stable or unavailable < n // cap:
         if full_stable:
@@ -527,12 +533,12 @@ def _report_other_revisions(w: _Workload, term, ctx, cluster) -> None:
             held = "go only after new pods are available (maxUnavailable 0)"
         else:
             held = f"go only {unavailable} at a time (maxUnavailable {unavailable})"
-        ctx.finding(w.obj, term.key_path,
-                    f"{what} keeps new pods off every {noun_one} that runs a {old} pod, but "
-                    f"{_eligibility(w, (key,), cap)} for {n} {old} pods ({w.pods_text}) that {held}: if the "
-                    f"scheduler spread them over every {noun_one}, the new pods stay Pending and the update hangs; "
-                    f"{n + 1} {nouns} guarantee progress; add {nouns} or use "
-                    f"preferredDuringSchedulingIgnoredDuringExecution", severity="warning")
+        ctx.report(w.obj, term.key_path,
+                   f"{what} keeps new pods off every {noun_one} that runs a {old} pod, but "
+                   f"{_eligibility(w, (key,), cap)} for {n} {old} pods ({w.pods_text}) that {held}: if the "
+                   f"scheduler spread them over every {noun_one}, the new pods stay Pending and the update hangs; "
+                   f"{n + 1} {nouns} guarantee progress; add {nouns} or use "
+                   f"preferredDuringSchedulingIgnoredDuringExecution", severity="warning")
 
 
 # --- DaemonSet surge ------------------------------------------------------------------------------
@@ -562,13 +568,13 @@ def _daemonset_surge(w: _Workload, ctx, cluster) -> None:
         key = term.topology_key
         if w.eligible is not None and not any(key in node.labels for node in w.eligible):
             continue
-        ctx.finding(w.obj, term.key_path,
-                    f"required podAntiAffinity on {key} selects this DaemonSet's own pods, and maxSurge "
-                    f"{_how(ru.get('maxSurge'), fp.surge)} starts each new pod beside the old one on the same node: "
-                    f"the surge pod can never schedule and the rollout never finishes, on any number of nodes; "
-                    f"set maxSurge: 0 and maxUnavailable: 1, or add matchLabelKeys: [controller-revision-hash] "
-                    f"to the term", severity="error",
-                    hint="DaemonSets with self anti-affinity must roll with maxUnavailable, not maxSurge.")
+        ctx.report(w.obj, term.key_path,
+                   f"required podAntiAffinity on {key} selects this DaemonSet's own pods, and maxSurge "
+                   f"{_how(ru.get('maxSurge'), fp.surge)} starts each new pod beside the old one on the same node: "
+                   f"the surge pod can never schedule and the rollout never finishes, on any number of nodes; "
+                   f"set maxSurge: 0 and maxUnavailable: 1, or add matchLabelKeys: [controller-revision-hash] "
+                   f"to the term", severity="error",
+                   hint="DaemonSets with self anti-affinity must roll with maxUnavailable, not maxSurge.")
         return
 
 
@@ -605,23 +611,23 @@ def _affinity_contradictions(workloads: list, index: _LabelIndex, ctx) -> None:
             others = [o for o in selected if o is not w]
             if not others:
                 if (w.pods or 0) >= 2:
-                    ctx.finding(w.obj, term.key_path,
-                                f"required podAffinity on {key} needs each pod of {w.name} in a "
-                                f"{domain_noun(key, 1)} with another of its pods, but its required podAntiAffinity on "
-                                f"{key} forbids that: the first pod schedules, the other {w.pods - 1} stay Pending on "
-                                f"any cluster; drop one of the two terms or use a different topologyKey",
-                                severity="error")
+                    ctx.report(w.obj, term.key_path,
+                               f"required podAffinity on {key} needs each pod of {w.name} in a "
+                               f"{domain_noun(key, 1)} with another of its pods, but its required podAntiAffinity on "
+                               f"{key} forbids that: the first pod schedules, the other {w.pods - 1} stay Pending on "
+                               f"any cluster; drop one of the two terms or use a different topologyKey",
+                               severity="error")
                 continue
             if w in selected or not any(o.pods for o in others):
                 continue  # the first-pod exception may apply, or there is nothing to be near
             names = ", ".join(o.name for o in others)
-            ctx.finding(w.obj, term.key_path,
-                        f"required podAffinity on {key} needs pods of {names} {_same(key)}, but "
-                        f"required podAntiAffinity on {key} keeps {w.name} and {names} apart: the pods of {w.name} "
-                        f"can never schedule, on any cluster; drop the podAffinity or the podAntiAffinity term, or use "
-                        f"different topology keys", severity="error",
-                        hint="Required podAffinity and podAntiAffinity between the same pods on the same topologyKey "
-                             "cannot both hold.")
+            ctx.report(w.obj, term.key_path,
+                       f"required podAffinity on {key} needs pods of {names} {_same(key)}, but "
+                       f"required podAntiAffinity on {key} keeps {w.name} and {names} apart: the pods of {w.name} "
+                       f"can never schedule, on any cluster; drop the podAffinity or the podAntiAffinity term, or use "
+                       f"different topology keys", severity="error",
+                       hint="Required podAffinity and podAntiAffinity between the same pods on the same topologyKey "
+                            "cannot both hold.")
 
 
 # --- across workloads: the conflict graph ----------------------------------------------------------
@@ -729,13 +735,13 @@ def _report_group(workloads, clique, weights, key, ctx, cap, total, node_count=0
     text = (f"required podAntiAffinity on {key} keeps the pods of {names} apart from each other: together they need "
             f"{count_noun(total, key)} at steady state")
     if cap is None:
-        ctx.finding(anchor.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
-                    hint="Make sure the cluster has these domains for all the workloads together.")
+        ctx.report(anchor.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
+                   hint="Make sure the cluster has these domains for all the workloads together.")
         return
     where = f"{node_count} eligible node{'s' if node_count != 1 else ''}"
     if key != HOSTNAME_LABEL:
         where += f" in {count_noun(cap, key)}"
-    ctx.finding(anchor.obj, term.key_path,
-                f"{text} but their {where} offer {cap}: {_pods(total - cap)} Pending; lower replicas, add "
-                f"{domain_noun(key)}, or {_PREFERRED_FIX} between these workloads", severity="error",
-                hint="Workloads that repel each other need one domain per pod between them.")
+    ctx.report(anchor.obj, term.key_path,
+               f"{text} but their {where} offer {cap}: {_pods(total - cap)} Pending; lower replicas, add "
+               f"{domain_noun(key)}, or {_PREFERRED_FIX} between these workloads", severity="error",
+               hint="Workloads that repel each other need one domain per pod between them.")

@@ -136,9 +136,9 @@ def _text(version: tuple[int, int]) -> str:
 def check(obj, ctx):
     entry = _APIS.get((obj.api_version, obj.kind))
     if entry is not None:
-        yield _api_finding(obj, ctx, entry)
+        _api_finding(obj, ctx, entry)
     elif isinstance(obj, ReplicationController):
-        yield ctx.finding(
+        ctx.report(
             obj, ("kind",),
             f"ReplicationController {obj.display_name}: changing its pod template does not update "
             f"running pods (there is no rollout, and `kubectl rolling-update` was removed in 1.18); "
@@ -169,4 +169,4 @@ def _api_finding(obj, ctx, entry):
         severity = "warning"
     if note and replacement:
         message += f" ({note})"
-    return ctx.finding(obj, ("apiVersion",), message, hint=hint, severity=severity)
+    ctx.report(obj, ("apiVersion",), message, hint=hint, severity=severity)

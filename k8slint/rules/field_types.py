@@ -89,16 +89,12 @@ def _check_fields(obj, ctx, base_value, base_path: tuple, fields):
                         continue
                 elif type(value) is _EXACT.get(expected) or _matches(value, expected):
                     continue
-                found = _check_value(obj, ctx, base_path + pattern, value, expected, required)
-                if found is not None:
-                    yield found
+                _check_value(obj, ctx, base_path + pattern, value, expected, required)
             continue
         if len(pattern) > 1 and pattern[0] != "*" and (keys is None or pattern[0] not in keys):
             continue  # absent from the first step: walk() would find nothing (and report no absence)
         for path, value in walk(base_value, pattern, base_path, report_absent=True):
-            found = _check_value(obj, ctx, path, value, expected, required and path != base_path)
-            if found is not None:
-                yield found
+            _check_value(obj, ctx, path, value, expected, required and path != base_path)
 
 
 def _check_value(obj, ctx, path: tuple, value, expected: str, required: bool):
@@ -106,11 +102,11 @@ def _check_value(obj, ctx, path: tuple, value, expected: str, required: bool):
     if value is ABSENT or value is None:
         if required:
             state = "missing" if value is ABSENT else "null"
-            return ctx.finding(obj, path, f"{_dotted(path)} is {state}; the API server requires {_a(expected)}")
+            ctx.report(obj, path, f"{_dotted(path)} is {state}; the API server requires {_a(expected)}")
         return None
     if not _matches(value, expected):
-        return ctx.finding(obj, path, f"{_dotted(path)} must be {_a(expected)}, not {_a(describe_type(value))} "
-                                      f"({_short(value)}); the API server rejects the object")
+        ctx.report(obj, path, f"{_dotted(path)} must be {_a(expected)}, not {_a(describe_type(value))} "
+                              f"({_short(value)}); the API server rejects the object")
     return None
 
 
@@ -129,27 +125,27 @@ def _short(value) -> str:
 
 @rule(RULE)
 def check(obj: K8sObject, ctx):
-    yield from _check_fields(obj, ctx, obj.root, (), _OBJECT_FIELDS)
+    _check_fields(obj, ctx, obj.root, (), _OBJECT_FIELDS)
     if not isinstance(obj, Workload):
         return
-    yield from _check_fields(obj, ctx, obj.root, (), _WORKLOAD_SPEC_FIELDS.get(type(obj).__name__, ()))
+    _check_fields(obj, ctx, obj.root, (), _WORKLOAD_SPEC_FIELDS.get(type(obj).__name__, ()))
     template_path = obj.TEMPLATE_PATH
     # an Argo Rollout may take its template from a Deployment (workloadRef) instead
     template_required = obj.kind != "Rollout"
     for depth in range(1, len(template_path) + 1):
         prefix = template_path[:depth]
         value = obj.get(*prefix)
-        yield from _check_fields(obj, ctx, obj.root, (), ((prefix, MAPPING, template_required),))
+        _check_fields(obj, ctx, obj.root, (), ((prefix, MAPPING, template_required),))
         if not isinstance(value, dict):
             return
     spec_path = template_path + ("spec",)
     spec = obj.get(*spec_path)
-    yield from _check_fields(obj, ctx, obj.root, (), ((spec_path, MAPPING, True),))
+    _check_fields(obj, ctx, obj.root, (), ((spec_path, MAPPING, True),))
     if not isinstance(spec, dict):
         return
-    yield from _check_fields(obj, ctx, spec, spec_path, _POD_SPEC_FIELDS)
+    _check_fields(obj, ctx, spec, spec_path, _POD_SPEC_FIELDS)
     for section in ("containers", "initContainers"):
         items = spec.get(section)
         if isinstance(items, list):
             for index, item in enumerate(items):
-                yield from _check_fields(obj, ctx, item, spec_path + (section, index), _CONTAINER_FIELDS)
+                _check_fields(obj, ctx, item, spec_path + (section, index), _CONTAINER_FIELDS)

@@ -53,43 +53,47 @@ def check(inventory, ctx):
     targeted: dict[int, list] = {}
     reported_requests: set = set()
     for hpa in inventory.of(HorizontalPodAutoscaler):
-        spec = hpa.root.get("spec")
-        if not isinstance(spec, dict):
-            continue
-        yield from _replica_bounds(hpa, spec, ctx)
-        metrics = _metrics(hpa, spec)
-        yield from _metric_targets(hpa, metrics, ctx)
-        target = yield from _resolve_target(hpa, spec, scalable, ctx)
-        if target is None:
-            continue
-        targeted.setdefault(id(target), [target]).append(hpa)
-        yield from _requests(hpa, target, metrics, ctx, reported_requests)
-    for target, *hpas in targeted.values():
-        replicas = target.spec.get("replicas")
-        if replicas is not None and not isinstance(replicas, bool):
-            severity = _link_severity(target, hpas)
-            names = ", ".join(f'"{h.name}"' for h in hpas)
-            who = f"HorizontalPodAutoscaler {names} manages" if len(hpas) == 1 \
-                else f"HorizontalPodAutoscalers {names} manage"
-            yield ctx.finding(
-                target, ("spec", "replicas"),
-                f"{describe(target)} sets spec.replicas: {replicas} but {who} its replica count: "
-                f"every apply of this manifest resets the replicas to {replicas} until the HPA "
-                f"scales again", rule=FIXED_REPLICAS, severity=severity)
-        by_file: dict[str, list] = {}
-        for hpa in hpas:
-            by_file.setdefault(hpa.file, []).append(hpa)
-        for group in by_file.values():  # alternatives kept in separate files are not a conflict
-            if len(group) < 2:
+        with ctx.guard(hpa):
+            spec = hpa.root.get("spec")
+            if not isinstance(spec, dict):
                 continue
-            for hpa in group:
-                others = ", ".join(f'"{h.name}"' for h in group if h is not hpa)
-                yield ctx.finding(
-                    hpa, ("spec", "scaleTargetRef", "name"),
-                    f"HorizontalPodAutoscaler {others} also scales {describe(target)}: each HPA "
-                    f"computes its own replica count and they keep overwriting each other",
-                    rule=CONFLICT, severity="warning",
-                    hint="Keep one HPA per workload and put all metrics into it.")
+            metrics = _metrics(hpa, spec)
+            if ctx.enabled(CONFLICT):
+                _replica_bounds(hpa, spec, ctx)
+                _metric_targets(hpa, metrics, ctx)
+            target = _resolve_target(hpa, spec, scalable, ctx)
+            if target is None:
+                continue
+            targeted.setdefault(id(target), [target]).append(hpa)
+            if ctx.enabled(REQUESTS) or ctx.enabled(CONFLICT):  # an unknown container is a conflict
+                _requests(hpa, target, metrics, ctx, reported_requests)
+    for target, *hpas in targeted.values():
+        with ctx.guard(target):
+            replicas = target.spec.get("replicas")
+            if replicas is not None and not isinstance(replicas, bool) and ctx.enabled(FIXED_REPLICAS):
+                severity = _link_severity(target, hpas)
+                names = ", ".join(f'"{h.name}"' for h in hpas)
+                who = f"HorizontalPodAutoscaler {names} manages" if len(hpas) == 1 \
+                    else f"HorizontalPodAutoscalers {names} manage"
+                ctx.report(
+                    target, ("spec", "replicas"),
+                    f"{describe(target)} sets spec.replicas: {replicas} but {who} its replica count: "
+                    f"every apply of this manifest resets the replicas to {replicas} until the HPA "
+                    f"scales again", rule=FIXED_REPLICAS, severity=severity)
+            by_file: dict[str, list] = {}
+            for hpa in hpas:
+                by_file.setdefault(hpa.file, []).append(hpa)
+            for group in by_file.values():  # alternatives kept in separate files are not a conflict
+                if len(group) < 2:
+                    continue
+                for hpa in group:
+                    others = ", ".join(f'"{h.name}"' for h in group if h is not hpa)
+                    ctx.report(
+                        hpa, ("spec", "scaleTargetRef", "name"),
+                        f"HorizontalPodAutoscaler {others} also scales {describe(target)}: each HPA "
+                        f"computes its own replica count and they keep overwriting each other",
+                        rule=CONFLICT, severity="warning",
+                        hint="Keep one HPA per workload and put all metrics into it.")
 
 
 def _link_severity(target: Workload, hpas: list) -> str | None:
@@ -106,29 +110,29 @@ def _replica_bounds(hpa: HorizontalPodAutoscaler, spec: dict, ctx):
     low = as_int(raw_min) if not isinstance(raw_min, bool) else None
     high = as_int(raw_max) if not isinstance(raw_max, bool) else None
     if raw_max is None:
-        yield ctx.finding(hpa, ("spec", "maxReplicas"),
-                          "spec.maxReplicas is required; the API server rejects the HPA",
-                          rule=CONFLICT, hint="Set maxReplicas to the most replicas you allow.")
+        ctx.report(hpa, ("spec", "maxReplicas"),
+                   "spec.maxReplicas is required; the API server rejects the HPA",
+                   rule=CONFLICT, hint="Set maxReplicas to the most replicas you allow.")
     elif high is not None and high < 1:
-        yield ctx.finding(hpa, ("spec", "maxReplicas"),
-                          f"maxReplicas is {high}; it must be at least 1 and the API server rejects "
-                          f"the HPA", rule=CONFLICT)
+        ctx.report(hpa, ("spec", "maxReplicas"),
+                   f"maxReplicas is {high}; it must be at least 1 and the API server rejects "
+                   f"the HPA", rule=CONFLICT)
     if low is not None and low < 1:
         scale_to_zero = low == 0 and any(
             isinstance(m, dict) and m.get("type") in ("Object", "External")
             for m in as_list(spec.get("metrics")))
         if not scale_to_zero:
-            yield ctx.finding(
+            ctx.report(
                 hpa, ("spec", "minReplicas"),
                 f"minReplicas is {low}; it must be at least 1 (0 only with the alpha HPAScaleToZero "
                 f"feature gate and an Object or External metric), so the API server rejects the HPA",
                 rule=CONFLICT, hint="Set minReplicas: 1 or more.")
     if low is not None and high is not None and high >= 1 and low > high:
-        yield ctx.finding(hpa, ("spec", "maxReplicas"),
-                          f"minReplicas {low} is greater than maxReplicas {high}; the API server "
-                          f"rejects the HPA (\"maxReplicas must be greater than or equal to "
-                          f"`minReplicas`\")", rule=CONFLICT,
-                          hint="Swap the values or raise maxReplicas.")
+        ctx.report(hpa, ("spec", "maxReplicas"),
+                   f"minReplicas {low} is greater than maxReplicas {high}; the API server "
+                   f"rejects the HPA (\"maxReplicas must be greater than or equal to "
+                   f"`minReplicas`\")", rule=CONFLICT,
+                   hint="Swap the values or raise maxReplicas.")
 
 
 def _metrics(hpa: HorizontalPodAutoscaler, spec: dict) -> list[tuple]:
@@ -180,31 +184,31 @@ def _metric_targets(hpa: HorizontalPodAutoscaler, metrics: list, ctx):
             continue
         number = as_int(percent)
         if number is not None and number < 1:
-            yield ctx.finding(hpa, path, f"the {resource} utilisation target is {number}%; it must be "
-                                         f"greater than 0 and the API server rejects the HPA",
-                              rule=CONFLICT)
+            ctx.report(hpa, path, f"the {resource} utilisation target is {number}%; it must be "
+                                  f"greater than 0 and the API server rejects the HPA",
+                       rule=CONFLICT)
 
 
 def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, ctx):
     ref = spec.get("scaleTargetRef")
     path = ("spec", "scaleTargetRef")
     if not isinstance(ref, dict):
-        yield ctx.finding(hpa, path, "spec.scaleTargetRef is required; the API server rejects the HPA",
-                          rule=CONFLICT)
+        ctx.report(hpa, path, "spec.scaleTargetRef is required; the API server rejects the HPA",
+                   rule=CONFLICT)
         return None
     kind, name, api_version = ref.get("kind"), ref.get("name"), ref.get("apiVersion")
     for field, value in (("kind", kind), ("name", name)):
         if value is None or value == "":
-            yield ctx.finding(hpa, path + (field,), f"scaleTargetRef.{field} is required; the API "
-                                                    f"server rejects the HPA", rule=CONFLICT)
+            ctx.report(hpa, path + (field,), f"scaleTargetRef.{field} is required; the API "
+                                             f"server rejects the HPA", rule=CONFLICT)
             return None
     if not isinstance(kind, str) or not isinstance(name, str):
         return None
     group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
     if kind in _NOT_SCALABLE and group == _NOT_SCALABLE[kind]:
-        yield ctx.finding(hpa, path + ("kind",),
-                          f"a {kind} has no scale subresource: the HPA controller cannot read or set "
-                          f"its replica count (FailedGetScale) and never scales it", rule=CONFLICT)
+        ctx.report(hpa, path + ("kind",),
+                   f"a {kind} has no scale subresource: the HPA controller cannot read or set "
+                   f"its replica count (FailedGetScale) and never scales it", rule=CONFLICT)
         return None
     if kind not in _SCALABLE:
         return None  # a custom resource: cannot be checked from the set
@@ -213,7 +217,7 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, ct
         expected = {"Deployment": "apps/v1", "StatefulSet": "apps/v1", "ReplicaSet": "apps/v1",
                     "ReplicationController": "v1", "Rollout": "argoproj.io/v1alpha1"}[kind]
         shown = f"apiVersion {api_version!r}" if api_version else "no apiVersion"
-        yield ctx.finding(
+        ctx.report(
             hpa, path + ("apiVersion",) if api_version else path + ("kind",),
             f"scaleTargetRef has {shown}: the HPA controller looks the {kind} up in the "
             f"{repr(group) + ' API group' if group else 'core API group'}, finds no such resource "
@@ -232,7 +236,7 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, ct
         folder = os.path.dirname(hpa.file)
         here = sorted({f"{w.kind} {w.name}" for w in candidates if w.file == hpa.file}) or \
             sorted({f"{w.kind} {w.name}" for w in candidates if os.path.dirname(w.file) == folder})
-        yield ctx.finding(
+        ctx.report(
             hpa, path + ("name",),
             f"scaleTargetRef {kind} {name!r} does not exist in the set (workloads here: "
             f"{', '.join(here[:5])}): the HPA reports FailedGetScale and scales nothing",
@@ -265,7 +269,7 @@ def _requests(hpa: HorizontalPodAutoscaler, target: Workload, metrics: list, ctx
         else:
             named = [c for c in containers if c.name == container_name]
             if not named:
-                yield ctx.finding(
+                ctx.report(
                     hpa, path[:-2] + ("container",) if path[-1] == "averageUtilization" else path,
                     f"the ContainerResource metric names container {container_name!r}, which "
                     f"{describe(target)} does not have: the HPA cannot compute the metric and "
@@ -277,7 +281,7 @@ def _requests(hpa: HorizontalPodAutoscaler, target: Workload, metrics: list, ctx
             if key in reported:
                 continue
             reported.add(key)
-            yield ctx.finding(
+            ctx.report(
                 target, container.path + ("resources",),
                 f"container \"{container.name}\" has no {resource} request, but "
                 f"HorizontalPodAutoscaler \"{hpa.name}\" scales {describe(target)} on {resource} "

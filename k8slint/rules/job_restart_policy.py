@@ -46,12 +46,14 @@ def _what(obj: Workload) -> str:
 def check(obj: Workload, ctx):
     job_path = _job_spec_path(obj)
     job_spec = dig(obj.root, job_path)
-    if isinstance(obj, CronJob):
-        yield from _cronjob(obj, ctx)
+    if isinstance(obj, CronJob) and ctx.enabled(CRONJOB):
+        _cronjob(obj, ctx)
     if not isinstance(job_spec, dict):
         return
-    yield from _restart_policy(obj, ctx, job_spec, job_path)
-    yield from _job_spec(obj, ctx, job_spec, job_path)
+    if ctx.enabled(RESTART):
+        _restart_policy(obj, ctx, job_spec, job_path)
+    if ctx.enabled(JOB_SPEC):
+        _job_spec(obj, ctx, job_spec, job_path)
 
 
 # --- job-restart-policy ---------------------------------------------------------------------------
@@ -65,7 +67,7 @@ def _restart_policy(obj: Workload, ctx, job_spec: dict, job_path: tuple):
     path = template.spec_path + ("restartPolicy",)
     kind = "CronJob" if isinstance(obj, CronJob) else "Job"
     if policy is None or policy == "":
-        yield ctx.finding(
+        ctx.report(
             obj, template.spec_path,
             f"the pod template has no restartPolicy, so it defaults to Always, which the API server "
             f"rejects for a {kind} (\"restartPolicy: Required value: valid values: OnFailure, "
@@ -75,25 +77,25 @@ def _restart_policy(obj: Workload, ctx, job_spec: dict, job_path: tuple):
     if not isinstance(policy, str):
         return
     if policy == "Always":
-        yield ctx.finding(obj, path,
-                          f"restartPolicy: Always is rejected for a {kind}: its pods must run to "
-                          f"completion (valid values: OnFailure, Never)",
-                          hint="Use restartPolicy: Never or OnFailure.")
+        ctx.report(obj, path,
+                   f"restartPolicy: Always is rejected for a {kind}: its pods must run to "
+                   f"completion (valid values: OnFailure, Never)",
+                   hint="Use restartPolicy: Never or OnFailure.")
         return
     if policy not in ("OnFailure", "Never"):
-        yield ctx.finding(obj, path, f"restartPolicy {policy!r} is not supported; the API server "
-                                     f"rejects the {kind} (valid values: OnFailure, Never)",
-                          hint="Use restartPolicy: Never or OnFailure.")
+        ctx.report(obj, path, f"restartPolicy {policy!r} is not supported; the API server "
+                              f"rejects the {kind} (valid values: OnFailure, Never)",
+                   hint="Use restartPolicy: Never or OnFailure.")
         return
     if policy == "OnFailure" and job_spec.get("podFailurePolicy") is not None:
-        yield ctx.finding(obj, path,
-                          "restartPolicy: OnFailure with a podFailurePolicy; the API server rejects it "
-                          "(only \"Never\" is supported when podFailurePolicy is specified)",
-                          hint="Use restartPolicy: Never with podFailurePolicy.")
+        ctx.report(obj, path,
+                   "restartPolicy: OnFailure with a podFailurePolicy; the API server rejects it "
+                   "(only \"Never\" is supported when podFailurePolicy is specified)",
+                   hint="Use restartPolicy: Never with podFailurePolicy.")
         return
     backoff = as_int(job_spec.get("backoffLimit"))
     if policy == "OnFailure" and backoff == 0 and job_spec.get("backoffLimitPerIndex") is None:
-        yield ctx.finding(
+        ctx.report(
             obj, job_path + ("backoffLimit",),
             f"backoffLimit 0 with restartPolicy: OnFailure: when a container fails the kubelet "
             f"restarts it in place, then the Job controller sees the restart, marks {_what(obj)} "
@@ -115,63 +117,63 @@ def _job_spec(obj: Workload, ctx, spec: dict, base: tuple):
         number = as_int(value) if not isinstance(value, bool) else None
         numbers[field] = number
         if number is not None and number < 0:
-            yield ctx.finding(obj, base + (field,),
-                              f"{field} is {number}; it must be >= 0 and the API server rejects "
-                              f"{what}", rule=JOB_SPEC)
+            ctx.report(obj, base + (field,),
+                       f"{field} is {number}; it must be >= 0 and the API server rejects "
+                       f"{what}", rule=JOB_SPEC)
             numbers[field] = None
     mode = spec.get("completionMode")
     indexed = mode == "Indexed"
     if mode is not None and mode not in ("NonIndexed", "Indexed"):
-        yield ctx.finding(obj, base + ("completionMode",),
-                          f"completionMode {mode!r} is not supported (NonIndexed or Indexed); the "
-                          f"API server rejects {what}", rule=JOB_SPEC)
+        ctx.report(obj, base + ("completionMode",),
+                   f"completionMode {mode!r} is not supported (NonIndexed or Indexed); the "
+                   f"API server rejects {what}", rule=JOB_SPEC)
         return
     completions, parallelism = numbers["completions"], numbers["parallelism"]
     if indexed and spec.get("completions") is None:
-        yield ctx.finding(obj, base + ("completionMode",),
-                          f"completionMode: Indexed requires completions (the number of indexes); "
-                          f"the API server rejects {what}", rule=JOB_SPEC,
-                          hint="Set completions to the number of indexes to run.")
+        ctx.report(obj, base + ("completionMode",),
+                   f"completionMode: Indexed requires completions (the number of indexes); "
+                   f"the API server rejects {what}", rule=JOB_SPEC,
+                   hint="Set completions to the number of indexes to run.")
     if indexed and parallelism is not None and parallelism > _MAX_INDEXED_PARALLELISM:
-        yield ctx.finding(obj, base + ("parallelism",),
-                          f"parallelism {parallelism} exceeds {_MAX_INDEXED_PARALLELISM} for an "
-                          f"Indexed Job; the API server rejects {what}", rule=JOB_SPEC)
+        ctx.report(obj, base + ("parallelism",),
+                   f"parallelism {parallelism} exceeds {_MAX_INDEXED_PARALLELISM} for an "
+                   f"Indexed Job; the API server rejects {what}", rule=JOB_SPEC)
     for field in ("backoffLimitPerIndex", "maxFailedIndexes", "successPolicy"):
         if spec.get(field) is not None and not indexed:
-            yield ctx.finding(obj, base + (field,),
-                              f"{field} requires completionMode: Indexed; the API server rejects "
-                              f"{what}", rule=JOB_SPEC)
+            ctx.report(obj, base + (field,),
+                       f"{field} requires completionMode: Indexed; the API server rejects "
+                       f"{what}", rule=JOB_SPEC)
     if spec.get("maxFailedIndexes") is not None and spec.get("backoffLimitPerIndex") is None:
-        yield ctx.finding(obj, base + ("maxFailedIndexes",),
-                          f"maxFailedIndexes requires backoffLimitPerIndex; the API server rejects "
-                          f"{what}", rule=JOB_SPEC)
+        ctx.report(obj, base + ("maxFailedIndexes",),
+                   f"maxFailedIndexes requires backoffLimitPerIndex; the API server rejects "
+                   f"{what}", rule=JOB_SPEC)
     max_failed = numbers["maxFailedIndexes"]
     if indexed and completions is not None and max_failed is not None and max_failed > completions:
-        yield ctx.finding(obj, base + ("maxFailedIndexes",),
-                          f"maxFailedIndexes {max_failed} is more than completions {completions}; "
-                          f"the API server rejects {what}", rule=JOB_SPEC)
+        ctx.report(obj, base + ("maxFailedIndexes",),
+                   f"maxFailedIndexes {max_failed} is more than completions {completions}; "
+                   f"the API server rejects {what}", rule=JOB_SPEC)
     if indexed and completions and isinstance(obj, Job) and obj.metadata.get("name") == obj.name:
         hostname = f"{obj.name}-{completions - 1}"
         if len(hostname) > 63 or not _DNS_LABEL.match(hostname):
-            yield ctx.finding(obj, ("metadata", "name"),
-                              f"an Indexed Job names its pods' hostnames <name>-<index>; "
-                              f"{hostname!r} is not a valid DNS label (63 characters at most), so "
-                              f"the API server rejects the Job", rule=JOB_SPEC)
+            ctx.report(obj, ("metadata", "name"),
+                       f"an Indexed Job names its pods' hostnames <name>-<index>; "
+                       f"{hostname!r} is not a valid DNS label (63 characters at most), so "
+                       f"the API server rejects the Job", rule=JOB_SPEC)
     if parallelism == 0:
-        yield ctx.finding(
+        ctx.report(
             obj, base + ("parallelism",),
             f"parallelism 0: no pod is ever started, so {what} can never finish (until "
             f"parallelism is raised or activeDeadlineSeconds fails it)", rule=JOB_SPEC,
             severity="warning",
             hint="Use suspend: true to create a paused Job; otherwise set parallelism >= 1.")
     if completions == 0:
-        yield ctx.finding(
+        ctx.report(
             obj, base + ("completions",),
             f"completions 0: the Job controller marks {what} complete at once without running "
             f"any pod",
             rule=JOB_SPEC, severity="warning", hint="Set completions >= 1 (or leave it unset for 1).")
     if numbers["activeDeadlineSeconds"] == 0:
-        yield ctx.finding(
+        ctx.report(
             obj, base + ("activeDeadlineSeconds",),
             f"activeDeadlineSeconds 0: the deadline has passed the moment a Job starts, so the "
             f"Job controller fails {what} (DeadlineExceeded) and kills the pods", rule=JOB_SPEC,
@@ -185,44 +187,44 @@ def _cronjob(obj: CronJob, ctx):
     spec = as_dict(obj.root.get("spec"))
     name = obj.metadata.get("name")
     if isinstance(name, str) and len(name) > _MAX_CRONJOB_NAME:
-        yield ctx.finding(obj, ("metadata", "name"),
-                          f"CronJob name is {len(name)} characters; the API server rejects names "
-                          f"longer than {_MAX_CRONJOB_NAME} because each Job's name adds an "
-                          f"11-character suffix (Job names are at most 63)", rule=CRONJOB,
-                          hint=f"Shorten the name to at most {_MAX_CRONJOB_NAME} characters.")
+        ctx.report(obj, ("metadata", "name"),
+                   f"CronJob name is {len(name)} characters; the API server rejects names "
+                   f"longer than {_MAX_CRONJOB_NAME} because each Job's name adds an "
+                   f"11-character suffix (Job names are at most 63)", rule=CRONJOB,
+                   hint=f"Shorten the name to at most {_MAX_CRONJOB_NAME} characters.")
     schedule = spec.get("schedule")
     time_zone = spec.get("timeZone")
     if schedule is None or schedule == "":
-        yield ctx.finding(obj, ("spec", "schedule"), "spec.schedule is required; the API server "
-                                                      "rejects the CronJob", rule=CRONJOB)
+        ctx.report(obj, ("spec", "schedule"), "spec.schedule is required; the API server "
+                                               "rejects the CronJob", rule=CRONJOB)
     elif isinstance(schedule, str):
-        yield from _schedule(obj, ctx, schedule)
+        _schedule(obj, ctx, schedule)
     if time_zone is not None and isinstance(time_zone, str):
         problem = _time_zone_problem(time_zone)
         if problem:
-            yield ctx.finding(obj, ("spec", "timeZone"), f"timeZone {time_zone!r} {problem}; the API "
-                                                          f"server rejects the CronJob", rule=CRONJOB,
-                              hint="Use an IANA time zone name such as Etc/UTC or Europe/Berlin.")
+            ctx.report(obj, ("spec", "timeZone"), f"timeZone {time_zone!r} {problem}; the API "
+                                                   f"server rejects the CronJob", rule=CRONJOB,
+                       hint="Use an IANA time zone name such as Etc/UTC or Europe/Berlin.")
     policy = spec.get("concurrencyPolicy")
     if isinstance(policy, str) and policy and policy not in _CONCURRENCY:
-        yield ctx.finding(obj, ("spec", "concurrencyPolicy"),
-                          f"concurrencyPolicy {policy!r} is not supported (Allow, Forbid or "
-                          f"Replace); the API server rejects the CronJob", rule=CRONJOB)
+        ctx.report(obj, ("spec", "concurrencyPolicy"),
+                   f"concurrencyPolicy {policy!r} is not supported (Allow, Forbid or "
+                   f"Replace); the API server rejects the CronJob", rule=CRONJOB)
     deadline_value = spec.get("startingDeadlineSeconds")
     deadline = as_int(deadline_value) if not isinstance(deadline_value, bool) else None
     path = ("spec", "startingDeadlineSeconds")
     if deadline is not None and deadline < 0:
-        yield ctx.finding(obj, path, f"startingDeadlineSeconds is {deadline}; it must be >= 0 and the "
-                                     f"API server rejects the CronJob", rule=CRONJOB)
+        ctx.report(obj, path, f"startingDeadlineSeconds is {deadline}; it must be >= 0 and the "
+                              f"API server rejects the CronJob", rule=CRONJOB)
     elif deadline == 0:
-        yield ctx.finding(
+        ctx.report(
             obj, path,
             "startingDeadlineSeconds 0: the controller wakes up just after each scheduled time, "
             "when the 0-second window has already closed, so every run is skipped (MissSchedule) "
             "and no Job is ever created", rule=CRONJOB,
             hint="Remove startingDeadlineSeconds or set it to tens of seconds or more.")
     elif deadline is not None and deadline < 10:
-        yield ctx.finding(
+        ctx.report(
             obj, path,
             f"startingDeadlineSeconds {deadline} is under 10 seconds: any controller delay longer "
             f"than that (a busy queue, a leader failover) skips the run, and the Kubernetes docs "
@@ -232,32 +234,32 @@ def _cronjob(obj: CronJob, ctx):
         value = spec.get(field)
         number = as_int(value) if not isinstance(value, bool) else None
         if number is not None and number < 0:
-            yield ctx.finding(obj, ("spec", field), f"{field} is {number}; it must be >= 0 and the "
-                                                    f"API server rejects the CronJob", rule=CRONJOB)
+            ctx.report(obj, ("spec", field), f"{field} is {number}; it must be >= 0 and the "
+                                             f"API server rejects the CronJob", rule=CRONJOB)
 
 
 def _schedule(obj: CronJob, ctx, schedule: str):
     path = ("spec", "schedule")
     if "TZ" in schedule:
-        yield ctx.finding(obj, path,
-                          f"schedule {schedule!r} sets a time zone with TZ or CRON_TZ, which was "
-                          f"never supported: since Kubernetes 1.29 the API server rejects creating "
-                          f"such a CronJob (\"cannot use TZ or CRON_TZ in schedule, use timeZone "
-                          f"field instead\"); only existing ones may still be updated",
-                          rule=CRONJOB,
-                          hint="Move the zone to spec.timeZone and keep five fields in schedule.")
+        ctx.report(obj, path,
+                   f"schedule {schedule!r} sets a time zone with TZ or CRON_TZ, which was "
+                   f"never supported: since Kubernetes 1.29 the API server rejects creating "
+                   f"such a CronJob (\"cannot use TZ or CRON_TZ in schedule, use timeZone "
+                   f"field instead\"); only existing ones may still be updated",
+                   rule=CRONJOB,
+                   hint="Move the zone to spec.timeZone and keep five fields in schedule.")
         return
     fields, error = parse_schedule(schedule)
     if error:
-        yield ctx.finding(obj, path, f"schedule {schedule!r} is not a valid cron expression "
-                                     f"({error}); the API server rejects the CronJob", rule=CRONJOB,
-                          hint="Use five fields (minute hour day-of-month month day-of-week) or a "
-                               "descriptor such as @hourly.")
+        ctx.report(obj, path, f"schedule {schedule!r} is not a valid cron expression "
+                              f"({error}); the API server rejects the CronJob", rule=CRONJOB,
+                   hint="Use five fields (minute hour day-of-month month day-of-week) or a "
+                        "descriptor such as @hourly.")
         return
     if fields is not None and never_fires(fields):
-        yield ctx.finding(obj, path, f"schedule {schedule!r} never fires: none of its months has "
-                                     f"the day of month it asks for, so no Job is ever created",
-                          rule=CRONJOB, hint="Fix the day of month or the month field.")
+        ctx.report(obj, path, f"schedule {schedule!r} never fires: none of its months has "
+                              f"the day of month it asks for, so no Job is ever created",
+                   rule=CRONJOB, hint="Fix the day of month or the month field.")
 
 
 # robfig/cron v3 ParseStandard --------------------------------------------------------------------

@@ -34,17 +34,18 @@ def check(inventory, ctx):
     if cluster is None or not cluster.nodes or not cluster.labels_known:
         return
     for obj in inventory.workloads:
-        template = obj.pod_template
-        spec = template.data.get("spec")
-        if not isinstance(spec, dict):  # e.g. an Argo Rollout using workloadRef
-            continue
-        if _malformed_node_selector(spec.get("nodeSelector")):
-            continue  # the API server rejects the object: yaml-boolean-trap / invalid-field-type say so
-        kind = workload_kind(obj)
-        verdicts = node_verdicts(kind, spec, cluster)
-        if any(verdict.eligible for verdict in verdicts):
-            continue
-        yield _report(obj, ctx, kind, template.spec_path, spec, verdicts, cluster)
+        with ctx.guard(obj):
+            template = obj.pod_template
+            spec = template.data.get("spec")
+            if not isinstance(spec, dict):  # e.g. an Argo Rollout using workloadRef
+                continue
+            if _malformed_node_selector(spec.get("nodeSelector")):
+                continue  # the API server rejects the object: yaml-boolean-trap / invalid-field-type say so
+            kind = workload_kind(obj)
+            verdicts = node_verdicts(kind, spec, cluster)
+            if any(verdict.eligible for verdict in verdicts):
+                continue
+            _report(obj, ctx, kind, template.spec_path, spec, verdicts, cluster)
 
 
 def _malformed_node_selector(selector) -> bool:
@@ -101,8 +102,8 @@ def _report(obj, ctx, kind: str, spec_path: tuple, spec: dict, verdicts, cluster
                    else "its pods stay Pending forever")
     message = (f"no node is eligible for this pod template ({cluster.source}, "
                f"{_plural(len(cluster.nodes), 'node')}): {'; '.join(parts)}; {consequence}")
-    return ctx.finding(obj, location, message, hint=" ".join(hints) or None,
-                       severity="warning" if kind == "DaemonSet" else None)
+    ctx.report(obj, location, message, hint=" ".join(hints) or None,
+               severity="warning" if kind == "DaemonSet" else None)
 
 
 def _node_selector(spec: dict, nodes: list[Node], cluster: Cluster) -> tuple[tuple, str]:

@@ -60,33 +60,33 @@ def check_invalid(obj: PodDisruptionBudget, ctx):
         value = spec.get(problem.field)
         label = f"{problem.field} {_show(value)}"
         if problem.message == PDB_BOTH_SET:
-            yield ctx.finding(
+            ctx.report(
                 obj, ("spec", "maxUnavailable"),
                 f"minAvailable {_show(min_available)} and maxUnavailable {_show(max_unavailable)} are both set; "
                 f"{rejects} (spec: {problem.message})",
                 hint="Keep one of them; maxUnavailable: 1 keeps drains possible at every replica count.")
         elif problem.message == PERCENT_ERROR:
-            yield ctx.finding(
+            ctx.report(
                 obj, ("spec", problem.field),
                 f"{label} is not a valid int-or-percent: a string must be a whole number followed by '%' "
                 f"(regex [0-9]+%); {rejects}",
                 hint='Use a pod count (e.g. 1) or a whole percentage such as "50%".')
         elif problem.message == NONNEGATIVE_ERROR:
-            yield ctx.finding(obj, ("spec", problem.field), f"{label} is negative; {rejects} ({problem.message})",
-                              hint="Use 0 or a positive value.")
+            ctx.report(obj, ("spec", problem.field), f"{label} is negative; {rejects} ({problem.message})",
+                       hint="Use 0 or a positive value.")
         elif problem.message == "must not be greater than 100%":
-            yield ctx.finding(obj, ("spec", problem.field), f"{label} is over 100%; {rejects} ({problem.message})",
-                              hint='Use at most "100%".')
+            ctx.report(obj, ("spec", problem.field), f"{label} is over 100%; {rejects} ({problem.message})",
+                       hint='Use at most "100%".')
         else:
-            yield ctx.finding(obj, ("spec", problem.field), f"{label}: {problem.message}; {rejects}",
-                              hint='Use a pod count (e.g. 1) or a whole percentage such as "50%".')
+            ctx.report(obj, ("spec", problem.field), f"{label}: {problem.message}; {rejects}",
+                       hint='Use a pod count (e.g. 1) or a whole percentage such as "50%".')
     selector = spec.get("selector")
     if selector is not None:
         for problem in label_selector_problems(selector)[:1]:
-            yield ctx.finding(obj, ("spec", "selector"),
-                              f"spec.selector is invalid ({problem}); {rejects}",
-                              hint="Fix the selector: matchLabels keys and values must be valid label "
-                                   "names and values; matchExpressions need a valid operator and values.")
+            ctx.report(obj, ("spec", "selector"),
+                       f"spec.selector is invalid ({problem}); {rejects}",
+                       hint="Fix the selector: matchLabels keys and values must be valid label "
+                            "names and values; matchExpressions need a valid operator and values.")
 
 
 # ---- pdb-blocks-eviction and pdb-no-match --------------------------------------------------------
@@ -99,30 +99,32 @@ def check(inventory, ctx):
     workloads = [w for w in inventory.workloads if not isinstance(w, PodTemplateObject)]
     hpas = inventory.of(HorizontalPodAutoscaler)
     for pdb in pdbs:
-        spec = as_dict(pdb.get("spec"))
-        min_available, max_unavailable = spec.get("minAvailable"), spec.get("maxUnavailable")
-        selector = spec.get("selector")
-        if validate_pdb_spec(min_available, max_unavailable) or \
-                (selector is not None and label_selector_problems(selector)):
-            continue  # pdb-invalid
-        if _selects_nothing(pdb, selector):
-            yield ctx.finding(
-                pdb, ("spec", "selector"),
-                _nothing_message(pdb, selector),
-                hint="Add a selector with the matchLabels of the workload's pod template.", rule=NO_MATCH)
-            continue
-        static = _always_blocks(pdb, min_available, max_unavailable)
-        if static is not None:
-            path, message = static
-            yield ctx.finding(pdb, path, message,
-                              hint="Use maxUnavailable: 1 (or a minAvailable below the replica count) so that "
-                                   "nodes can be drained one at a time.")
-        matched = related(pdb, [w for w in workloads if label_selector_matches(selector, w.pod_template.labels)])
-        if not matched:
-            yield from _no_match(pdb, ctx, workloads)
-            continue
-        if static is None:
-            yield from _blocks(pdb, ctx, matched, hpas, min_available, max_unavailable)
+        with ctx.guard(pdb):
+            spec = as_dict(pdb.get("spec"))
+            min_available, max_unavailable = spec.get("minAvailable"), spec.get("maxUnavailable")
+            selector = spec.get("selector")
+            if validate_pdb_spec(min_available, max_unavailable) or \
+                    (selector is not None and label_selector_problems(selector)):
+                continue  # pdb-invalid
+            if _selects_nothing(pdb, selector):
+                ctx.report(
+                    pdb, ("spec", "selector"),
+                    _nothing_message(pdb, selector),
+                    hint="Add a selector with the matchLabels of the workload's pod template.", rule=NO_MATCH)
+                continue
+            static = _always_blocks(pdb, min_available, max_unavailable)
+            if static is not None:
+                path, message = static
+                ctx.report(pdb, path, message,
+                           hint="Use maxUnavailable: 1 (or a minAvailable below the replica count) so that "
+                                "nodes can be drained one at a time.")
+            matched = related(pdb, [w for w in workloads if label_selector_matches(selector, w.pod_template.labels)])
+            if not matched:
+                if ctx.enabled(NO_MATCH):
+                    _no_match(pdb, ctx, workloads)
+                continue
+            if static is None and ctx.enabled(BLOCKS):
+                _blocks(pdb, ctx, matched, hpas, min_available, max_unavailable)
 
 
 def _selects_nothing(pdb: PodDisruptionBudget, selector) -> bool:
@@ -174,7 +176,7 @@ def _blocks(pdb: PodDisruptionBudget, ctx, matched: list[Workload], hpas: list, 
     unscalable = [w for w in matched if isinstance(w, _UNSCALABLE)]
     if scaled and unscalable:
         owner = unscalable[0]
-        yield ctx.finding(
+        ctx.report(
             pdb, path,
             f"{field} {_show(value)} selects the pods of {owner.kind} {owner.name}, which has no scale subresource: "
             f"the disruption controller cannot work out how many pods to expect, fails to sync this budget and "
@@ -204,7 +206,7 @@ def _blocks(pdb: PodDisruptionBudget, ctx, matched: list[Workload], hpas: list, 
         when = (f"while the HorizontalPodAutoscaler keeps them at minReplicas every voluntary eviction (kubectl "
                 f"drain, cluster-autoscaler scale-down, node upgrades) of these pods is refused; at "
                 f"{_plural(high, 'pod')} {pdb_disruptions_allowed(min_available, max_unavailable, high)} may go")
-    yield ctx.finding(
+    ctx.report(
         pdb, path,
         f"{_needed(min_available, max_unavailable, low)} ({pods}), so 0 disruptions are allowed: {when}",
         hint=f"Use maxUnavailable: 1, or a minAvailable below {low}.")
@@ -234,7 +236,7 @@ def _no_match(pdb: PodDisruptionBudget, ctx, workloads: list[Workload]):
     same_file = [w for w in nearby if w.file == pdb.file]
     shown = ", ".join(f"{w.kind} {w.name}" for w in nearby[:3]) + (", ..." if len(nearby) > 3 else "")
     where = "in its file" if same_file else "in the other files of its directory"
-    yield ctx.finding(
+    ctx.report(
         pdb, ("spec", "selector"),
         f"spec.selector matches the pod template of none of the {_plural(len(nearby), 'workload')} {where} "
         f"({shown}): this PodDisruptionBudget protects no pod of them"

@@ -29,28 +29,30 @@ def check(obj: Workload, ctx):
             if probe_value is not None:
                 where = "init containers without restartPolicy: Always" if container.is_init \
                     else "ephemeral containers"
-                yield ctx.finding(obj, container.path + ("readinessProbe",),
-                                  f"{_label(container)} has a readinessProbe, which the API server "
-                                  f"rejects for {where}", rule=INVALID,
-                                  hint="Remove the probe, or make the init container a sidecar "
-                                       "(restartPolicy: Always).")
+                ctx.report(obj, container.path + ("readinessProbe",),
+                           f"{_label(container)} has a readinessProbe, which the API server "
+                           f"rejects for {where}", rule=INVALID,
+                           hint="Remove the probe, or make the init container a sidecar "
+                                "(restartPolicy: Always).")
             continue
         if probe_value is None:
             if obj.LONG_RUNNING and not _helper(container, template):
-                yield ctx.finding(
+                ctx.report(
                     obj, container.path + ("name",),
                     f"{_label(container)} has no readinessProbe: it receives Service traffic as soon "
                     f"as it starts, and rolling updates count it available before it can serve")
             continue
         path = container.path + ("readinessProbe",)
         if not isinstance(probe_value, dict):
-            yield ctx.finding(obj, path, f"{_label(container)}: readinessProbe must be a mapping, "
-                                         f"not {type(probe_value).__name__}", rule=INVALID)
+            ctx.report(obj, path, f"{_label(container)}: readinessProbe must be a mapping, "
+                                  f"not {type(probe_value).__name__}", rule=INVALID)
             continue
-        yield from _invalid_probe(obj, ctx, container, probe_value, path)
+        if ctx.enabled(INVALID):
+            _invalid_probe(obj, ctx, container, probe_value, path)
         liveness = container.data.get("livenessProbe")
-        if isinstance(liveness, dict) and _comparable(liveness) == _comparable(probe_value):
-            yield ctx.finding(
+        if isinstance(liveness, dict) and ctx.enabled(SAME_AS_LIVENESS) \
+                and _comparable(liveness) == _comparable(probe_value):
+            ctx.report(
                 obj, path,
                 f"{_label(container)}: readinessProbe is identical to livenessProbe: a container that "
                 f"is only busy is restarted instead of just taken out of rotation",
@@ -87,63 +89,63 @@ def _comparable(probe: dict) -> dict:
 def _invalid_probe(obj, ctx, container: Container, probe: dict, path: tuple):
     handlers = [h for h in HANDLERS if probe.get(h) is not None]
     if not handlers:
-        yield ctx.finding(obj, path, f"{_label(container)}: readinessProbe has no handler; the API "
-                                     f"server requires exactly one of {', '.join(HANDLERS)}",
-                          rule=INVALID)
+        ctx.report(obj, path, f"{_label(container)}: readinessProbe has no handler; the API "
+                              f"server requires exactly one of {', '.join(HANDLERS)}",
+                   rule=INVALID)
     elif len(handlers) > 1:
-        yield ctx.finding(obj, path + (handlers[1],),
-                          f"{_label(container)}: readinessProbe sets {' and '.join(handlers)}; the API "
-                          f"server accepts exactly one handler", rule=INVALID)
+        ctx.report(obj, path + (handlers[1],),
+                   f"{_label(container)}: readinessProbe sets {' and '.join(handlers)}; the API "
+                   f"server accepts exactly one handler", rule=INVALID)
     for field in NON_NEGATIVE:
         value = probe.get(field)
         if value is None:
             continue
         number = as_int(value)
         if number is None or isinstance(value, bool):
-            yield ctx.finding(obj, path + (field,), f"{_label(container)}: readinessProbe.{field} must be "
-                                                    f"an integer, not {value!r}", rule=INVALID)
+            ctx.report(obj, path + (field,), f"{_label(container)}: readinessProbe.{field} must be "
+                                             f"an integer, not {value!r}", rule=INVALID)
         elif number < 0:
-            yield ctx.finding(obj, path + (field,), f"{_label(container)}: readinessProbe.{field} is "
-                                                    f"{number}; it must be >= 0", rule=INVALID)
+            ctx.report(obj, path + (field,), f"{_label(container)}: readinessProbe.{field} is "
+                                             f"{number}; it must be >= 0", rule=INVALID)
     if probe.get("terminationGracePeriodSeconds") is not None:
-        yield ctx.finding(obj, path + ("terminationGracePeriodSeconds",),
-                          f"{_label(container)}: terminationGracePeriodSeconds must not be set for "
-                          f"readiness probes", rule=INVALID)
+        ctx.report(obj, path + ("terminationGracePeriodSeconds",),
+                   f"{_label(container)}: terminationGracePeriodSeconds must not be set for "
+                   f"readiness probes", rule=INVALID)
     for handler in ("httpGet", "tcpSocket", "grpc"):
         spec = probe.get(handler)
         if isinstance(spec, dict):
-            yield from _invalid_port(obj, ctx, container, handler, spec.get("port"),
+            _invalid_port(obj, ctx, container, handler, spec.get("port"),
                                      path + (handler, "port"))
         elif spec is not None:
-            yield ctx.finding(obj, path + (handler,), f"{_label(container)}: readinessProbe.{handler} "
-                                                      f"must be a mapping", rule=INVALID)
+            ctx.report(obj, path + (handler,), f"{_label(container)}: readinessProbe.{handler} "
+                                               f"must be a mapping", rule=INVALID)
 
 
 def _invalid_port(obj, ctx, container: Container, handler: str, port, path: tuple):
     where = f"{_label(container)}: readinessProbe.{handler}.port"
     if port is None:
-        yield ctx.finding(obj, path, f"{where} is required", rule=INVALID)
+        ctx.report(obj, path, f"{where} is required", rule=INVALID)
         return
     number = as_int(port)
     if number is not None and not isinstance(port, bool):
         if not 1 <= number <= 65535:
-            yield ctx.finding(obj, path, f"{where} {number} is outside 1-65535", rule=INVALID)
+            ctx.report(obj, path, f"{where} {number} is outside 1-65535", rule=INVALID)
         return
     if handler == "grpc" or not isinstance(port, str):
-        yield ctx.finding(obj, path, f"{where} must be a port number, not {port!r}", rule=INVALID)
+        ctx.report(obj, path, f"{where} must be a port number, not {port!r}", rule=INVALID)
         return
     if not _PORT_NAME.match(port) or not any(c.isalpha() for c in port):
-        yield ctx.finding(obj, path, f"{where} {port!r} is neither a number nor a valid port name "
-                                     f"(IANA_SVC_NAME: lowercase letters, digits, '-', 15 chars max)",
-                          rule=INVALID)
+        ctx.report(obj, path, f"{where} {port!r} is neither a number nor a valid port name "
+                              f"(IANA_SVC_NAME: lowercase letters, digits, '-', 15 chars max)",
+                   rule=INVALID)
         return
     names = {p.get("name") for p in container.ports}
     if port not in names:
         known = ", ".join(sorted(n for n in names if isinstance(n, str))) or "none"
-        yield ctx.finding(obj, path, f"{where} names port {port!r}, which the container does not "
-                                     f"define (its named ports: {known}); the probe can never succeed",
-                          rule=INVALID, hint=f"Add a port named {port!r} to the container's ports, or "
-                                             f"use the port number.")
+        ctx.report(obj, path, f"{where} names port {port!r}, which the container does not "
+                              f"define (its named ports: {known}); the probe can never succeed",
+                   rule=INVALID, hint=f"Add a port named {port!r} to the container's ports, or "
+                                      f"use the port number.")
         return
     # kubelet resolves a named port by name only and then probes it over TCP (httpGet, tcpSocket and
     # grpc all connect over TCP): a port declared only as UDP or SCTP cannot answer.
@@ -152,11 +154,11 @@ def _invalid_port(obj, ctx, container: Container, handler: str, port, path: tupl
     number = named[0].get("containerPort") if named else None
     if named and "TCP" not in protocols and not any(
             _protocol(p) == "TCP" and p.get("containerPort") == number for p in container.ports):
-        yield ctx.finding(obj, path, f"{where} names port {port!r}, which the container declares as "
-                                     f"{'/'.join(sorted(protocols))} {number}: the {handler} probe connects "
-                                     f"over TCP and can never succeed", rule=INVALID,
-                          hint="Probe a TCP port of the container (or an exec command for a UDP-only "
-                               "server).")
+        ctx.report(obj, path, f"{where} names port {port!r}, which the container declares as "
+                              f"{'/'.join(sorted(protocols))} {number}: the {handler} probe connects "
+                              f"over TCP and can never succeed", rule=INVALID,
+                   hint="Probe a TCP port of the container (or an exec command for a UDP-only "
+                        "server).")
 
 
 def _protocol(port: dict) -> str:

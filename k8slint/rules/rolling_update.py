@@ -39,7 +39,7 @@ from k8slint.model.rollout import (
     validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
 )
 from k8slint.model.relations import hpas_for, related
-from k8slint.rules import SET, rule
+from k8slint.rules import MEDIUM, SET, rule
 
 INVALID = "rolling-update-invalid"
 UNSAFE = "unsafe-rolling-update"
@@ -152,7 +152,7 @@ def check_invalid(obj: Workload, ctx):
         if (path, message) in seen:
             continue
         seen.add((path, message))
-        yield ctx.finding(obj, path, message, hint=hint)
+        ctx.report(obj, path, message, hint=hint)
 
 
 def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, str, str]:
@@ -267,7 +267,7 @@ class _Env:
     slow_replicas: int
 
 
-@rule(UNSAFE, scope=SET)
+@rule(UNSAFE, scope=SET, cost=MEDIUM)
 def check_unsafe(inventory, ctx):
     workloads = [w for w in inventory.workloads if isinstance(w, _KINDS)]
     if not workloads:
@@ -276,16 +276,17 @@ def check_unsafe(inventory, ctx):
     env = _Env(ctx, inventory.of(HorizontalPodAutoscaler), inventory.of(Service),
                slow if slow is not None and slow > 0 else _DEFAULT_SLOW_REPLICAS)
     for obj in workloads:
-        if validation_problems(obj):
-            continue  # rolling-update-invalid reports it; the arithmetic is undefined
-        if isinstance(obj, Deployment):
-            yield from _deployment(obj, env)
-        elif isinstance(obj, DaemonSet):
-            yield from _daemonset(obj, env)
-        elif isinstance(obj, StatefulSet):
-            yield from _statefulset(obj, env)
-        else:
-            yield from _rollout(obj, env)
+        with ctx.guard(obj):
+            if validation_problems(obj):
+                continue  # rolling-update-invalid reports it; the arithmetic is undefined
+            if isinstance(obj, Deployment):
+                _deployment(obj, env)
+            elif isinstance(obj, DaemonSet):
+                _daemonset(obj, env)
+            elif isinstance(obj, StatefulSet):
+                _statefulset(obj, env)
+            else:
+                _rollout(obj, env)
 
 
 def _deployment(obj: Deployment, env: _Env):
@@ -294,16 +295,16 @@ def _deployment(obj: Deployment, env: _Env):
         return
     strategy = as_dict(obj.spec.get("strategy"))
     if strategy.get("type") == "Recreate":
-        yield from _recreate(obj, env, counts[-1])
+        _recreate(obj, env, counts[-1])
         return
     knobs = as_dict(strategy.get("rollingUpdate"))
     surge = _Knob("maxSurge", knobs.get("maxSurge"), DEFAULT_DEPLOYMENT_SURGE)
     unavailable = _Knob("maxUnavailable", knobs.get("maxUnavailable"), DEFAULT_DEPLOYMENT_UNAVAILABLE)
-    yield from _surge_rollout(obj, env, counts, surge, unavailable,
+    _surge_rollout(obj, env, counts, surge, unavailable,
                               lambda n: deployment_fenceposts(surge.raw, unavailable.raw, n),
                               lambda upto: outage_replica_counts(unavailable.raw, upto, surge.raw),
                               ("spec", "strategy"), ("spec", "strategy", "rollingUpdate"), "Deployment controller")
-    yield from _readiness(obj, env, ("spec", "strategy"), "a rolling update", _many(counts))
+    _readiness(obj, env, ("spec", "strategy"), "a rolling update", _many(counts))
 
 
 def _rollout(obj: Rollout, env: _Env):
@@ -324,11 +325,11 @@ def _rollout(obj: Rollout, env: _Env):
             def outage_counts(upto: int) -> list[int]:
                 return [n for n in range(1, upto + 1) if resolve(n).unavailable == n]
 
-            yield from _surge_rollout(obj, env, counts, surge, unavailable, resolve, outage_counts, path, path,
+            _surge_rollout(obj, env, counts, surge, unavailable, resolve, outage_counts, path, path,
                                       "Argo Rollouts controller")
-        yield from _readiness(obj, env, path, "a canary rollout", _many(counts))
+        _readiness(obj, env, path, "a canary rollout", _many(counts))
     elif isinstance(strategy.get("blueGreen"), dict):
-        yield from _readiness(obj, env, ("spec", "strategy", "blueGreen"), _BLUE_GREEN,
+        _readiness(obj, env, ("spec", "strategy", "blueGreen"), _BLUE_GREEN,
                               _many(replica_counts(obj, env.hpas)))
 
 
@@ -378,7 +379,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
         else:
             how = unavailable.resolved(c.n, fp.unavailable, "down", fp.clamped)
             path = at(unavailable)
-        yield ctx.finding(
+        ctx.report(
             obj, path,
             f"{how}: at {c.text()} every pod may be down at once during a rollout, an outage until the new "
             f"pods are ready. These settings take all pods down at {where}.",
@@ -388,7 +389,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
         forced = next(((c, fp) for c, fp in resolved if fp.forced_unavailable), None)
         if forced is not None:
             c, fp = forced
-            yield ctx.finding(
+            ctx.report(
                 obj, at(unavailable) if unavailable.raw is not None else at(surge),
                 f"{surge.resolved(c.n, 0, 'up')} and {unavailable.resolved(c.n, 0, 'down')}: both are 0 "
                 f"at {c.text()}; the API server accepts this because the written values are not both 0, but "
@@ -403,7 +404,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
         wait = (f"; with minReadySeconds {min_ready} each wave waits at least {min_ready}s, "
                 f"{_duration(min_ready * top.n)} in all") if min_ready > 0 else ""
         path = at(surge) if surge.raw is not None else at(unavailable)
-        yield ctx.finding(
+        ctx.report(
             obj, path,
             f"{surge.resolved(top.n, fp.surge, 'up')} and {unavailable.resolved(top.n, fp.unavailable, 'down')} "
             f"allow {_plural(fp.surge, 'extra pod')} and {_plural(fp.unavailable, 'missing pod')} at {top.text()}: "
@@ -421,7 +422,7 @@ def _recreate(obj: Deployment, env: _Env, top: ReplicaCount):
     names = list(dict.fromkeys(s.name for s in backing))
     shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
     pods = "the pod" if top.n == 1 else f"all {top.n} pods"
-    yield env.ctx.finding(
+    env.ctx.report(
         obj, ("spec", "strategy", "type"),
         f"strategy Recreate deletes {pods} ({top.short()}) before any new one starts: Service "
         f"{shown} has no ready endpoint during every rollout",
@@ -438,7 +439,7 @@ def _daemonset(obj: DaemonSet, env: _Env):
     ctx = env.ctx
     strategy = as_dict(obj.spec.get("updateStrategy"))
     if strategy.get("type") == "OnDelete":
-        yield _on_delete(obj, env, ("spec", "updateStrategy", "type"))
+        _on_delete(obj, env, ("spec", "updateStrategy", "type"))
         return
     knobs = as_dict(strategy.get("rollingUpdate"))
     knobs_path = ("spec", "updateStrategy", "rollingUpdate")
@@ -449,7 +450,7 @@ def _daemonset(obj: DaemonSet, env: _Env):
         ports = _host_ports(obj)
         if ports:
             container, port, how = ports[0]
-            yield ctx.finding(
+            ctx.report(
                 obj, knobs_path + ("maxSurge",),
                 f"{surge.label()} starts each new daemon pod beside the old one on the same node, but container "
                 f"\"{container}\" uses host port {port}{how}: the new pod cannot be scheduled while the old one "
@@ -464,19 +465,19 @@ def _daemonset(obj: DaemonSet, env: _Env):
             fp = daemonset_fenceposts(surge.raw, unavailable.raw, nodes)
             if fp.unavailable >= nodes:
                 shown = unavailable.resolved(nodes, fp.unavailable, "up", fp.clamped, unit="node")
-                yield ctx.finding(
+                ctx.report(
                     obj, knobs_path + ("maxUnavailable",),
                     f"{shown}: on the {nodes} nodes of {ctx.cluster.source} that run this DaemonSet, every daemon "
                     f"pod may be down at once during a rollout",
                     hint="Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0.")
         elif nodes is None and parsed.percent and parsed.number >= 100:
-            yield ctx.finding(
+            ctx.report(
                 obj, knobs_path + ("maxUnavailable",),
                 f"{unavailable.label()}: DaemonSet percentages round up against the number of nodes that run the "
                 f"pod, so the controller may take the daemon pod down on every node at once during a rollout",
                 hint="Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0.")
     pods = "its pod on every node" if nodes is None else (f"its pods on {nodes} nodes" if nodes >= 2 else None)
-    yield from _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", pods)
+    _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", pods)
 
 
 def _host_ports(obj: Workload) -> list[tuple[str, int, str]]:
@@ -510,7 +511,7 @@ def _statefulset(obj: StatefulSet, env: _Env):
     ctx = env.ctx
     strategy = as_dict(obj.spec.get("updateStrategy"))
     if strategy.get("type") == "OnDelete":
-        yield _on_delete(obj, env, ("spec", "updateStrategy", "type"))
+        _on_delete(obj, env, ("spec", "updateStrategy", "type"))
         return
     counts = [c for c in replica_counts(obj, env.hpas) if c.n > 0]
     if not counts:
@@ -520,7 +521,7 @@ def _statefulset(obj: StatefulSet, env: _Env):
     top = counts[-1]
     partition = as_int(knobs.get("partition"), 0) or 0
     if partition > 0 and partition >= top.n:
-        yield ctx.finding(
+        ctx.report(
             obj, knobs_path + ("partition",),
             f"partition {partition} is not below the {top.text()}: only pods with an ordinal of {partition} or "
             f"more are updated and the highest ordinal is {top.n - 1}, so a template change updates no pod",
@@ -532,18 +533,18 @@ def _statefulset(obj: StatefulSet, env: _Env):
             k = statefulset_max_unavailable(raw, c.n)
             if c.n >= 2 and k >= c.n:
                 shown = knob.resolved(c.n, k, "down") if isinstance(raw, str) else knob.label()
-                yield ctx.finding(
+                ctx.report(
                     obj, knobs_path + ("maxUnavailable",),
                     f"{shown}: at {c.text()} the StatefulSet controller may delete every pod at once during a "
                     f"rollout (with the MaxUnavailableStatefulSet feature, beta and on by default since "
                     f"Kubernetes 1.35; without it pods are updated one at a time)",
                     hint="Use a maxUnavailable below the replica count, e.g. 1 (the default).")
                 break
-    yield from _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", _many(counts))
+    _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", _many(counts))
 
 
 def _on_delete(obj: Workload, env: _Env, path: tuple):
-    return env.ctx.finding(
+    env.ctx.report(
         obj, path,
         "updateStrategy OnDelete: a template change rolls out to no pod by itself; each pod takes the new "
         "template only when it is deleted (by hand, an eviction or a node drain)",
@@ -567,7 +568,7 @@ def _readiness(obj: Workload, env: _Env, path: tuple, how: str, pods: str | None
     else:
         outcome = ("so maxUnavailable and maxSurge protect nothing and a broken release replaces the healthy "
                    "pods one wave after another until none is left")
-    yield env.ctx.finding(
+    env.ctx.report(
         obj, path,
         f"{obj.kind} updates {pods} by {how}, but {what} readinessProbe or startupProbe: each new pod counts "
         f"as available the moment it starts, {outcome} (see {READINESS_RULE})",

@@ -26,7 +26,7 @@ from k8slint.model.objects import (
 )
 from k8slint.model.scheduling import label_map_selects, label_selector_matches, label_selector_problems
 from k8slint.model.relations import missing_reference_severity, same_namespace
-from k8slint.rules import SET, rule
+from k8slint.rules import HEAVY, SET, rule
 
 MISMATCH = "selector-mismatch"
 NO_ENDPOINTS = "service-no-endpoints"
@@ -166,13 +166,13 @@ def container_port_names(workload: Workload) -> list[tuple[str, str, str]]:
                        "Rollout", "Job", "CronJob"])
 def check(obj: Workload, ctx):
     if isinstance(obj, CronJob):
-        yield from _cronjob_selector(obj, ctx)
+        _cronjob_selector(obj, ctx)
     elif isinstance(obj, Job):
-        yield from _job_selector(obj, ctx)
+        _job_selector(obj, ctx)
     elif isinstance(obj, ReplicationController):
-        yield from _rc_selector(obj, ctx)
+        _rc_selector(obj, ctx)
     else:
-        yield from _apps_selector(obj, ctx)
+        _apps_selector(obj, ctx)
 
 
 def _template_labels_path(obj: Workload) -> tuple:
@@ -189,7 +189,7 @@ def _apps_selector(obj: Workload, ctx):
         if obj.api_version in _SELECTOR_DEFAULTING_VERSIONS or is_partial(obj):
             return  # defaulted to the template labels, or a fragment such as a kustomize patch
         suggestion = f" (the template labels are {describe_labels(labels)})" if labels else ""
-        yield ctx.finding(
+        ctx.report(
             obj, ("spec", "selector"),
             f"{obj.kind} {obj.api_version} requires spec.selector; the API server rejects the "
             f"{obj.kind} without it{suggestion}",
@@ -198,7 +198,7 @@ def _apps_selector(obj: Workload, ctx):
         return
     if not isinstance(selector, dict):
         return  # invalid-field-type reports it
-    yield from _label_selector(obj, ctx, selector, ("spec", "selector"), labels,
+    _label_selector(obj, ctx, selector, ("spec", "selector"), labels,
                                f"the API server rejects the {obj.kind}")
 
 
@@ -206,21 +206,21 @@ def _label_selector(obj: Workload, ctx, selector: dict, path: tuple, labels: dic
     problems = label_selector_problems(selector)
     if problems:
         first = problems[0]
-        yield ctx.finding(obj, path + _problem_path(first.path, selector),
-                          f"spec.selector is invalid ({first}); {consequence}")
+        ctx.report(obj, path + _problem_path(first.path, selector),
+                   f"spec.selector is invalid ({first}); {consequence}")
         return
     match_labels = as_dict(selector.get("matchLabels"))
     expressions = as_list(selector.get("matchExpressions"))
     if not match_labels and not expressions:
-        yield ctx.finding(obj, path,
-                          f"spec.selector is empty, which would select every pod of the namespace; "
-                          f"{consequence} (\"empty selector is invalid\")",
-                          hint="Put the labels that identify these pods into selector.matchLabels.")
+        ctx.report(obj, path,
+                   f"spec.selector is empty, which would select every pod of the namespace; "
+                   f"{consequence} (\"empty selector is invalid\")",
+                   hint="Put the labels that identify these pods into selector.matchLabels.")
         return
     if label_selector_matches(selector, labels):
         return
     where, why = _first_unmatched(selector, labels, path)
-    yield ctx.finding(
+    ctx.report(
         obj, where,
         f"spec.selector does not match the pod template labels: {why}; {consequence} "
         f"(\"`selector` does not match template `labels`\")",
@@ -264,7 +264,7 @@ def _rc_selector(obj: ReplicationController, ctx):
         return
     if not selector:
         if not labels and not is_partial(obj):
-            yield ctx.finding(
+            ctx.report(
                 obj, ("spec", "selector"),
                 "ReplicationController has neither spec.selector nor template labels to default it "
                 "from; the API server rejects it (the selector must not be empty)",
@@ -277,7 +277,7 @@ def _rc_selector(obj: ReplicationController, ctx):
     for key, value in selector.items():
         if labels.get(key) != value:
             have = f"has {key}={labels[key]}" if key in labels else f"has no label {key}"
-            yield ctx.finding(
+            ctx.report(
                 obj, ("spec", "selector", key),
                 f"spec.selector requires {key}={value} but the pod template {have}; the API server "
                 f"rejects the ReplicationController (\"selector does not match template labels\")",
@@ -293,7 +293,7 @@ def _job_selector(obj: Job, ctx):
     labels = obj.pod_template.labels
     if not manual:
         if selector is not None:
-            yield ctx.finding(
+            ctx.report(
                 obj, ("spec", "selector"),
                 "spec.selector is set without manualSelector: true; the API server generates a "
                 "Job's selector from its uid and rejects a hand-written one (\"`selector` not "
@@ -304,7 +304,7 @@ def _job_selector(obj: Job, ctx):
             return
         for key in _JOB_UID_LABELS:
             if key in labels:
-                yield ctx.finding(
+                ctx.report(
                     obj, _template_labels_path(obj) + (key,),
                     f"the pod template carries {key}={labels[key]}, copied from a live Job; the API "
                     f"server requires it to equal the new Job's uid and rejects the Job",
@@ -312,13 +312,13 @@ def _job_selector(obj: Job, ctx):
                 return
         return
     if selector is None:
-        yield ctx.finding(obj, ("spec", "manualSelector"),
-                          "manualSelector: true but spec.selector is missing; the API server rejects "
-                          "the Job (spec.selector: Required value)",
-                          hint="Add spec.selector matching the template labels, or drop manualSelector.")
+        ctx.report(obj, ("spec", "manualSelector"),
+                   "manualSelector: true but spec.selector is missing; the API server rejects "
+                   "the Job (spec.selector: Required value)",
+                   hint="Add spec.selector matching the template labels, or drop manualSelector.")
         return
     if isinstance(selector, dict):
-        yield from _label_selector(obj, ctx, selector, ("spec", "selector"), labels,
+        _label_selector(obj, ctx, selector, ("spec", "selector"), labels,
                                    "the API server rejects the Job")
 
 
@@ -326,14 +326,14 @@ def _cronjob_selector(obj: CronJob, ctx):
     job_spec = as_dict(dig(obj.root, ("spec", "jobTemplate", "spec")))
     base = ("spec", "jobTemplate", "spec")
     if job_spec.get("selector") is not None:
-        yield ctx.finding(obj, base + ("selector",),
-                          "jobTemplate.spec.selector is set; the API server rejects the CronJob "
-                          "(\"`selector` will be auto-generated\")",
-                          hint="Remove jobTemplate.spec.selector: each Job gets a generated selector.")
+        ctx.report(obj, base + ("selector",),
+                   "jobTemplate.spec.selector is set; the API server rejects the CronJob "
+                   "(\"`selector` will be auto-generated\")",
+                   hint="Remove jobTemplate.spec.selector: each Job gets a generated selector.")
     elif job_spec.get("manualSelector") is True:
-        yield ctx.finding(obj, base + ("manualSelector",),
-                          "jobTemplate.spec.manualSelector: true is not supported in a CronJob; the "
-                          "API server rejects it", hint="Remove manualSelector.")
+        ctx.report(obj, base + ("manualSelector",),
+                   "jobTemplate.spec.manualSelector: true is not supported in a CronJob; the "
+                   "API server rejects it", hint="Remove manualSelector.")
 
 
 # --- service-no-endpoints / service-target-port -------------------------------------------------
@@ -374,29 +374,31 @@ class _PodIndex:
         return self.workloads
 
 
-@rule(NO_ENDPOINTS, scope=SET, also_reports=[TARGET_PORT])
+@rule(NO_ENDPOINTS, scope=SET, also_reports=[TARGET_PORT], cost=HEAVY)
 def check_services(inventory, ctx):
     workloads = [w for w in inventory.workloads if runs_pods(w)]
     index = _PodIndex(workloads)
     for service in inventory.of(Service):
-        spec = as_dict(service.root.get("spec"))
-        if spec.get("type") == "ExternalName":
-            continue
-        selector = string_map(spec.get("selector"))
-        if not selector or label_selector_problems({"matchLabels": selector}):
-            continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
-        candidates = [w for w in index.candidates(selector) if same_namespace(service.namespace, w.namespace)]
-        verdicts = [(w, map_selects(selector, w)) for w in candidates]
-        if any(v is None and w.file == service.file for w, v in verdicts):
-            continue  # pods of this file are unknown (a Rollout whose template is referenced)
-        selected = [w for w, v in verdicts if v]
-        if selected:
-            whole = [w for w in selected if not is_partial(w)]
-            if len(whole) == len(selected):
-                yield from _target_ports(service, spec, whole, ctx)
-            continue
-        local = [w for w in workloads if same_namespace(service.namespace, w.namespace)]
-        yield from _no_endpoints(service, selector, local, workloads, ctx)
+        with ctx.guard(service):
+            spec = as_dict(service.root.get("spec"))
+            if spec.get("type") == "ExternalName":
+                continue
+            selector = string_map(spec.get("selector"))
+            if not selector or label_selector_problems({"matchLabels": selector}):
+                continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
+            candidates = [w for w in index.candidates(selector) if same_namespace(service.namespace, w.namespace)]
+            verdicts = [(w, map_selects(selector, w)) for w in candidates]
+            if any(v is None and w.file == service.file for w, v in verdicts):
+                continue  # pods of this file are unknown (a Rollout whose template is referenced)
+            selected = [w for w, v in verdicts if v]
+            if selected:
+                whole = [w for w in selected if not is_partial(w)]
+                if len(whole) == len(selected) and ctx.enabled(TARGET_PORT):
+                    _target_ports(service, spec, whole, ctx)
+                continue
+            if ctx.enabled(NO_ENDPOINTS):
+                local = [w for w in workloads if same_namespace(service.namespace, w.namespace)]
+                _no_endpoints(service, selector, local, workloads, ctx)
 
 
 def _no_endpoints(service: Service, selector: dict, local: list, workloads: list, ctx):
@@ -406,7 +408,7 @@ def _no_endpoints(service: Service, selector: dict, local: list, workloads: list
     severity = missing_reference_severity(service, elsewhere) if elsewhere else False
     if severity is not False:
         target = next((w for w in elsewhere if w.file == service.file), elsewhere[0])
-        yield ctx.finding(
+        ctx.report(
             service, path,
             f"Service selector {describe_labels(selector)} matches the pods of {describe(target)}, "
             f"but a Service only selects pods in its own namespace "
@@ -437,7 +439,7 @@ def _no_endpoints(service: Service, selector: dict, local: list, workloads: list
         detail = f"; the pods here have {shown}"
     scope = "in this file" if severity is None else "in this directory"
     namespace = f" in namespace {service.namespace}" if service.namespace else ""
-    yield ctx.finding(
+    ctx.report(
         service, path,
         f"Service selector {describe_labels(selector)} matches no pod template of the "
         f"{len(scoped)} workload(s){namespace} {scope}: the Service gets no endpoints and "
@@ -471,21 +473,21 @@ def _target_ports(service: Service, spec: dict, selected: list, ctx):
             if isinstance(target, float) and not target.is_integer():
                 continue
             if not 0 <= target <= 65535:
-                yield ctx.finding(service, path,
-                                  f"targetPort {target:g} is outside 1-65535; the API server rejects "
-                                  f"the Service", rule=TARGET_PORT, severity="error")
+                ctx.report(service, path,
+                           f"targetPort {target:g} is outside 1-65535; the API server rejects "
+                           f"the Service", rule=TARGET_PORT, severity="error")
             continue
         if not isinstance(target, str):
             continue
         if target.isdigit():
-            yield ctx.finding(
+            ctx.report(
                 service, path,
                 f"targetPort \"{target}\" is a quoted number, so Kubernetes reads it as a port "
                 f"name, and a port name must contain a letter: the API server rejects the Service",
                 rule=TARGET_PORT, severity="error", hint=f"Write targetPort: {target} without quotes.")
             continue
         if not _PORT_NAME.match(target) or not any(c.isalpha() for c in target):
-            yield ctx.finding(
+            ctx.report(
                 service, path,
                 f"targetPort {target!r} is neither a number nor a valid port name (lowercase "
                 f"letters, digits and '-', at most 15 characters, with a letter); the API server "
@@ -509,7 +511,7 @@ def _target_ports(service: Service, spec: dict, selected: list, ctx):
             known = ", ".join(names) if names else "none"
             why = (f"no container of the selected pods ({pods}) defines a port named {target!r} "
                    f"(their named ports: {known})")
-        yield ctx.finding(
+        ctx.report(
             service, path,
             f"targetPort {target!r} cannot be resolved: {why}; the endpoints of this Service port "
             f"stay empty and connections to it fail", rule=TARGET_PORT, severity=severity,

@@ -26,46 +26,47 @@ RULE = "statefulset-service"
 def check(inventory, ctx):
     services = inventory.of(Service)
     for sts in inventory.of(StatefulSet):
-        name = sts.spec.get("serviceName")
-        if not isinstance(name, str) or not name:
-            continue  # no governing Service named: nothing to check
-        path = ("spec", "serviceName")
-        local = [s for s in services if same_namespace(s.namespace, sts.namespace)]
-        named = [s for s in local if s.name == name]
-        if not named:
-            severity = missing_reference_severity(sts, local)
-            if severity is False:
+        with ctx.guard(sts):
+            name = sts.spec.get("serviceName")
+            if not isinstance(name, str) or not name:
+                continue  # no governing Service named: nothing to check
+            path = ("spec", "serviceName")
+            local = [s for s in services if same_namespace(s.namespace, sts.namespace)]
+            named = [s for s in local if s.name == name]
+            if not named:
+                severity = missing_reference_severity(sts, local)
+                if severity is False:
+                    continue
+                folder = os.path.dirname(sts.file)
+                others = ", ".join(sorted({s.name for s in local if s.file == sts.file})) or \
+                    ", ".join(sorted({s.name for s in local if os.path.dirname(s.file) == folder}))
+                ctx.report(
+                    sts, path,
+                    f"serviceName {name!r} names no Service in the set (Services here: {others}): the "
+                    f"pods' DNS names ({sts.name}-0.{name}...) do not resolve until a headless Service "
+                    f"{name!r} exists in the StatefulSet's namespace", severity=severity,
+                    hint=f"Create a headless Service named {name!r} (clusterIP: None) selecting the "
+                         f"StatefulSet's pods, or point serviceName at the existing one.")
                 continue
-            folder = os.path.dirname(sts.file)
-            others = ", ".join(sorted({s.name for s in local if s.file == sts.file})) or \
-                ", ".join(sorted({s.name for s in local if os.path.dirname(s.file) == folder}))
-            yield ctx.finding(
-                sts, path,
-                f"serviceName {name!r} names no Service in the set (Services here: {others}): the "
-                f"pods' DNS names ({sts.name}-0.{name}...) do not resolve until a headless Service "
-                f"{name!r} exists in the StatefulSet's namespace", severity=severity,
-                hint=f"Create a headless Service named {name!r} (clusterIP: None) selecting the "
-                     f"StatefulSet's pods, or point serviceName at the existing one.")
-            continue
-        service = next((s for s in named if s.file == sts.file), named[0])
-        spec = as_dict(service.root.get("spec"))
-        if spec.get("type") == "ExternalName" or spec.get("clusterIP") != "None":
-            shown = spec.get("clusterIP")
-            state = "type ExternalName" if spec.get("type") == "ExternalName" else (
-                f"clusterIP {shown!r}" if shown is not None else "no clusterIP: None")
-            yield ctx.finding(
-                sts, path,
-                f"serviceName {name!r} refers to {describe(service)}, which is not headless "
-                f"({state}): the cluster DNS publishes no per-pod records for it, so "
-                f"{sts.name}-0.{name} does not resolve",
-                hint=f"Make Service {name!r} headless (clusterIP: None; it cannot be changed in "
-                     f"place, so recreate it) and keep a separate Service for client traffic.")
-            continue
-        selector = string_map(spec.get("selector"))
-        if selector and map_selects(selector, sts) is False:
-            yield ctx.finding(
-                sts, path,
-                f"headless Service {name!r} selects {describe_labels(selector)}, which the "
-                f"StatefulSet's pods ({describe_labels(sts.pod_template.labels)}) do not carry: "
-                f"the pods get no endpoints there, so {sts.name}-0.{name} does not resolve",
-                hint="Make the Service selector a subset of the StatefulSet's template labels.")
+            service = next((s for s in named if s.file == sts.file), named[0])
+            spec = as_dict(service.root.get("spec"))
+            if spec.get("type") == "ExternalName" or spec.get("clusterIP") != "None":
+                shown = spec.get("clusterIP")
+                state = "type ExternalName" if spec.get("type") == "ExternalName" else (
+                    f"clusterIP {shown!r}" if shown is not None else "no clusterIP: None")
+                ctx.report(
+                    sts, path,
+                    f"serviceName {name!r} refers to {describe(service)}, which is not headless "
+                    f"({state}): the cluster DNS publishes no per-pod records for it, so "
+                    f"{sts.name}-0.{name} does not resolve",
+                    hint=f"Make Service {name!r} headless (clusterIP: None; it cannot be changed in "
+                         f"place, so recreate it) and keep a separate Service for client traffic.")
+                continue
+            selector = string_map(spec.get("selector"))
+            if selector and map_selects(selector, sts) is False:
+                ctx.report(
+                    sts, path,
+                    f"headless Service {name!r} selects {describe_labels(selector)}, which the "
+                    f"StatefulSet's pods ({describe_labels(sts.pod_template.labels)}) do not carry: "
+                    f"the pods get no endpoints there, so {sts.name}-0.{name} does not resolve",
+                    hint="Make the Service selector a subset of the StatefulSet's template labels.")

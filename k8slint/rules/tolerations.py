@@ -37,7 +37,7 @@ from k8slint.model.scheduling import (
     toleration_tolerates,
     untolerated_taints,
 )
-from k8slint.rules import SET, rule
+from k8slint.rules import MEDIUM, SET, rule
 
 INVALID = "toleration-invalid"
 INEFFECTIVE = "toleration-ineffective"
@@ -128,10 +128,12 @@ def check(obj: Workload, ctx):
     if not isinstance(tolerations, list) or not tolerations:
         return
     base = template.spec_path + ("tolerations",)
-    for index, toleration in enumerate(tolerations):
-        if isinstance(toleration, dict):  # other items: invalid-field-type
-            yield from _invalid(obj, ctx, index, toleration, base + (index,))
-    yield from _ineffective(obj, ctx, workload_kind(obj), template.spec, tolerations, base)
+    if ctx.enabled(INVALID):
+        for index, toleration in enumerate(tolerations):
+            if isinstance(toleration, dict):  # other items: invalid-field-type
+                _invalid(obj, ctx, index, toleration, base + (index,))
+    if ctx.enabled(INEFFECTIVE):
+        _ineffective(obj, ctx, workload_kind(obj), template.spec, tolerations, base)
 
 
 def _invalid(obj, ctx, index: int, toleration: dict, path: tuple):
@@ -139,7 +141,7 @@ def _invalid(obj, ctx, index: int, toleration: dict, path: tuple):
     for problem in _problems(toleration):
         field = problem.path
         if field == "tolerationSeconds":
-            yield _seconds_without_no_execute(obj, ctx, index, toleration, path)
+            _seconds_without_no_execute(obj, ctx, index, toleration, path)
             continue
         message, hint = f"{label}.{field}: {problem.message}", None
         if field == "operator":
@@ -168,7 +170,7 @@ def _invalid(obj, ctx, index: int, toleration: dict, path: tuple):
             hint = "Use NoSchedule, PreferNoSchedule or NoExecute (case-sensitive), or omit effect to match all."
         else:
             message += "; the API server rejects the pod template"
-        yield ctx.finding(obj, path + (field,) if field else path, message, hint=hint, rule=INVALID)
+        ctx.report(obj, path + (field,) if field else path, message, hint=hint, rule=INVALID)
 
 
 def _did_you_mean(value, choices) -> str:
@@ -205,7 +207,7 @@ def _seconds_without_no_execute(obj, ctx, index: int, toleration: dict, path: tu
         hint = "Remove tolerationSeconds, or use effect: NoExecute if the taint evicts."
     else:
         hint = "Use effect: NoExecute if the taint evicts running pods; otherwise remove tolerationSeconds."
-    return ctx.finding(obj, _effect_path(path, toleration), message, hint=hint, rule=INVALID)
+    ctx.report(obj, _effect_path(path, toleration), message, hint=hint, rule=INVALID)
 
 
 def _seconds(toleration: dict):
@@ -228,7 +230,7 @@ def _ineffective(obj, ctx, kind: str, spec: dict, tolerations: list, base: tuple
             if isinstance(toleration, dict) and not any(e is toleration for e in effective) \
                     and not _problems(toleration):
                 replaced.add(index)
-                yield ctx.finding(
+                ctx.report(
                     obj, base + (index, "tolerationSeconds"),
                     f"{_where(index)} ({describe_toleration(toleration)}) sets tolerationSeconds: "
                     f"{toleration.get('tolerationSeconds')}, but the DaemonSet controller replaces this "
@@ -242,34 +244,34 @@ def _ineffective(obj, ctx, kind: str, spec: dict, tolerations: list, base: tuple
         path = base + (index,)
         seconds = _seconds(toleration)
         if isinstance(seconds, int) and seconds < 0:
-            yield ctx.finding(obj, path + ("tolerationSeconds",),
-                              f"{_where(index)} has tolerationSeconds: {seconds}, which Kubernetes treats as 0: "
-                              f"pods are evicted as soon as the taint appears",
-                              rule=INEFFECTIVE, hint="Write tolerationSeconds: 0 if immediate eviction is meant.")
+            ctx.report(obj, path + ("tolerationSeconds",),
+                       f"{_where(index)} has tolerationSeconds: {seconds}, which Kubernetes treats as 0: "
+                       f"pods are evicted as soon as the taint appears",
+                       rule=INEFFECTIVE, hint="Write tolerationSeconds: 0 if immediate eviction is meant.")
         earlier = next(((i, t) for i, t in valid[:position] if toleration_covers(t, toleration)), None)
         if earlier is not None:
             first, other = earlier
             other_seconds = _seconds(other)
             if other_seconds == seconds:
                 if _same_fields(other, toleration):
-                    yield ctx.finding(obj, _effect_path(path, toleration),
-                                      f"{_where(index)} ({describe_toleration(toleration)}) duplicates "
-                                      f"{_where(first)}: it changes nothing", rule=INEFFECTIVE,
-                                      hint="Remove the duplicate toleration.")
+                    ctx.report(obj, _effect_path(path, toleration),
+                               f"{_where(index)} ({describe_toleration(toleration)}) duplicates "
+                               f"{_where(first)}: it changes nothing", rule=INEFFECTIVE,
+                               hint="Remove the duplicate toleration.")
                 else:
-                    yield _redundant(obj, ctx, index, toleration, first, other, path)
+                    _redundant(obj, ctx, index, toleration, first, other, path)
             else:
-                yield _contradicting(obj, ctx, index, toleration, first, other, path)
+                _contradicting(obj, ctx, index, toleration, first, other, path)
             continue
         later = next(((i, t) for i, t in valid[position + 1:]
                       if toleration_covers(t, toleration) and not toleration_covers(toleration, t)
                       and _seconds(t) == seconds), None)
         if later is not None:
-            yield _redundant(obj, ctx, index, toleration, later[0], later[1], path)
+            _redundant(obj, ctx, index, toleration, later[0], later[1], path)
 
 
 def _redundant(obj, ctx, index, toleration, other_index, other, path):
-    return ctx.finding(
+    ctx.report(
         obj, _effect_path(path, toleration),
         f"{_where(index)} ({describe_toleration(toleration)}) is redundant: {_where(other_index)} "
         f"({describe_toleration(other)}) already tolerates every taint it does, with the same "
@@ -287,7 +289,7 @@ def _contradicting(obj, ctx, index, toleration, first_index, first, path):
     mine = "no tolerationSeconds (stay forever)" if seconds is None else f"tolerationSeconds: {seconds}"
     where = path + ("tolerationSeconds",) if toleration.get("tolerationSeconds") is not None \
         else _effect_path(path, toleration)
-    return ctx.finding(
+    ctx.report(
         obj, where,
         f"{_where(index)} ({describe_toleration(toleration)}, {mine}) never applies: {_where(first_index)} "
         f"({describe_toleration(first)}) comes first and tolerates the same taints, and the taint eviction "
@@ -299,29 +301,28 @@ def _contradicting(obj, ctx, index, toleration, first_index, first, path):
 # --- toleration-effect-mismatch (well-known taints, and the cluster's taints) -------------------
 
 
-@rule(MISMATCH, scope=SET)
+@rule(MISMATCH, scope=SET, cost=MEDIUM)
 def check_effects(inventory, ctx):
     cluster: Cluster | None = ctx.cluster
     if cluster is not None and not cluster.nodes:
         cluster = None
     for obj in inventory.workloads:
-        template = obj.pod_template
-        spec = template.data.get("spec")
-        if not isinstance(spec, dict):
-            continue
-        tolerations = spec.get("tolerations")
-        if not isinstance(tolerations, list) or not any(_checkable(t) for t in tolerations):
-            continue
-        kind = workload_kind(obj)
-        base = template.spec_path + ("tolerations",)
-        reported = set()
-        if cluster is not None:
-            for index, finding in _cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster):
-                reported.add(index)
-                yield finding
-        for index, toleration in enumerate(tolerations):
-            if index not in reported and _checkable(toleration):
-                yield from _well_known_mismatch(obj, ctx, kind, spec, index, toleration, base + (index,))
+        with ctx.guard(obj):
+            template = obj.pod_template
+            spec = template.data.get("spec")
+            if not isinstance(spec, dict):
+                continue
+            tolerations = spec.get("tolerations")
+            if not isinstance(tolerations, list) or not any(_checkable(t) for t in tolerations):
+                continue
+            kind = workload_kind(obj)
+            base = template.spec_path + ("tolerations",)
+            reported = set()
+            if cluster is not None:
+                reported.update(_cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster))
+            for index, toleration in enumerate(tolerations):
+                if index not in reported and _checkable(toleration):
+                    _well_known_mismatch(obj, ctx, kind, spec, index, toleration, base + (index,))
 
 
 def _checkable(toleration) -> bool:
@@ -368,12 +369,12 @@ def _well_known_mismatch(obj, ctx, kind, spec, index, toleration, path):
                    f"controller adds a {key}:{carried} toleration to its pods itself")
         hint = "Remove the toleration: the DaemonSet controller already adds the right one."
         severity = "info"
-    yield ctx.finding(obj, path + ("effect",), message, hint=hint, rule=MISMATCH, severity=severity)
+    ctx.report(obj, path + ("effect",), message, hint=hint, rule=MISMATCH, severity=severity)
 
 
 def _cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster: Cluster):
-    """(toleration index, finding) for each toleration that matches a node taint by key and value
-    but not by effect, on nodes the pod could otherwise run on, when nothing else tolerates it."""
+    """Reports each toleration that matches a node taint by key and value
+    but not by effect, on nodes the pod could otherwise run on, when nothing else tolerates it; returns their indexes."""
     effective = effective_tolerations(kind, spec)
     effects = scheduling_taint_effects(kind, spec)
     placed = [v.node for v in node_verdicts(kind, spec, cluster)
@@ -415,9 +416,9 @@ def _cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster: Cluste
         else:
             hint = "Omit effect to tolerate every effect of the taint, or add one toleration per effect."
         message += f" ({cluster.source})"
-        finding = ctx.finding(obj, base + (index, "effect"), message, hint=hint, rule=MISMATCH,
-                              severity="error" if error else "warning")
-        yield index, finding
+        ctx.report(obj, base + (index, "effect"), message, hint=hint, rule=MISMATCH,
+                   severity="error" if error else "warning")
+    return set(found)
 
 
 def describe_nodes(nodes: list[Node], cluster: Cluster, limit: int = 4) -> str:

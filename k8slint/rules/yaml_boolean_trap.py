@@ -66,8 +66,7 @@ _NUMBER_START = frozenset("0123456789+-.")
 
 @rule(RULE)
 def check(obj, ctx):
-    # Plain calls, not generators: ctx.finding() records each finding, and this rule visits every
-    # label, annotation and env value of every object, most of which are fine.
+    # This rule visits every label, annotation and env value of every object, most of which are fine.
     root = obj.root
     _check(obj, ctx, root, ("metadata",), _METADATA_FIELDS)
     if obj.api_version == "v1" and obj.kind in _CORE_FIELDS:
@@ -134,7 +133,7 @@ def _value_finding(obj, ctx, container, path: tuple, what: str, why: str):
         fix = f"- {quoted}"
     else:
         fix = f"{json.dumps(key, ensure_ascii=False) if _needs_quotes(key) else key}: {quoted}"
-    return ctx.finding(
+    ctx.report(
         obj, path,
         f"{what}: {text} is read as {seen}{_why_not_string(text, value)}, not as the string {quoted}; "
         f"the API server rejects the object ({why}: \"cannot unmarshal {_go_kind(value)} into Go "
@@ -158,7 +157,7 @@ def _key_finding(obj, ctx, mapping, key, path: tuple, what: str):
     text = _key_source(mapping, key)
     if text is None or text == key:
         return None
-    return ctx.finding(
+    ctx.report(
         obj, path + (key,),
         f"{what} key {text} is read as {_seen_key(text)} and becomes the key \"{key}\"; "
         f"Kubernetes stores {format_path(path + (key,))}, not {json.dumps(text)}",

@@ -1,0 +1,142 @@
+"""The rule API: one registry table, one way to report, a crash costs one object's findings, and a
+disabled id costs no work."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, all_rule_ids, engine_run
+from k8slint import rules
+from k8slint.engine import INTERNAL_ERROR
+
+TWO_DEPLOYMENTS = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: good}
+spec:
+  selector: {matchLabels: {app: good}}
+  template:
+    metadata: {labels: {app: good}}
+    spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: bad}
+spec:
+  selector: {matchLabels: {app: bad}}
+  template:
+    metadata: {labels: {app: bad}}
+    spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: after}
+spec:
+  selector: {matchLabels: {app: after}}
+  template:
+    metadata: {labels: {app: after}}
+    spec: {containers: [{name: c, image: nginx}]}
+"""
+
+
+def test_registry_table_equals_what_discovery_finds():
+    found = rules.discovered_modules()
+    missing = {m: ids for m, ids in found.items() if rules.RULE_MODULES.get(m) != ids}
+    assert not missing, "add or fix these lines of RULE_MODULES in k8slint/rules/__init__.py: " + ", ".join(
+        f'"{m}": {ids!r}' for m, ids in missing.items())
+    assert rules.RULE_MODULES == found
+
+
+def test_a_check_that_yields_findings_is_refused():
+    with pytest.raises(TypeError, match="ctx.report"):
+        @rules.rule("test-yielding-check")
+        def check(obj, ctx):
+            yield ctx.report(obj, (), "never seen: nothing iterates a check")
+    assert "test-yielding-check" not in rules.all_rules()
+
+
+@pytest.fixture
+def temporary_rule():
+    """Register a rule for one test only (the catalogue tests must not see it)."""
+    added = []
+
+    def register(rule_id, check, **kwargs):
+        rules.all_rules()
+        rules.rule(rule_id, **kwargs)(check)
+        added.append(rule_id)
+
+    yield register
+    for rule_id in added:
+        rules._REGISTRY.pop(rule_id)
+
+
+def test_a_cross_object_rule_that_fails_on_one_object_loses_only_that_objects_findings(write, temporary_rule):
+    def check(inventory, ctx):
+        for obj in inventory.workloads:
+            with ctx.guard(obj):
+                ctx.report(obj, ("metadata", "name"), f"seen {obj.name}")
+                if obj.name == "bad":
+                    raise ValueError("boom")
+
+    temporary_rule("test-guarded-set-rule", check, scope=rules.SET)
+    path = write("apps.yaml", TWO_DEPLOYMENTS)
+    result = engine_run([path], enabled={"test-guarded-set-rule"})
+    assert [(f.message, f.line) for f in result.findings] == [("seen good", 3), ("seen after", 21)]
+    [error] = result.errors
+    assert (error.rule, error.file, error.line) == (INTERNAL_ERROR, str(path), 10)  # the failing object's first line
+    assert error.message == "rule test-guarded-set-rule failed on Deployment bad: ValueError: boom"
+
+
+def test_a_per_object_rule_that_fails_loses_only_that_objects_findings(write, temporary_rule):
+    def check(obj, ctx):
+        ctx.report(obj, ("metadata", "name"), f"seen {obj.name}")
+        if obj.name == "bad":
+            raise KeyError("spec")
+
+    temporary_rule("test-failing-object-rule", check, kinds=["Deployment"])
+    path = write("apps.yaml", TWO_DEPLOYMENTS)
+    result = engine_run([path], enabled={"test-failing-object-rule"})
+    assert [f.message for f in result.findings] == ["seen good", "seen after"]
+    assert [(e.rule, e.line, e.message) for e in result.errors] == [
+        (INTERNAL_ERROR, 10, "rule test-failing-object-rule failed on Deployment bad: KeyError: 'spec'")]
+
+
+def test_the_engine_stamps_id_severity_and_position(write, temporary_rule):
+    def check(obj, ctx):
+        ctx.report(obj, ("spec", "template", "spec", "containers", 0, "image"), "first")
+        ctx.report(obj, ("spec", "replicas"), "second", rule="test-stamped-other", severity="info")
+
+    temporary_rule("test-stamped", check, kinds=["Deployment"], also_reports=["test-stamped-other"])
+    path = write("one.yaml", TWO_DEPLOYMENTS.split("---")[0])
+    found = engine_run([path], enabled={"test-stamped", "test-stamped-other"}).findings
+    assert [(f.rule, f.severity, f.line, f.column, f.path) for f in found] == [
+        ("test-stamped-other", "info", 4, 1, "spec.replicas"),  # absent: located at its nearest parent
+        ("test-stamped", "warning", 8, 42, "spec.template.spec.containers[0].image")]
+    # a disabled id reports nothing, even when the check reports it
+    only_first = engine_run([path], enabled={"test-stamped"}).findings
+    assert [f.rule for f in only_first] == ["test-stamped"]
+
+
+def _fail(*args, **kwargs):
+    raise AssertionError("ran although its rule id is disabled")
+
+
+@pytest.mark.parametrize("functions, disabled, kept", [
+    (("_report_needs", "_check_cluster", "_daemonset_surge", "_affinity_contradictions", "_cross_workload"),
+     "anti-affinity-infeasible", {"anti-affinity-no-effect", "anti-affinity-invalid-term"}),
+    (("_validate",), "anti-affinity-invalid-term", {"anti-affinity-infeasible", "anti-affinity-no-effect"}),
+    (("_no_effect",), "anti-affinity-no-effect", {"anti-affinity-infeasible", "anti-affinity-invalid-term"}),
+])
+def test_a_disabled_id_skips_its_work_while_its_siblings_run(monkeypatch, functions, disabled, kept):
+    from k8slint.rules import anti_affinity
+
+    files = sorted((FIXTURES / "rules" / "anti-affinity-no-cluster" / "fire").glob("*.yaml"))
+    for name in functions:
+        monkeypatch.setattr(anti_affinity, name, _fail)
+    result = engine_run(files, enabled=all_rule_ids() - {disabled})
+    assert result.errors == []
+    assert kept <= {f.rule for f in result.findings}
+    assert disabled not in {f.rule for f in result.findings}
+    # the same functions do run (and fail, as internal errors) when the id is enabled
+    enabled = engine_run(files, enabled=all_rule_ids())
+    assert enabled.errors and {e.rule for e in enabled.errors} == {INTERNAL_ERROR}
