@@ -70,10 +70,13 @@ def main() -> None:
 @click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings (text format).")
 @click.option("--sarif-category", metavar="CATEGORY",
               help="SARIF runAutomationDetails.id, to tell several uploads for one commit apart.")
+@click.option("--kubernetes-version", metavar="MAJOR.MINOR",
+              help="Kubernetes release of the target cluster: removed APIs, feature gates and defaults "
+                   "follow it (default: the newest release k8slint knows).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Skip (with an error) files larger than this many MiB (default 32).")
 def lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
-         nodes, zones, jobs, show_suppressed, sarif_category, max_file_size) -> None:
+         nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size) -> None:
     """Lint manifests: files, directories (recursively) or - for standard input."""
     from k8slint.config import ConfigError, load_config
     from k8slint.engine import run
@@ -83,7 +86,8 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
         raise click.UsageError("give files, directories, or - for standard input")
     try:
         config = load_config(config_path)
-        options = _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size)
+        options = _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size,
+                           kubernetes_version)
     except ConfigError as exc:
         click.echo(f"k8slint: {exc}", err=True)
         sys.exit(EXIT_INPUT)
@@ -111,7 +115,7 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
     sys.exit(EXIT_OK)
 
 
-def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size):
+def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size, kubernetes_version=None):
     from k8slint import catalog
     from k8slint.config import rule_selection
     from k8slint.engine import Options
@@ -123,6 +127,7 @@ def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file
     default_off = {i for i, meta in catalog.load_catalog().items() if meta.get("enabled_by_default") is False}
     enabled, severities, params = rule_selection(config, known, default_off, tuple(enable), tuple(disable))
     size = max_file_size or config.data.get("max-file-size")
+    version = _target_version(config, kubernetes_version, params)
     return Options(
         enabled=frozenset(enabled), severities=severities, params=params,
         cluster=_cluster(config, cluster_path, nodes, zones),
@@ -130,7 +135,40 @@ def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file
         max_file_bytes=(size * 1024 * 1024) if size else Options.max_file_bytes,
         excludes=tuple(config.data.get("exclude", ())),
         policies=tuple(policies),
+        kubernetes_version=version,
     )
+
+
+# The per-rule parameter the run-wide kubernetes_version replaced (rules.deprecated-api.params).
+_LEGACY_VERSION_PARAM = ("deprecated-api", "kubernetes_version")
+
+
+def _target_version(config, option: str | None, params: dict) -> tuple[int, int]:
+    """The run's Kubernetes release: --kubernetes-version, else the config's kubernetes_version,
+    else the old deprecated-api parameter of that name (still honoured), else the newest release
+    k8slint knows. An invalid value anywhere is a usage error (ConfigError: exit 2)."""
+    from k8slint.config import ConfigError
+    from k8slint.model.versions import NEWEST, VersionError, parse_version
+
+    rule_id, name = _LEGACY_VERSION_PARAM
+    legacy = params.get(rule_id, {}).pop(name, None)
+    candidates = [(option, "--kubernetes-version"),
+                  (config.data.get("kubernetes_version"), f"{config.path}: kubernetes_version"),
+                  (legacy, f"{config.path}: rules.{rule_id}.params.{name}")]
+    parsed = []
+    for value, where in candidates:
+        if value is None:
+            continue
+        try:
+            parsed.append((parse_version(value), where))
+        except VersionError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    if not parsed:
+        return NEWEST
+    if legacy is not None and config.data.get("kubernetes_version") is not None and parsed[-1][0] != parsed[-2][0]:
+        raise ConfigError(f"{config.path}: kubernetes_version and rules.{rule_id}.params.{name} disagree; "
+                          f"keep the top-level kubernetes_version (it applies to every rule)")
+    return parsed[0][0]
 
 
 def _cluster(config, cluster_path, nodes, zones):

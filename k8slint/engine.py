@@ -23,6 +23,7 @@ from k8slint.model.objects import (
     HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, Service, Workload,
     is_list_kind, make_object,
 )
+from k8slint.model.versions import NEWEST
 from k8slint.rules import OBJECT, SET, Rule, all_rules
 from k8slint.source import (
     DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, forget_kustomizations, forget_texts, keep_text,
@@ -43,6 +44,7 @@ class Options:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     excludes: tuple[str, ...] = ()
     policies: tuple = ()  # custom policies (k8slint.policies), checked like per-object rules
+    kubernetes_version: tuple[int, int] = NEWEST  # the run's target release (k8slint.model.versions)
 
 
 @dataclass
@@ -72,6 +74,9 @@ class RuleContext:
     def __init__(self, options: Options, suppressions: dict[str, Suppressions], cluster=None) -> None:
         self.options = options
         self.cluster = cluster
+        # The target Kubernetes release, (major, minor): compare with < and >=, look feature gates
+        # up with k8slint.model.versions.gate_state.
+        self.kubernetes_version = options.kubernetes_version
         self._suppressions = suppressions
         self.rule_id = ""
         self.findings: list[Finding] = []

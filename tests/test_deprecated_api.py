@@ -1,4 +1,4 @@
-"""deprecated-api: removed vs deprecated by the kubernetes_version parameter, messages, RCs."""
+"""deprecated-api: removed vs deprecated at the run's target Kubernetes version, messages, RCs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import cli, engine_run
-from k8slint.rules.deprecated_api import target_version
+from k8slint.model.versions import NEWEST, VersionError, parse_version
 
 RULE = "deprecated-api"
 FLOWSCHEMA = ("apiVersion: flowcontrol.apiserver.k8s.io/v1beta3\nkind: FlowSchema\nmetadata: {name: f}\n"
@@ -17,13 +17,13 @@ CRONJOB = ("apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: c}\nspec:
 
 
 def run(write, text: str, version=None):
-    params = {RULE: {"kubernetes_version": version}} if version is not None else {}
-    result = engine_run([write("m.yaml", text)], enabled={RULE}, params=params)
+    options = {"kubernetes_version": parse_version(version)} if version is not None else {}
+    result = engine_run([write("m.yaml", text)], enabled={RULE}, **options)
     assert not result.errors
     return [f for f in result.findings if f.rule == RULE]
 
 
-@pytest.mark.parametrize("version,severity", [(None, "warning"), ("1.29", "warning"), ("1.32", "error"),
+@pytest.mark.parametrize("version,severity", [(None, "error"), ("1.31", "warning"), ("1.29", "warning"), ("1.32", "error"),
                                               ("v1.33.2", "error"), ("1.28", None)])
 def test_severity_follows_the_target_version(write, version, severity):
     found = run(write, FLOWSCHEMA, version)
@@ -33,7 +33,7 @@ def test_severity_follows_the_target_version(write, version, severity):
 def test_removed_message_names_release_replacement_and_kubectl_error(write):
     [f] = run(write, CRONJOB)
     assert (f.line, f.column, f.path, f.severity) == (1, 13, "apiVersion", "error")
-    assert f.message == ("CronJob batch/v1beta1 is no longer served since Kubernetes 1.25 (linting for 1.31): "
+    assert f.message == ("CronJob batch/v1beta1 is no longer served since Kubernetes 1.25 (linting for 1.35): "
                          "kubectl apply fails with 'no matches for kind \"CronJob\" in version \"batch/v1beta1\"'; "
                          "use batch/v1")
     assert f.hint.startswith("Change apiVersion to batch/v1")
@@ -50,26 +50,60 @@ def test_replication_controller_suggests_a_deployment(write):
     assert "does not update running pods" in f.message and "Deployment" in f.hint
 
 
-def test_parameter_from_config_and_config_severity_wins(write, tmp_path, monkeypatch):
+@pytest.mark.parametrize("config", [
+    "kubernetes_version: '1.32'\n",
+    "kubernetes_version: 1.32\n",
+    "rules:\n  deprecated-api: {params: {kubernetes_version: '1.32'}}\n",  # the old per-rule parameter
+])
+def test_version_from_config_and_config_severity_wins(write, tmp_path, monkeypatch, config):
     write("m.yaml", FLOWSCHEMA)
-    write(".k8slint.yaml", "rules:\n  deprecated-api: {params: {kubernetes_version: '1.32'}}\n")
+    write(".k8slint.yaml", config)
     monkeypatch.chdir(tmp_path)
     [f] = [f for f in json.loads(cli("lint", "--format", "json", "m.yaml").stdout)["findings"] if f["rule"] == RULE]
     assert f["severity"] == "error"
+    [f] = [f for f in json.loads(cli("lint", "--format", "json", "--kubernetes-version", "1.30",
+                                     "m.yaml").stdout)["findings"] if f["rule"] == RULE]
+    assert f["severity"] == "warning" and "(linting for 1.30)" in f["message"]  # the option wins
     write(".k8slint.yaml", "rules:\n  deprecated-api: info\n")
     [f] = [f for f in json.loads(cli("lint", "--format", "json", "m.yaml").stdout)["findings"] if f["rule"] == RULE]
     assert f["severity"] == "info"
 
 
+@pytest.mark.parametrize("config,args,where", [
+    ("", ("--kubernetes-version", "banana"), "--kubernetes-version: 'banana' is not a Kubernetes version"),
+    ("", ("--kubernetes-version", "1.999"), "--kubernetes-version: Kubernetes 1.999 is not a release k8slint knows"),
+    ("kubernetes_version: banana\n", (), "kubernetes_version: 'banana' is not a Kubernetes version"),
+    ("kubernetes_version: '2.1'\n", (), "Kubernetes 2.1 is not a release k8slint knows"),
+    ("rules:\n  deprecated-api: {params: {kubernetes_version: banana}}\n", (),
+     "rules.deprecated-api.params.kubernetes_version: 'banana' is not a Kubernetes version"),
+    ("kubernetes_version: '1.30'\nrules:\n  deprecated-api: {params: {kubernetes_version: '1.25'}}\n", (),
+     "kubernetes_version and rules.deprecated-api.params.kubernetes_version disagree"),
+])
+def test_invalid_version_is_a_usage_error(write, tmp_path, monkeypatch, config, args, where):
+    write("m.yaml", FLOWSCHEMA)
+    write(".k8slint.yaml", config)
+    monkeypatch.chdir(tmp_path)
+    result = cli("lint", *args, "m.yaml")
+    assert result.exit_code == 2
+    assert where in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize("value,expected", [("1.31", (1, 31)), ("v1.29.3", (1, 29)), ("1.30.0-gke.1", (1, 30)),
-                                            (1.3, (1, 30)), (1.25, (1, 25)), ("latest", (1, 31)), (None, (1, 31))])
+                                            ("v1.30.2-eks-1234", (1, 30)), (1.3, (1, 30)), (1.25, (1, 25)),
+                                            (" 1.16 ", (1, 16))])
 def test_target_version_parsing(value, expected):
-    assert target_version(value) == expected
+    assert parse_version(value) == expected
 
 
-def test_metadata_default_matches_code():
-    from k8slint.catalog import metadata
-    from k8slint.rules.deprecated_api import DEFAULT_VERSION
+@pytest.mark.parametrize("value", ["latest", None, True, 131, "1", "1.15", "1.36", "0.9", "1.31banana", [1, 31]])
+def test_target_version_rejects(value):
+    with pytest.raises(VersionError):
+        parse_version(value)
 
-    [param] = metadata(RULE)["parameters"]
-    assert target_version(param["default"]) == DEFAULT_VERSION
+
+def test_default_is_the_newest_release():
+    assert NEWEST == (1, 35)
+    from k8slint.engine import Options
+
+    assert Options(enabled=frozenset()).kubernetes_version == NEWEST

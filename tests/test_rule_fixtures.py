@@ -1,7 +1,8 @@
 """Every rule's fire and near-miss fixtures. Each family directory under fixtures/rules/ lists the
 rule ids it covers in RULES; a fire file marks each expected finding with ``# expect: rule-id``
 on the line the finding must point at (``rule-id@column`` pins the column too); near-miss files
-carry no markers and must stay silent for those rules."""
+carry no markers and must stay silent for those rules. Optional CLUSTER and VERSION files set the
+cluster and the target Kubernetes release the family is linted against."""
 
 from __future__ import annotations
 
@@ -30,10 +31,20 @@ def _cluster_for(family):
     return cluster_from_documents(read_yaml_file(path, "cluster profile"), str(path))
 
 
+def _version_for(family) -> dict:
+    """A family may lint for another Kubernetes release than the newest: VERSION holds it (e.g. 1.30)."""
+    spec_file = family / "VERSION"
+    if not spec_file.is_file():
+        return {}
+    from k8slint.model.versions import parse_version
+
+    return {"kubernetes_version": parse_version(spec_file.read_text().strip())}
+
+
 @pytest.mark.parametrize("family,path", CASES, ids=[f"{f.name}/{p.parent.name}/{p.name}" for f, p in CASES])
 def test_fixture(family, path):
     rules = set((family / "RULES").read_text().split())
-    result = engine_run([path], cluster=_cluster_for(family))
+    result = engine_run([path], cluster=_cluster_for(family), **_version_for(family))
     assert not result.errors, result.errors
     got = sorted((f.line, f.rule) for f in result.findings if f.rule in rules)
     expected = expectations(path)

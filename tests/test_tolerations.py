@@ -210,7 +210,6 @@ def test_seconds_with_noschedule_on_unreachable(write):
     ("{value: v, effect: NoSchedule}", "value", "must be Exists"),
     ("{key: k, operator: exists}", "operator", "did you mean Exists"),
     ("{key: k, operator: Exists, effect: noSchedule}", "effect", "did you mean NoSchedule"),
-    ("{key: k, operator: Gt, value: '5', effect: NoSchedule}", "operator", "TaintTolerationComparisonOperators"),
     ("{key: 'a/b/c', operator: Exists}", "key", "not a valid taint key"),
     ("{key: k, value: 'a b'}", "value", "not a valid value"),
     ("{key: k, value: yes}", "value", "not a string"),
@@ -223,6 +222,19 @@ def test_api_rejections(write, toleration, field, words):
     assert [(f.rule, f.severity) for f in got] == [("toleration-invalid", "error")]
     assert words in got[0].message + " " + got[0].hint
     assert got[0].line == line_of(text, "- {")
+
+
+@pytest.mark.parametrize("version,rule,severity,words", [
+    ((1, 34), "toleration-invalid", "error", "Kubernetes 1.34 does not have (it came as an alpha operator in 1.35"),
+    ((1, 35), "feature-gated-field", "warning",
+     "needs feature gate TaintTolerationComparisonOperators (alpha, off by default in Kubernetes 1.35)"),
+])
+def test_comparison_operators_follow_the_target_version(write, version, rule, severity, words):
+    text = pod_spec_yaml("tolerations:\n- {key: k, operator: Gt, value: '5', effect: NoSchedule}\n")
+    result = engine_run([write("m.yaml", text)], kubernetes_version=version)
+    got = [f for f in result.findings if f.rule in (*RULES, "feature-gated-field")]
+    assert [(f.rule, f.severity) for f in got] == [(rule, severity)]
+    assert words in got[0].message and got[0].line == line_of(text, "- {")
 
 
 def test_tolerations_that_are_not_mappings_are_left_to_invalid_field_type(write):

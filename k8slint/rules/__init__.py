@@ -30,6 +30,7 @@ HEAVY = 2
 RULE_MODULES: dict[str, tuple[str, ...]] = {
     "anti_affinity": ("anti-affinity-infeasible", "anti-affinity-invalid-term", "anti-affinity-no-effect"),
     "deprecated_api": ("deprecated-api",),
+    "feature_gates": ("feature-gated-field",),
     "field_types": ("invalid-field-type",),
     "hpa_conflict": ("hpa-conflict", "hpa-target-missing", "hpa-missing-requests", "hpa-fixed-replicas"),
     "job_restart_policy": ("job-restart-policy", "job-spec", "cronjob-spec"),

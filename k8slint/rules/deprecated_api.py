@@ -10,20 +10,18 @@ For APIs removed in 1.16 the "deprecated in" release is the one that introduced 
 replacement (those removals predate the guide's per-release deprecation notes); all of them are
 long gone from every supported cluster either way.
 
-The target cluster is the ``kubernetes_version`` parameter (default in rules/deprecated-api.yaml):
+The target cluster is the run's Kubernetes version (``ctx.kubernetes_version``, k8slint.model.versions):
 an API removed in that release or earlier is an error (``kubectl apply`` fails with "no matches
 for kind ... in version ..."), one deprecated but still served is a warning.
 """
 
 from __future__ import annotations
 
-import re
-
 from k8slint.model.objects import ReplicationController
+from k8slint.model.versions import text_of as _text
 from k8slint.rules import rule
 
 RULE = "deprecated-api"
-DEFAULT_VERSION = (1, 31)
 
 # (apiVersion, kind) -> (deprecated in, removed in, replacement apiVersion or None, note)
 _APIS: dict[tuple[str, str], tuple[tuple[int, int], tuple[int, int], str | None, str]] = {}
@@ -110,28 +108,6 @@ _add("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema PriorityLevelConfigurat
 _add("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema PriorityLevelConfiguration", "1.29", "1.32",
      "flowcontrol.apiserver.k8s.io/v1")
 
-_VERSION = re.compile(r"v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+].*)?\Z")
-
-
-def target_version(value) -> tuple[int, int]:
-    """The ``kubernetes_version`` parameter as (major, minor). A YAML number loses trailing zeros
-    (an unquoted 1.30 is 1.3), so a float with one decimal digit means that digit times ten."""
-    if isinstance(value, float) and not isinstance(value, bool):
-        text = repr(value)
-        major, _, minor = text.partition(".")
-        if len(minor) == 1 and minor != "0":
-            minor += "0"
-        value = f"{major}.{minor}"
-    match = _VERSION.match(str(value).strip()) if value is not None else None
-    if not match:
-        return DEFAULT_VERSION
-    return int(match.group(1)), int(match.group(2))
-
-
-def _text(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
-
-
 @rule(RULE)
 def check(obj, ctx):
     entry = _APIS.get((obj.api_version, obj.kind))
@@ -149,7 +125,7 @@ def check(obj, ctx):
 
 def _api_finding(obj, ctx, entry):
     deprecated, removed, replacement, note = entry
-    target = target_version(ctx.params.get("kubernetes_version"))
+    target = ctx.kubernetes_version
     if target < deprecated:
         return None
     what = f"{obj.kind} {obj.api_version}"

@@ -39,6 +39,7 @@ from k8slint.model.rollout import (
     validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
 )
 from k8slint.model.relations import hpas_for, related
+from k8slint.model.versions import gate_state
 from k8slint.rules import MEDIUM, SET, rule
 
 INVALID = "rolling-update-invalid"
@@ -527,7 +528,8 @@ def _statefulset(obj: StatefulSet, env: _Env):
             f"more are updated and the highest ordinal is {top.n - 1}, so a template change updates no pod",
             hint="Lower the partition (0 updates every pod) when the staged rollout should go ahead.")
     raw = knobs.get("maxUnavailable")
-    if raw is not None:
+    gate = gate_state("MaxUnavailableStatefulSet", ctx.kubernetes_version)
+    if raw is not None and gate.default:  # gate off: the API server drops it (feature-gated-field says so)
         knob = _Knob("maxUnavailable", raw, 1)
         for c in counts:
             k = statefulset_max_unavailable(raw, c.n)
@@ -536,8 +538,7 @@ def _statefulset(obj: StatefulSet, env: _Env):
                 ctx.report(
                     obj, knobs_path + ("maxUnavailable",),
                     f"{shown}: at {c.text()} the StatefulSet controller may delete every pod at once during a "
-                    f"rollout (with the MaxUnavailableStatefulSet feature, beta and on by default since "
-                    f"Kubernetes 1.35; without it pods are updated one at a time)",
+                    f"rollout ({gate.describe()}; without it pods are updated one at a time)",
                     hint="Use a maxUnavailable below the replica count, e.g. 1 (the default).")
                 break
     _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", _many(counts))

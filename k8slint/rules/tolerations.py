@@ -37,6 +37,7 @@ from k8slint.model.scheduling import (
     toleration_tolerates,
     untolerated_taints,
 )
+from k8slint.model.versions import gate_state, text_of
 from k8slint.rules import MEDIUM, SET, rule
 
 INVALID = "toleration-invalid"
@@ -118,6 +119,8 @@ def _effect_path(path: tuple, toleration: dict) -> tuple:
     return path + ("effect",) if toleration.get("effect") is not None else path
 
 
+COMPARISON_GATE = "TaintTolerationComparisonOperators"
+
 # --- toleration-invalid and toleration-ineffective (per object) --------------------------------
 
 
@@ -151,10 +154,13 @@ def _invalid(obj, ctx, index: int, toleration: dict, path: tuple):
                            f"with operator {operator or 'Equal (the default)'} the API server rejects the pod template")
                 hint = "Set the key of the taint to tolerate, or use operator: Exists to tolerate every taint."
             elif operator in COMPARISON_OPERATORS:
-                message = (f"{label} uses operator {operator}, an alpha operator (feature gate "
-                           f"TaintTolerationComparisonOperators, off by default): the API server of a cluster "
-                           f"without the gate rejects the pod template")
-                hint = "Use Equal or Exists unless every target cluster enables TaintTolerationComparisonOperators."
+                gate = gate_state(COMPARISON_GATE, ctx.kubernetes_version)
+                if gate.exists:
+                    continue  # a gated operator: feature-gated-field names the gate
+                message = (f"{label} uses operator {operator}, which Kubernetes "
+                           f"{text_of(ctx.kubernetes_version)} does not have (it came as an alpha operator in "
+                           f"1.35, {COMPARISON_GATE}): the API server rejects the pod template")
+                hint = "Use operator Equal (key and value must match) or Exists (any value of the key)."
             else:
                 message += _did_you_mean(operator, VALID_OPERATORS)
                 message += "; the API server rejects the pod template"

@@ -1,0 +1,106 @@
+"""Fields that need a feature gate the target Kubernetes release has off by default (or does not
+have yet): the API server drops such a field from the object it stores (the ``dropDisabled*``
+functions of pkg/api/pod/util.go and the registry strategies of kubernetes/kubernetes), so the
+manifest asks for a behaviour the cluster does not give. One finding per field, naming the gate
+(k8slint.model.versions has the table). Toleration operators Lt/Gt are the exception to dropping:
+ValidateTolerations rejects them without TaintTolerationComparisonOperators; before the gate
+existed (1.35) toleration-invalid reports them as invalid operators.
+"""
+
+from __future__ import annotations
+
+from k8slint.model.objects import PodDisruptionBudget, StatefulSet, as_dict, as_list, dig
+from k8slint.model.scheduling import COMPARISON_OPERATORS
+from k8slint.model.versions import gate_state
+from k8slint.rules import rule
+
+RULE = "feature-gated-field"
+
+_POD_AFFINITY_KINDS = ("podAffinity", "podAntiAffinity")
+_SCHEDULING_TERMS = (("requiredDuringSchedulingIgnoredDuringExecution", ()),
+                     ("preferredDuringSchedulingIgnoredDuringExecution", ("podAffinityTerm",)))
+# What the cluster does once the API server has dropped the field.
+_WITHOUT = {
+    "MaxUnavailableStatefulSet": "the API server drops the field and the StatefulSet controller replaces one pod "
+                                 "at a time",
+    "SidecarContainers": "the API server drops restartPolicy and the container is an ordinary init container: "
+                         "the app containers start only after it exits, so a long-running one keeps the pod "
+                         "from ever starting",
+    "MatchLabelKeysInPodAffinity": "the API server drops the field and the term selects pods by its "
+                                   "labelSelector alone, whatever their labels' values",
+    "MatchLabelKeysInPodTopologySpread": "the API server drops the field and the constraint counts the pods its "
+                                         "labelSelector selects, of every revision",
+    "MinDomainsInPodTopologySpread": "the API server drops the field and the scheduler computes the skew over the "
+                                     "domains it finds, however few",
+    "NodeInclusionPolicyInPodTopologySpread": "the API server drops the field and the scheduler applies the "
+                                              "defaults (nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore)",
+    "PDBUnhealthyPodEvictionPolicy": "the API server drops the field and running-but-not-ready pods can be "
+                                     "evicted only while the budget is met (IfHealthyBudget)",
+    "TaintTolerationComparisonOperators": "the API server rejects the pod template",
+}
+
+
+@rule(RULE, kinds=["Workload", "PodDisruptionBudget"])
+def check(obj, ctx):
+    version = ctx.kubernetes_version
+    for path, what, gate in _gated_fields(obj):
+        state = gate_state(gate, version)
+        if state.default:
+            continue
+        if gate == "TaintTolerationComparisonOperators" and not state.exists:
+            continue  # an invalid operator before 1.35: toleration-invalid says so
+        if state.exists:
+            message = f"{what} needs {state.describe()}: unless the cluster turns the gate on, {_WITHOUT[gate]}"
+            hint = f"Remove it, or turn on the {gate} feature gate on the cluster (or lint for a newer release)."
+        else:
+            message = f"{what} needs {state.describe()}; {_WITHOUT[gate]}"
+            hint = f"Remove it, or upgrade the cluster (or lint for the release it runs: --kubernetes-version)."
+        ctx.report(obj, path, message, hint=hint)
+
+
+def _gated_fields(obj):
+    """(path, what, gate) for every gated field the object sets."""
+    if isinstance(obj, PodDisruptionBudget):
+        if dig(obj.root, ("spec", "unhealthyPodEvictionPolicy")) is not None:
+            yield (("spec", "unhealthyPodEvictionPolicy"), "spec.unhealthyPodEvictionPolicy",
+                   "PDBUnhealthyPodEvictionPolicy")
+        return
+    if isinstance(obj, StatefulSet):
+        path = ("spec", "updateStrategy", "rollingUpdate", "maxUnavailable")
+        if dig(obj.root, path) is not None:
+            yield path, "updateStrategy.rollingUpdate.maxUnavailable", "MaxUnavailableStatefulSet"
+    template = obj.pod_template
+    spec, spec_path = template.spec, template.spec_path
+    for container in template.containers("initContainers"):
+        if container.is_sidecar:
+            yield (container.path + ("restartPolicy",),
+                   f'init container "{container.name}" with restartPolicy: Always (a sidecar container)',
+                   "SidecarContainers")
+    for index, toleration in enumerate(template.tolerations):
+        operator = as_dict(toleration).get("operator")
+        if operator in COMPARISON_OPERATORS:
+            yield (spec_path + ("tolerations", index, "operator"), f"tolerations[{index}] operator {operator}",
+                   "TaintTolerationComparisonOperators")
+    affinity = template.affinity
+    for kind in _POD_AFFINITY_KINDS:
+        block = as_dict(affinity.get(kind))
+        for field, inner in _SCHEDULING_TERMS:
+            for index, item in enumerate(as_list(block.get(field))):
+                term = as_dict(dig(item, inner)) if inner else as_dict(item)
+                for keys in ("matchLabelKeys", "mismatchLabelKeys"):
+                    if term.get(keys):
+                        path = spec_path + ("affinity", kind, field, index) + inner + (keys,)
+                        yield path, f"{kind} {keys}", "MatchLabelKeysInPodAffinity"
+    for index, constraint in enumerate(as_list(spec.get("topologySpreadConstraints"))):
+        constraint = as_dict(constraint)
+        base = spec_path + ("topologySpreadConstraints", index)
+        if constraint.get("matchLabelKeys"):
+            yield base + ("matchLabelKeys",), f"topologySpreadConstraints[{index}].matchLabelKeys", \
+                "MatchLabelKeysInPodTopologySpread"
+        if constraint.get("minDomains") is not None:
+            yield base + ("minDomains",), f"topologySpreadConstraints[{index}].minDomains", \
+                "MinDomainsInPodTopologySpread"
+        for field in ("nodeAffinityPolicy", "nodeTaintsPolicy"):
+            if constraint.get(field) is not None:
+                yield base + (field,), f"topologySpreadConstraints[{index}].{field}", \
+                    "NodeInclusionPolicyInPodTopologySpread"
