@@ -19,7 +19,16 @@ same files, it prints:
                (or a sample: --checkov-docs), run offline with --skip-download, and documents
                per second against ours.
 
+* shapes     - with --shapes: the corpus shapes of benchmarks/shapes.py (Services matching nothing,
+               a shared first selector key, an HPA and a PDB per workload, a --cluster file of
+               5,000 nodes in a few pools, anti-affinity groups) at --sizes documents in three
+               layouts (one file, 2 per file in one directory, 50 per file and 10 files per
+               directory): CPU seconds of the lint and of the floor in interleaved rounds, their
+               ratio, and the growth exponent between sizes; then 1,000 workloads with and without
+               the cluster file (time ratio, peak RSS).
+
 Usage:  python benchmarks/bench.py [--docs 5000] [--rss-docs 100000] [--repeat 3] [--quick]
+        python benchmarks/bench.py --shapes [all|no-match,cluster,...] [--sizes 1000,5000,20000]
 Exit status 1 when a target is missed (see TARGETS), so CI or a person can run it as a check.
 """
 
@@ -48,6 +57,8 @@ TARGETS = {
     "jobs_speedup": 1.7,  # --jobs 1 / --jobs 2 on the many-files corpus (2 cores)
     "peak_rss_mb": 300,  # for 100,000 documents
     "checkov_ratio": 30,  # documents per second, k8slint over Checkov
+    "growth_exponent": 1.1,  # CPU time between the two largest --sizes of a shape
+    "cluster_ratio": 2.0,  # 1,000 workloads with / without a 5,000-node --cluster file
 }
 
 # --- corpus --------------------------------------------------------------------------------------
@@ -399,9 +410,16 @@ def main(argv=None) -> int:
     parser.add_argument("--rule-timeout", type=float, default=60,
                         help="seconds before one cross-object rule is stopped in the breakdown")
     parser.add_argument("--quick", action="store_true", help="small corpora, one run each")
+    parser.add_argument("--shapes", nargs="?", const="all", default=None,
+                        help="only the scaling shapes (comma-separated names of benchmarks/shapes.py, or all)")
+    parser.add_argument("--sizes", default="1000,5000,20000", help="document counts for --shapes")
+    parser.add_argument("--layouts", default="all", help="comma-separated layouts for --shapes (default all)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds before one --shapes lint is stopped")
     args = parser.parse_args(argv)
     if args.quick:
         args.docs, args.rss_docs, args.repeat, args.checkov_docs = 1000, 10_000, 1, 200
+    if args.shapes is not None:
+        return run_shapes(args)
 
     OUT.mkdir(exist_ok=True)
     big = write_corpus(OUT / f"big-{args.docs}", args.docs, args.docs, big_file=True)
@@ -543,6 +561,123 @@ def main(argv=None) -> int:
         print("\n[Checkov] not installed (pip install checkov, or --checkov PATH): skipped")
 
     (OUT / "results.json").write_text(json.dumps(results, indent=1))
+    print()
+    if failed:
+        print("TARGETS MISSED: " + "; ".join(failed))
+        return 1
+    print("all targets met")
+    return 0
+
+
+# --- scaling shapes ------------------------------------------------------------------------------
+
+
+def cpu_run(command: list[str], timeout: float) -> tuple[float | None, float, int]:
+    """CPU seconds (user + system, None when stopped after ``timeout``), peak RSS in MiB and exit
+    code of one new process, from the kernel's accounting of that child alone (wait4)."""
+    import threading
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(OUT),
+                               env=env)
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(process.pid, 0)
+    finally:
+        timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    killed = process.returncode < 0
+    return (None if killed else usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024, process.returncode
+
+
+def _seconds(value: float | None, timeout: float) -> str:
+    return f"{value:8.2f}" if value is not None else f"> {timeout:5.0f}"
+
+
+def run_shapes(args) -> int:
+    import shapes
+
+    names = list(shapes.SHAPES) if args.shapes == "all" else args.shapes.split(",")
+    layouts = list(shapes.LAYOUTS) if args.layouts == "all" else args.layouts.split(",")
+    sizes = sorted(int(n) for n in args.sizes.split(","))
+    unknown = [n for n in names if n not in shapes.SHAPES] + [n for n in layouts if n not in shapes.LAYOUTS]
+    if unknown:
+        print(f"unknown shape or layout: {', '.join(unknown)} (shapes: {', '.join(shapes.SHAPES)}; layouts: "
+              f"{', '.join(shapes.LAYOUTS)})", file=sys.stderr)
+        return 2
+    OUT.mkdir(exist_ok=True)
+    enable = all_rules_flags()
+    cluster = shapes.cluster_file(OUT / "shape-cluster-nodes.yaml")
+    failed: list[str] = []
+    results: dict[str, object] = {}
+    print(f"k8slint scaling shapes: {os.cpu_count()} cores (shared: compare ratios within a row, not across runs)")
+    print("CPU seconds (user+system) of `k8slint lint --jobs 1 --format json`, all rules, a new process; floor: "
+          f"C parser events of the same files in a clean interpreter; best of {args.repeat} interleaved rounds; "
+          "exponent: k in time ~ documents^k from the previous size")
+    for shape in names:
+        extra = ["--cluster", str(cluster)] if shape == "cluster" else []
+        for layout in layouts:
+            print(f"\n[{shape}, {layout}]\n  {'documents':>9} {'floor s':>8} {'lint s':>8} {'x floor':>8} "
+                  f"{'exp floor':>9} {'exp lint':>8} {'RSS MiB':>8}")
+            previous = None
+            for size in sizes:
+                paths = shapes.write(OUT / f"shape-{shape}-{layout}-{size}", shape, size, layout)
+                target = OUT / f"shape-{shape}-{layout}-{size}"
+                size_mb = sum(p.stat().st_size for p in paths) / 1e6
+                size_flag = ["--max-file-size", str(int(size_mb) + 2)] if size_mb > 30 else []
+                floor_paths = paths + ([cluster] if extra else [])
+                floors, lints, rss = [], [], 0.0
+                for _ in range(args.repeat):
+                    floors.append(raw_event_seconds(floor_paths, 3))
+                    seconds, peak, code = cpu_run(k8slint_command("--jobs", "1", "--format", "json", *enable,
+                                                                  *extra, *size_flag, str(target)), args.timeout)
+                    lints.append(seconds)
+                    rss = max(rss, peak)
+                    if seconds is None or code not in (0, 1):
+                        break
+                floor = min(floors)
+                lint = None if None in lints else min(lints)
+                ratio = lint / floor if lint is not None else None
+                exp_floor = exp_lint = float("nan")
+                if previous is not None:
+                    exp_floor = shapes.growth_exponent(previous[0], previous[1], size, floor)
+                    if lint is not None and previous[2] is not None:
+                        exp_lint = shapes.growth_exponent(previous[0], previous[2], size, lint)
+                print(f"  {size:>9,} {floor:8.2f} {_seconds(lint, args.timeout)} "
+                      f"{(f'{ratio:8.2f}' if ratio is not None else '       -')} {exp_floor:9.2f} {exp_lint:8.2f} "
+                      f"{rss:8.0f}" + ("" if code in (0, 1) or lint is None else f"  (exit {code})"))
+                key = f"{shape}/{layout}/{size}"
+                results[key] = {"floor": floor, "lint": lint, "ratio": ratio, "exponent": exp_lint, "rss_mb": rss}
+                if size == sizes[-1]:
+                    if ratio is None or ratio > TARGETS["ratio"]:
+                        failed.append(f"{key}: " + (f"{ratio:.2f} x floor" if ratio else "stopped"))
+                    if previous is not None and not exp_lint <= TARGETS["growth_exponent"]:
+                        failed.append(f"{key}: growth exponent {exp_lint:.2f}")
+                previous = (size, floor, lint)
+    if "cluster" in names:
+        paths = shapes.write(OUT / "shape-cluster-workloads-1000", "cluster", 2000, "50-per-file")
+        target = str(OUT / "shape-cluster-workloads-1000")
+        with_times, without_times, rss = [], [], 0.0
+        for _ in range(args.repeat):
+            seconds, peak, _ = cpu_run(k8slint_command("--jobs", "1", *enable, "--cluster", str(cluster), target),
+                                       args.timeout)
+            with_times.append(seconds)
+            rss = max(rss, peak)
+            without_times.append(cpu_run(k8slint_command("--jobs", "1", *enable, target), args.timeout)[0])
+        with_cluster = None if None in with_times else min(with_times)
+        without = min(t for t in without_times if t is not None)
+        ratio = with_cluster / without if with_cluster is not None else None
+        print(f"\n[1,000 workloads (2,000 documents), with and without a --cluster file of 5,000 nodes in "
+              f"{len(shapes.POOLS)} pools]\n  without {without:.2f} s, with {_seconds(with_cluster, args.timeout)} s "
+              f"CPU = {ratio if ratio is not None else float('nan'):.2f} x (target <= {TARGETS['cluster_ratio']}); "
+              f"peak RSS with the cluster {rss:.0f} MiB (target <= {TARGETS['peak_rss_mb']})")
+        results["cluster_1000"] = {"with": with_cluster, "without": without, "ratio": ratio, "rss_mb": rss}
+        if ratio is None or ratio > TARGETS["cluster_ratio"]:
+            failed.append("cluster ratio " + (f"{ratio:.2f}" if ratio else "stopped"))
+        if rss > TARGETS["peak_rss_mb"]:
+            failed.append(f"cluster peak RSS {rss:.0f} MiB")
+    (OUT / "shapes-results.json").write_text(json.dumps(results, indent=1))
     print()
     if failed:
         print("TARGETS MISSED: " + "; ".join(failed))

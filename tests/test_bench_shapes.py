@@ -1,0 +1,84 @@
+"""The scaling shapes of benchmarks/shapes.py produce what they claim, in every layout: cheap
+checks on small corpora (the timings themselves are the benchmark's business, never a test's)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+from collections import Counter
+
+import pytest
+from conftest import ROOT, engine_run
+
+_spec = importlib.util.spec_from_file_location("shapes", ROOT / "benchmarks" / "shapes.py")
+shapes = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(shapes)
+
+
+def kinds(paths) -> Counter:
+    from k8slint.config import read_yaml_file
+
+    return Counter(doc["kind"] for path in paths for doc in read_yaml_file(path, "test") if doc)
+
+
+@pytest.mark.parametrize("layout, files, directories", [("one-file", 1, 1), ("2-per-file", 60, 1),
+                                                        ("50-per-file", 3, 1)])
+def test_layouts_split_the_documents_as_named(tmp_path, layout, files, directories):
+    paths = shapes.write(tmp_path / layout, "hpa-pdb", 120, layout)
+    assert len(paths) == files
+    assert len({p.parent for p in paths}) == directories
+    assert sum(kinds(paths).values()) == 120
+
+
+def test_fifty_per_file_puts_ten_files_in_a_directory(tmp_path):
+    paths = shapes.write(tmp_path / "c", "shared-key", 50 * 25, "50-per-file")
+    assert Counter(p.parent.name for p in paths) == {"dir-0000": 10, "dir-0001": 10, "dir-0002": 5}
+
+
+def test_no_match_services_select_nothing(tmp_path):
+    paths = shapes.write(tmp_path / "n", "no-match", 50, "one-file")
+    assert kinds(paths) == {"Deployment": 10, "StatefulSet": 10, "HorizontalPodAutoscaler": 10,
+                            "PodDisruptionBudget": 10, "Service": 10}
+    result = engine_run(paths, enabled={"service-no-endpoints"})
+    assert not result.errors
+    assert len(result.findings) == 10 and {f.rule for f in result.findings} == {"service-no-endpoints"}
+
+
+def test_shared_key_services_each_select_their_deployment(tmp_path):
+    paths = shapes.write(tmp_path / "s", "shared-key", 40, "2-per-file")
+    result = engine_run(paths, enabled={"service-no-endpoints", "service-target-port"})
+    assert not result.errors and not result.findings
+
+
+def test_hpa_pdb_pairs_each_deployment_with_its_hpa_and_pdb(tmp_path):
+    paths = shapes.write(tmp_path / "h", "hpa-pdb", 30, "one-file")
+    assert kinds(paths) == {"Deployment": 10, "HorizontalPodAutoscaler": 10, "PodDisruptionBudget": 10}
+    result = engine_run(paths, enabled={"pdb-no-match", "hpa-target-missing", "pdb-blocks-eviction"})
+    assert not result.errors and not result.findings
+
+
+def test_cluster_file_has_the_pools_scaled_and_the_workloads_fit_them(tmp_path):
+    from k8slint.config import read_yaml_file
+    from k8slint.model.cluster import cluster_from_documents
+
+    path = shapes.cluster_file(tmp_path / "nodes.yaml", nodes=50)
+    cluster = cluster_from_documents(read_yaml_file(path, "cluster"), "test")
+    pools = {name: len(members) for name, members in cluster.pools().items()}
+    assert pools == {"general": 25, "highmem": 15, "gpu": 6, "infra": 4}
+    workloads = shapes.write(tmp_path / "w", "cluster", 16, "one-file")
+    result = engine_run(workloads, cluster=cluster, enabled={"no-eligible-nodes"})
+    assert not result.errors and not result.findings
+
+
+def test_anti_affinity_groups_report_one_conflict_each(tmp_path):
+    paths = shapes.write(tmp_path / "a", "anti-affinity", 24, "one-file")
+    result = engine_run(paths, enabled={"anti-affinity-infeasible"})
+    groups = [f for f in result.findings if "keeps the pods of" in f.message]
+    assert len(groups) == 3  # 24 Deployments in groups of 8
+    assert all("need 16 nodes" in f.message for f in groups)
+
+
+def test_growth_exponent():
+    assert shapes.growth_exponent(1000, 1.0, 4000, 4.0) == pytest.approx(1.0)
+    assert shapes.growth_exponent(1000, 1.0, 4000, 16.0) == pytest.approx(2.0)
+    assert math.isnan(shapes.growth_exponent(1000, 0.0, 4000, 1.0))
