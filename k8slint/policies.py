@@ -37,6 +37,10 @@ MAX_REFERENCED_FILES = 64
 MAX_POLICY_FILES = 1000
 
 
+class PolicyTooExpensive(Exception):
+    """A policy's evaluation exceeded its work or time budget (reported as an error of the run)."""
+
+
 class Policy:
     """One custom policy. ``check(obj, ctx)`` reports each violation through ``ctx.report``."""
 
@@ -66,6 +70,7 @@ class Policy:
         self.base_uri = base_uri
         self.root = root
         self._validator = None
+        self.too_expensive = False  # set once its evaluation exceeded the budget (see check)
 
     def __repr__(self) -> str:
         return f"<Policy {self.id} from {self.source}>"
@@ -89,17 +94,28 @@ class Policy:
         return self.kinds is None or obj.kind in self.kinds
 
     def check(self, obj, ctx) -> None:
-        """Validate ``obj`` (or each of its containers) and report every failing field."""
-        if not self.applies_to(obj) or not ctx.enabled(self.id):
+        """Validate ``obj`` (or each of its containers) and report every failing field.
+
+        Evaluation is bounded (k8slint.bounded_schema): a policy that exceeds its budget on one
+        object raises PolicyTooExpensive once and is skipped for the rest of the run, so that a
+        hostile schema costs seconds, not the CI job."""
+        if self.too_expensive or not self.applies_to(obj) or not ctx.enabled(self.id):
             return
-        if self.target == "object":
-            self._validate(obj, ctx, obj.root, (), None)
-        elif isinstance(obj, Workload):
-            sections = ("containers", "initContainers") if self.init_containers else ("containers",)
-            for container in obj.pod_template.containers(*sections):
-                if self.container_names is not None and container.name not in self.container_names:
-                    continue
-                self._validate(obj, ctx, container.data, container.path, container)
+        from k8slint.bounded_schema import BudgetExceeded, bounded
+
+        try:
+            with bounded():
+                if self.target == "object":
+                    self._validate(obj, ctx, obj.root, (), None)
+                elif isinstance(obj, Workload):
+                    sections = ("containers", "initContainers") if self.init_containers else ("containers",)
+                    for container in obj.pod_template.containers(*sections):
+                        if self.container_names is not None and container.name not in self.container_names:
+                            continue
+                        self._validate(obj, ctx, container.data, container.path, container)
+        except BudgetExceeded as exc:
+            self.too_expensive = True
+            raise PolicyTooExpensive(f"{exc}; the policy is skipped for the rest of the run") from None
 
     def _validate(self, obj, ctx, instance, prefix: tuple, container) -> None:
         from jsonschema.exceptions import best_match
@@ -217,12 +233,12 @@ def _matches_several(error) -> bool:
 
 
 def _extra_properties(instance: dict, schema: dict) -> list:
-    import re
+    from k8slint.bounded_schema import search
 
     properties = schema.get("properties") or {}
     patterns = list((schema.get("patternProperties") or {}).keys())
     return [key for key in instance if key not in properties
-            and not any(re.search(pattern, key) for pattern in patterns)]
+            and not any(search(pattern, key) for pattern in patterns)]
 
 
 def _article(word: str) -> str:
@@ -252,7 +268,9 @@ def compile_schema(schema: dict, base_uri: str = "", root: str | None = None):
     ``_registry``. Without a ``root``, nothing outside the schema can be referenced."""
     from jsonschema import Draft202012Validator, validators
 
-    cls = validators.validator_for(schema, default=Draft202012Validator)
+    from k8slint.bounded_schema import validator_class
+
+    cls = validator_class(validators.validator_for(schema, default=Draft202012Validator))
     cls.check_schema(schema)
     registry = _registry(root)
     return cls(schema, format_checker=cls.FORMAT_CHECKER, registry=registry,

@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from conftest import NO_PROBE_DEPLOYMENT, ROOT
+from conftest import NO_PROBE_DEPLOYMENT, ROOT, cli
 
 MEMORY_LIMIT = 1024 * 1024 * 1024  # bytes of address space for one k8slint process
 TIMEOUT = 60  # seconds; a probe that needs more is a hang
@@ -59,11 +59,12 @@ def write_repo(tmp_path, config: str, files: dict | None = None):
     return repo
 
 
-def policy_config(schema: dict) -> str:
-    """A config whose one inline policy has ``schema`` (JSON is YAML)."""
-    policy = {"id": "probe", "title": "Probe", "severity": "error", "kinds": ["Deployment"],
-              "message": "{error}", "remediation": "None.", "schema": schema}
-    return "policies:\n- " + json.dumps(policy) + "\n"
+def policy_config(*schemas: dict) -> str:
+    """A config whose inline policies (probe, probe-2, ...) have these schemas (JSON is YAML)."""
+    policies = [{"id": "probe" if number == 1 else f"probe-{number}", "title": "Probe", "severity": "error",
+                 "kinds": ["Deployment"], "message": "{error}", "remediation": "None.", "schema": schema}
+                for number, schema in enumerate(schemas, start=1)]
+    return "policies:\n" + "".join(f"- {json.dumps(policy)}\n" for policy in policies)
 
 
 @pytest.fixture
@@ -76,9 +77,12 @@ def secret_file(tmp_path):
 
 
 def assert_refused_in_every_format(repo, *fragments):
+    """Refused when the config is loaded (in-process: nothing there can hang)."""
     for output_format in FORMATS:
-        result = k8slint("lint", "--format", output_format, "deploy.yaml", cwd=repo)
-        one_line_error(result, *fragments)
+        result = cli("lint", "--config", repo / ".k8slint.yaml", "--format", output_format, repo / "deploy.yaml")
+        assert result.exit_code == 2, (result.stdout, result.stderr)
+        for fragment in fragments:
+            assert fragment in result.stderr, result.stderr
         assert SECRET not in result.stdout + result.stderr
 
 
@@ -130,7 +134,7 @@ def test_url_reference_is_never_contacted_and_does_not_hang(tmp_path):
         server.listen(8)
         url = f"http://127.0.0.1:{server.getsockname()[1]}/schema.json"
         repo = write_repo(tmp_path, policy_config(name_under("default", url)))
-        assert_refused_in_every_format(repo, "never URLs")
+        one_line_error(k8slint("lint", "deploy.yaml", cwd=repo, timeout=30), "never URLs")
         server.setblocking(False)
         with pytest.raises(BlockingIOError):  # nobody connected
             server.accept()
@@ -178,3 +182,86 @@ def test_config_side_paths_outside_the_repository(tmp_path, setting):
         repo = write_repo(directory, config)
         result = k8slint("lint", "deploy.yaml", cwd=repo)
         one_line_error(result, "outside the configuration's directory")
+
+
+# --- 9. policies that would hang are stopped and reported ----------------------------------------
+
+
+def doubling_chain(levels: int) -> dict:
+    """Level i is allOf two references to level i+1: 2**levels evaluations if nothing stops it."""
+    defs = {f"l{i}": {"allOf": [{"$ref": f"#/$defs/l{i + 1}"}, {"$ref": f"#/$defs/l{i + 1}"}]}
+            for i in range(levels)}
+    defs[f"l{levels}"] = {"type": "object"}
+    return {"$ref": "#/$defs/l0", "$defs": defs}
+
+
+HOSTILE_NAME = "a" * 40 + "!"  # 41 characters
+EXPONENTIAL = "^(a|aa)+$"  # backtracks exponentially in re and in regex on HOSTILE_NAME
+
+
+def hostile_repo(tmp_path, schemas, copies=1):
+    repo = write_repo(tmp_path, policy_config(*schemas))
+    hostile = NO_PROBE_DEPLOYMENT.replace("name: web\n", f"name: {HOSTILE_NAME}\n", 1)
+    hostile = hostile.replace("metadata:\n", f"metadata:\n  {HOSTILE_NAME}: x\n", 1)
+    for number in range(copies):
+        (repo / f"hostile-{number}.yaml").write_text(hostile, encoding="utf-8")
+    return repo
+
+
+def test_redos_pattern_of_the_issue_gets_its_finding_at_once(tmp_path):
+    repo = hostile_repo(tmp_path, [{"properties": {"metadata": {"properties": {"name": {"pattern": "^(a+)+$"}}}}}])
+    result = k8slint("lint", "--format", "json", "hostile-0.yaml", cwd=repo, timeout=30)
+    assert result.returncode == 1, result.stderr
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "probe"]
+    assert finding["message"] == f'metadata.name is "{HOSTILE_NAME}", which does not match \'^(a+)+$\''
+
+
+HANGING = [  # (schema, what the error says)
+    # a subschema with another $schema must not escape the bounded validator
+    ({"properties": {"metadata": {"properties": {"name": {
+        "$schema": "http://json-schema.org/draft-07/schema#", "pattern": EXPONENTIAL}}}}},
+     "did not finish on a 41-character value"),
+    # patterns matched by jsonschema's helpers, not by the pattern keyword
+    ({"properties": {"metadata": {"patternProperties": {EXPONENTIAL: {}}, "unevaluatedProperties": False}}},
+     "did not finish"),
+    ({"$defs": doubling_chain(40)["$defs"],
+      "properties": {"metadata": {"unevaluatedProperties": False, "$ref": "#/$defs/l0"}}}, "for one object"),
+    (doubling_chain(40), "for one object"),
+]
+
+
+def test_policies_that_would_hang_are_reported_and_the_run_goes_on(tmp_path):
+    repo = hostile_repo(tmp_path, [schema for schema, _ in HANGING], copies=3)
+    result = k8slint("lint", "--format", "json", "--jobs", "1", ".", cwd=repo, timeout=120)
+    assert result.returncode == 2, result.stderr
+    report = json.loads(result.stdout)
+    for number, (_, message) in enumerate(HANGING, start=1):
+        policy = "probe" if number == 1 else f"probe-{number}"
+        # one error per policy: after it, the policy is skipped (no 3 x budget)
+        [error] = [e for e in report["errors"] if f"policy {policy} failed" in e["message"]]
+        assert message in error["message"] and "skipped for the rest of the run" in error["message"], error
+    # the built-in rules still ran on every file
+    assert len([f for f in report["findings"] if f["rule"] == "missing-readiness-probe"]) == 4
+
+
+def test_unique_items_over_a_long_array_of_mappings_is_linear(tmp_path):
+    schema = {"properties": {"metadata": {"properties": {"annotations": {"uniqueItems": True}}}}}
+    items = "".join(f"  - {{k: {i}}}\n" for i in range(60_000)) + "  - {k: 7}\n"
+    manifest = NO_PROBE_DEPLOYMENT.replace("metadata:\n", "metadata:\n  annotations:\n" + items, 1)
+    repo = write_repo(tmp_path, policy_config(schema), {"long.yaml": manifest})
+    result = k8slint("lint", "--format", "json", "long.yaml", cwd=repo)
+    findings = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "probe"]
+    assert [f["message"] for f in findings] == ["metadata.annotations: has non-unique elements"]
+
+
+def test_jsonschema_matches_patterns_only_where_the_bound_applies():
+    """Every jsonschema module that calls re.search is one whose `re` k8slint bounds."""
+    import pathlib
+
+    import jsonschema
+
+    from k8slint.bounded_schema import PATTERN_MODULES
+
+    calling = {f"jsonschema.{path.stem}" for path in pathlib.Path(jsonschema.__file__).parent.glob("*.py")
+               if "re.search(" in path.read_text(encoding="utf-8")}
+    assert calling <= set(PATTERN_MODULES), calling
