@@ -392,7 +392,7 @@ _SHARED_TABLE_LIMIT = 200_000
 # Fields no cross-object rule reads, dropped from inventory copies (a test runs every rule on the
 # fixtures with and without this pruning and compares the findings). "*" applies to list items.
 _DROPPED_CONTAINER_FIELDS = dict.fromkeys((
-    "env", "envFrom", "command", "args", "volumeMounts", "volumeDevices", "lifecycle", "securityContext",
+    "env", "envFrom", "volumeMounts", "volumeDevices", "lifecycle", "securityContext",
     "livenessProbe", "imagePullPolicy", "terminationMessagePath", "terminationMessagePolicy", "workingDir",
     "stdin", "stdinOnce", "tty"), True)
 _DROPPED_POD_SPEC_FIELDS = {

@@ -175,8 +175,9 @@ def explain(row: Row, corpus: Path) -> tuple[str, str]:
                                        "different namespace")):
                 return ("deliberate: scope (every long-running container)",
                         "kube-score only asks for a readiness probe when a Service in the same input selects "
-                        "the pod; k8slint asks for it on every long-running container (a Service may live in "
-                        "another repository, and rolling updates use readiness too)")
+                        "the pod; without such a Service k8slint still mentions a serving container at info "
+                        "level, worded \"may\" (a Service may live in another repository, and rolling updates "
+                        "use readiness too)")
             return ("deliberate: per container, not per pod",
                     "kube-score is satisfied by one readiness probe anywhere in the pod; k8slint reports "
                     "each long-running container that has none")

@@ -27,8 +27,10 @@ def test_text_output_has_location_snippet_hint_and_summary(write):
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == (f"{path}:11:15: warning missing-readiness-probe: container \"web\" has no "
-                        "readinessProbe: it receives Service traffic as soon as it starts, and rolling "
-                        "updates count it available before it can serve [Deployment web]")
+                        "readinessProbe, and it runs nginx, a server image: a rolling update counts each new "
+                        "pod available as soon as it starts and removes old pods in its place, so a release "
+                        "that starts but cannot serve replaces the working pods (no Service in these files "
+                        "selects its pods) [Deployment web]")
     assert lines[1] == "    11 |       - name: web"
     assert lines[2] == "       |               ^^^"
     assert lines[3].startswith("       = hint: Add a readinessProbe")

@@ -308,56 +308,29 @@ def test_recreate_behind_a_service(write):
     assert lint(write, deployment(replicas=3, strategy={"type": "Recreate"}, namespace="web"), other_ns) == []
 
 
-# ---- readiness gate --------------------------------------------------------------------------------
+# ---- readiness gate: one problem, one finding ------------------------------------------------------
 
-@pytest.mark.parametrize("kind, key, strategy, line", [
-    ("Deployment", "strategy", None, "spec:"),  # no strategy written: the finding points at spec
-    ("Deployment", "strategy", ru(maxSurge=1), "strategy:"),
-    ("StatefulSet", "updateStrategy", None, "spec:"),
-    ("DaemonSet", "updateStrategy", {"type": "RollingUpdate"}, "updateStrategy:"),
-    ("Rollout", "strategy", {"canary": {"steps": [{"setWeight": 50}]}}, "strategy:"),
-    ("Rollout", "strategy", {"blueGreen": {"activeService": "a", "previewService": "b"}}, "strategy:"),
+@pytest.mark.parametrize("kind, key, strategy", [
+    ("Deployment", "strategy", None),
+    ("Deployment", "strategy", ru(maxSurge=1)),
+    ("StatefulSet", "updateStrategy", None),
+    ("DaemonSet", "updateStrategy", {"type": "RollingUpdate"}),
+    ("Rollout", "strategy", {"canary": {"steps": [{"setWeight": 50}]}}),
+    ("Rollout", "strategy", {"blueGreen": {"activeService": "web"}}),
 ])
-def test_rolling_update_without_readiness(write, kind, key, strategy, line):
+def test_rolling_update_without_readiness_is_the_readiness_finding(write, kind, key, strategy):
+    """A rolling update that no readiness probe gates is said once, by missing-readiness-probe on the
+    container (with the rollout consequence in its message), never again by unsafe-rolling-update."""
     api = "argoproj.io/v1alpha1" if kind == "Rollout" else "apps/v1"
     replicas = None if kind == "DaemonSet" else 3
     doc = deployment(kind=kind, api_version=api, replicas=replicas, strategy=strategy, strategy_key=key, probe=False)
-    findings = lint(write, doc, rules=RULES | {"missing-readiness-probe"})
-    finding = only(findings)
-    assert doc.splitlines()[finding.line - 1].strip().startswith(line) and finding.severity == "warning"
-    assert ("3 replicas (spec.replicas)" if replicas else "its pod on every node") in finding.message
-    assert "missing-readiness-probe" in finding.message and "protects nothing" in finding.message.replace("protect nothing", "protects nothing")
-    assert len([f for f in findings if f.rule == "missing-readiness-probe"]) == 1
-
-
-@pytest.mark.parametrize("kind, key, strategy", [
-    ("Deployment", "strategy", {"type": "Recreate"}),
-    ("StatefulSet", "updateStrategy", {"type": "OnDelete"}),
-])
-def test_no_readiness_finding_without_a_rolling_update(write, kind, key, strategy):
-    findings = lint(write, deployment(kind=kind, replicas=3, strategy=strategy, strategy_key=key, probe=False))
-    assert all("protect nothing" not in f.message for f in findings) and len(findings) <= 1
-
-
-def test_readiness_one_finding_per_workload(write):
-    doc = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: 2\n"
-           "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
-           "    spec:\n      containers:\n      - {name: a, image: a}\n      - {name: b, image: b}\n"
-           "      - {name: c, image: c}\n")
-    finding = only(lint(write, doc))
-    assert "none of its containers (a, b, c)" in finding.message
-    probed = doc.replace("- {name: b, image: b}", "- {name: b, image: b, startupProbe: {exec: {command: [x]}}}")
-    assert lint(write, probed) == []  # a startup probe gates readiness too (the kubelet's "started")
-
-
-def test_readiness_needs_pods_to_cascade_through(write):
-    """One pod: missing-readiness-probe already says it all. With an HPA, its maximum counts."""
-    doc = deployment(probe=False)
-    assert lint(write, doc) == []
-    finding = only(lint(write, doc, hpa(min_replicas=1, max_replicas=5)))
-    assert "updates 5 replicas (HorizontalPodAutoscaler web maxReplicas)" in finding.message
-    assert lint(write, daemonset(probe=False), cluster=uniform_cluster(1)) == []
-    assert "its pods on 4 nodes" in only(lint(write, daemonset(probe=False), cluster=uniform_cluster(4))).message
+    service = "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n"
+    findings = lint(write, doc + service, rules=RULES | {"missing-readiness-probe"})
+    assert [f.rule for f in findings] == ["missing-readiness-probe"]
+    assert findings[0].severity == "warning" and 'Service "web" selects its pods' in findings[0].message
+    consequence = findings[0].message.split("; ", 1)[1]  # the rollout part, after the Service part
+    assert ("Argo Rollouts" if kind == "Rollout" else "a rolling update") in consequence
+    assert "as soon as" in consequence and "StatefulSet" not in consequence and "maxSurge" not in consequence
 
 
 # ---- DaemonSet ---------------------------------------------------------------------------------------

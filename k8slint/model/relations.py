@@ -63,3 +63,26 @@ def hpa_targets(hpa: HorizontalPodAutoscaler, workload: Workload) -> bool:
 def hpas_for(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[HorizontalPodAutoscaler]:
     """The HPAs that scale ``workload``, scoped as ``related`` scopes them."""
     return related(workload, [h for h in hpas if hpa_targets(h, workload)])
+
+
+class ServicesByLabel:
+    """Services indexed by one of their selector pairs, so that "which Services select these pod
+    labels" looks at the few Services that can, not at every Service of the run."""
+
+    def __init__(self, services) -> None:
+        self.by_pair: dict[tuple, list] = {}
+        for service in services:
+            selector = service.selector
+            if not selector:
+                continue
+            key = min(selector)  # any pair will do: every pair must match
+            self.by_pair.setdefault((key, selector[key]), []).append(service)
+
+    def selecting(self, labels: dict) -> list:
+        """The Services whose selector every pair of which ``labels`` carries, in input order."""
+        found = []
+        for key, value in labels.items():
+            for service in self.by_pair.get((key, value), ()):
+                if all(labels.get(k) == v for k, v in service.selector.items()):
+                    found.append(service)
+        return found

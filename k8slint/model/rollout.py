@@ -453,3 +453,123 @@ def validate_pdb_spec(min_available: object, max_unavailable: object) -> list[Pr
         if raw is not None:
             problems += _iop_problems(raw, field, cap_100=True)
     return problems
+
+
+# ---- Defaults that changed between API versions ----------------------------------------------------
+# Each object is defaulted by the defaulting functions of the API version it is written in (the API
+# server decodes it into that version, defaults it, then converts), so an old manifest keeps its old
+# defaults:
+# * K pkg/apis/extensions/v1beta1/defaults.go: DaemonSet updateStrategy.type OnDelete (maxUnavailable 1
+#   once RollingUpdate is chosen, no maxSurge); Deployment maxUnavailable 1 and maxSurge 1, and neither
+#   revisionHistoryLimit nor progressDeadlineSeconds (no deadline, every old ReplicaSet kept).
+# * K pkg/apis/apps/v1beta1/defaults.go: StatefulSet updateStrategy.type OnDelete, podManagementPolicy
+#   OrderedReady; Deployment 25%/25%, revisionHistoryLimit 2, progressDeadlineSeconds 600.
+# * K pkg/apis/apps/v1beta2/defaults.go and apps/v1: DaemonSet RollingUpdate (maxUnavailable 1, maxSurge 0),
+#   StatefulSet RollingUpdate (partition 0), podManagementPolicy OrderedReady; Deployment 25%/25%,
+#   revisionHistoryLimit 10, progressDeadlineSeconds 600.
+@dataclass(frozen=True)
+class VersionDefaults:
+    update_type: str  # the strategy type when none is written
+    max_surge: object  # None: the version has no such field (or no default)
+    max_unavailable: object
+    progress_deadline_seconds: int | None  # None: no deadline
+    revision_history_limit: int | None  # None: every old revision is kept
+    source: str  # the upstream defaulting function, for messages and docs
+
+    @property
+    def legacy(self) -> bool:
+        return self.source != "apps/v1"
+
+
+_V1 = "apps/v1"
+_VERSION_DEFAULTS = {
+    ("Deployment", "apps/v1"): VersionDefaults("RollingUpdate", "25%", "25%", 600, 10, _V1),
+    ("Deployment", "apps/v1beta2"): VersionDefaults("RollingUpdate", "25%", "25%", 600, 10, "apps/v1beta2"),
+    ("Deployment", "apps/v1beta1"): VersionDefaults("RollingUpdate", "25%", "25%", 600, 2, "apps/v1beta1"),
+    ("Deployment", "extensions/v1beta1"): VersionDefaults("RollingUpdate", 1, 1, None, None, "extensions/v1beta1"),
+    ("DaemonSet", "apps/v1"): VersionDefaults("RollingUpdate", 0, 1, None, 10, _V1),
+    ("DaemonSet", "apps/v1beta2"): VersionDefaults("RollingUpdate", 0, 1, None, 10, "apps/v1beta2"),
+    ("DaemonSet", "extensions/v1beta1"): VersionDefaults("OnDelete", None, 1, None, 10, "extensions/v1beta1"),
+    ("StatefulSet", "apps/v1"): VersionDefaults("RollingUpdate", None, None, None, 10, _V1),
+    ("StatefulSet", "apps/v1beta2"): VersionDefaults("RollingUpdate", None, None, None, 10, "apps/v1beta2"),
+    ("StatefulSet", "apps/v1beta1"): VersionDefaults("OnDelete", None, None, None, 10, "apps/v1beta1"),
+}
+
+
+def version_defaults(kind: str, api_version: str) -> VersionDefaults | None:
+    """The defaults the API server fills in for ``kind`` written in ``api_version`` (apps/v1's for an
+    unknown version of a known kind, such as a newer one); None for other kinds."""
+    found = _VERSION_DEFAULTS.get((kind, api_version))
+    if found is None:
+        found = _VERSION_DEFAULTS.get((kind, _V1))
+    return found
+
+
+def update_type(kind: str, api_version: str, spec: dict) -> str | None:
+    """How a template change reaches the pods of a workload, after defaulting: "RollingUpdate",
+    "Recreate" (Deployment), "OnDelete" (DaemonSet, StatefulSet), or None for kinds whose controller
+    never replaces pods for a template change (ReplicaSet, ReplicationController, bare Pods, Jobs).
+    An Argo Rollout answers "canary" or "blueGreen"."""
+    if kind == "Rollout":
+        strategy = spec.get("strategy") if isinstance(spec, dict) else None
+        strategy = strategy if isinstance(strategy, dict) else {}
+        return "canary" if isinstance(strategy.get("canary"), dict) else (
+            "blueGreen" if isinstance(strategy.get("blueGreen"), dict) else None)
+    defaults = version_defaults(kind, api_version)
+    if defaults is None:
+        return None
+    field = "strategy" if kind == "Deployment" else "updateStrategy"
+    strategy = spec.get(field) if isinstance(spec, dict) else None
+    written = strategy.get("type") if isinstance(strategy, dict) else None
+    return written if isinstance(written, str) and written else defaults.update_type
+
+
+# ---- Argo Rollouts: what stops a release on its way to every pod --------------------------------------
+
+@dataclass(frozen=True)
+class ArgoGates:
+    """What an Argo Rollout waits for before a new release takes every pod (or all the traffic).
+
+    AR pkg/apis/rollouts/v1alpha1/types.go and rollout/canary.go, bluegreen.go: a canary ``pause``
+    step without ``duration`` waits until the Rollout is promoted by hand; an ``analysis`` step, an
+    ``experiment`` step (whose analyses must pass) and background ``canary.analysis`` abort the
+    rollout when their AnalysisRun fails; a blue-green Rollout with ``autoPromotionEnabled: false``
+    waits for a manual promotion, and ``prePromotionAnalysis`` must pass before promotion."""
+    strategy: str  # "canary" or "blueGreen"
+    manual_pause_step: int | None = None  # index of the first pause without duration
+    analysis_steps: tuple = ()  # step indexes of analysis and experiment steps
+    background_analysis: bool = False  # canary.analysis / blueGreen pre-promotion analysis
+    manual_promotion: bool = False  # blueGreen autoPromotionEnabled: false
+
+    @property
+    def waits_for_a_person(self) -> bool:
+        return self.manual_pause_step is not None or self.manual_promotion
+
+    @property
+    def can_abort(self) -> bool:
+        return bool(self.analysis_steps) or self.background_analysis
+
+
+def argo_gates(spec: dict) -> ArgoGates | None:
+    """The gates of a Rollout's strategy (None when it has neither canary nor blueGreen)."""
+    strategy = spec.get("strategy") if isinstance(spec, dict) else None
+    strategy = strategy if isinstance(strategy, dict) else {}
+    canary, blue_green = strategy.get("canary"), strategy.get("blueGreen")
+    if isinstance(canary, dict):
+        manual, analyses = None, []
+        steps = canary.get("steps")
+        for index, step in enumerate(steps if isinstance(steps, list) else []):
+            if not isinstance(step, dict):
+                continue
+            if "pause" in step:
+                pause = step.get("pause")
+                duration = pause.get("duration") if isinstance(pause, dict) else None
+                if duration is None and manual is None:
+                    manual = index
+            if isinstance(step.get("analysis"), dict) or isinstance(step.get("experiment"), dict):
+                analyses.append(index)
+        return ArgoGates("canary", manual, tuple(analyses), isinstance(canary.get("analysis"), dict))
+    if isinstance(blue_green, dict):
+        return ArgoGates("blueGreen", background_analysis=isinstance(blue_green.get("prePromotionAnalysis"), dict),
+                         manual_promotion=blue_green.get("autoPromotionEnabled") is False)
+    return None

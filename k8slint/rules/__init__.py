@@ -36,7 +36,7 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "job_restart_policy": ("job-restart-policy", "job-spec", "cronjob-spec"),
     "no_eligible_nodes": ("no-eligible-nodes",),
     "pdb": ("pdb-invalid", "pdb-blocks-eviction", "pdb-no-match"),
-    "readiness_probe": ("missing-readiness-probe", "readiness-probe-invalid", "readiness-equals-liveness"),
+    "readiness_probe": ("readiness-probe-invalid", "readiness-equals-liveness", "missing-readiness-probe"),
     "rolling_update": ("rolling-update-invalid", "unsafe-rolling-update"),
     "selector_mismatch": ("selector-mismatch", "service-no-endpoints", "service-target-port"),
     "statefulset_service": ("statefulset-service",),

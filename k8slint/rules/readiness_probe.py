@@ -1,12 +1,17 @@
-"""Readiness probes: missing on long-running containers, rejected by the API server, or
-identical to the liveness probe."""
+"""Readiness probes: missing on long-running containers that serve, rejected by the API server,
+or identical to the liveness probe."""
 
 from __future__ import annotations
 
 import re
 
-from k8slint.model.objects import Container, Workload, as_int
-from k8slint.rules import rule
+from k8slint.model.objects import Container, DaemonSet, Service, StatefulSet, Workload, as_dict, as_int, as_list
+from k8slint.model.relations import ServicesByLabel, related
+from k8slint.model.rollout import argo_gates, update_type
+from k8slint.model.serving import (
+    client_ports, describe_port, idle_reason, is_monitoring_port, serving_image, serving_ports,
+)
+from k8slint.rules import MEDIUM, SET, rule
 
 MISSING = "missing-readiness-probe"
 INVALID = "readiness-probe-invalid"
@@ -20,32 +25,25 @@ NON_NEGATIVE = ("initialDelaySeconds", "timeoutSeconds", "periodSeconds", "succe
 _PORT_NAME = re.compile(r"(?!-)(?!.*--)[a-z0-9-]{1,15}(?<!-)\Z")
 
 
-@rule(MISSING, kinds=["Workload"], also_reports=[INVALID, SAME_AS_LIVENESS])
+@rule(INVALID, kinds=["Workload"], also_reports=[SAME_AS_LIVENESS])
 def check(obj: Workload, ctx):
-    template = obj.pod_template
-    for container in template.containers():
+    for container in obj.pod_template.containers():
         probe_value = container.data.get("readinessProbe")
-        if not container.long_running:
-            if probe_value is not None:
-                where = "init containers without restartPolicy: Always" if container.is_init \
-                    else "ephemeral containers"
-                ctx.report(obj, container.path + ("readinessProbe",),
-                           f"{_label(container)} has a readinessProbe, which the API server "
-                           f"rejects for {where}", rule=INVALID,
-                           hint="Remove the probe, or make the init container a sidecar "
-                                "(restartPolicy: Always).")
-            continue
         if probe_value is None:
-            if obj.LONG_RUNNING and not _helper(container, template):
-                ctx.report(
-                    obj, container.path + ("name",),
-                    f"{_label(container)} has no readinessProbe: it receives Service traffic as soon "
-                    f"as it starts, and rolling updates count it available before it can serve")
+            continue
+        if not container.long_running:
+            where = "init containers without restartPolicy: Always" if container.is_init \
+                else "ephemeral containers"
+            ctx.report(obj, container.path + ("readinessProbe",),
+                       f"{_label(container)} has a readinessProbe, which the API server "
+                       f"rejects for {where}",
+                       hint="Remove the probe, or make the init container a sidecar "
+                            "(restartPolicy: Always).")
             continue
         path = container.path + ("readinessProbe",)
         if not isinstance(probe_value, dict):
             ctx.report(obj, path, f"{_label(container)}: readinessProbe must be a mapping, "
-                                  f"not {type(probe_value).__name__}", rule=INVALID)
+                                  f"not {type(probe_value).__name__}")
             continue
         if ctx.enabled(INVALID):
             _invalid_probe(obj, ctx, container, probe_value, path)
@@ -57,6 +55,162 @@ def check(obj: Workload, ctx):
                 f"{_label(container)}: readinessProbe is identical to livenessProbe: a container that "
                 f"is only busy is restarted instead of just taken out of rotation",
                 rule=SAME_AS_LIVENESS)
+
+
+# ---- missing-readiness-probe ---------------------------------------------------------------------
+# Cross-object: whether a container needs a readiness probe depends on what sends it traffic (the
+# Services of the run) and on how its workload rolls out. A readiness probe gates exactly two things:
+# the endpoints of the Services that select the pod (K pkg/controller/endpointslice lists a pod as
+# ready only when its Ready condition is true) and the availability that paces a rolling update
+# (K pkg/controller/deployment/util ``IsPodAvailable``: Ready for minReadySeconds). Without a probe the
+# container is Ready as soon as it has started (K pkg/kubelet/prober: no readiness probe -> ready).
+
+@rule(MISSING, scope=SET, cost=MEDIUM)
+def check_missing(inventory, ctx):
+    services = ServicesByLabel([s for s in inventory.of(Service) if _routes_to_pods(s)])
+    for obj in inventory.workloads:
+        if obj.LONG_RUNNING:
+            with ctx.guard(obj):
+                _check_workload(obj, ctx, services)
+
+
+def _check_workload(obj: Workload, ctx, services: ServicesByLabel) -> None:
+    template = obj.pod_template
+    missing = [c for c in template.containers("containers", "initContainers")
+               if c.long_running and c.data.get("readinessProbe") is None and not _helper(c, template)]
+    selecting = None  # computed for the first container that needs it
+    for container in missing:
+        if idle_reason(container) is not None:
+            continue  # it clearly serves nothing: a probe would gate nothing
+        if selecting is None:
+            selecting = related(obj, services.selecting(template.labels))
+        reaching = [s for s in selecting if _reaches(s, container, template)]
+        if selecting and not reaching:
+            continue  # the Services send their traffic to another container of the pod
+        _missing(obj, ctx, container, reaching)
+
+
+def _missing(obj: Workload, ctx, container: Container, services: list):
+    label = _label(container)
+    rolls = _rollout_consequence(obj)
+    if services:
+        unique = list(dict.fromkeys(s.name for s in services))
+        names = ", ".join(f'"{n}"' for n in unique[:2]) + (" and others" if len(unique) > 2 else "")
+        noun = "Service" if len(unique) == 1 else "Services"
+        ctx.report(
+            obj, container.path + ("name",),
+            f"{label} has no readinessProbe: {noun} {names} select{'s' if len(unique) == 1 else ''} its "
+            f"pods, so it receives traffic as soon as it starts, before it can serve"
+            + (f"; {rolls}" if rolls else ""))
+        return
+    clients, ports, image = client_ports(container), serving_ports(container), serving_image(container)
+    if clients:
+        shown = ", ".join(describe_port(p) for p in clients[:2]) + (", ..." if len(clients) > 2 else "")
+        evidence = f"it declares {shown}, a port for HTTP or gRPC clients"
+    elif image:
+        evidence = f"it runs {image}, a server image"
+    elif ports:
+        shown = ", ".join(describe_port(p) for p in ports[:2]) + (", ..." if len(ports) > 2 else "")
+        evidence = f"it declares {shown}"
+    else:
+        evidence = None
+    if (clients or image) and rolls:
+        ctx.report(
+            obj, container.path + ("name",),
+            f"{label} has no readinessProbe, and {evidence}: {rolls} (no Service in these files selects its "
+            f"pods)")
+        return
+    if evidence:
+        ctx.report(
+            obj, container.path + ("name",),
+            f"{label} has no readinessProbe, and {evidence}, but no Service in these files selects its pods: "
+            f"if one elsewhere does, it may send it traffic before it is ready"
+            + (", and rolling updates may count it available too early" if rolls else ""),
+            severity="info")
+        return
+    ctx.report(
+        obj, container.path + ("name",),
+        f"{label} has no readinessProbe, but nothing in these files shows that it serves (no Service selects "
+        f"its pods, it declares no port for clients): if it does serve, it may receive traffic before it is "
+        f"ready" + (", and rolling updates may count it available too early" if rolls else ""),
+        severity="info",
+        hint="If the container serves clients, add a readinessProbe; if it serves nothing (a controller, an "
+             "agent, a batch loop), ignore this finding.")
+
+
+def _rollout_consequence(obj: Workload) -> str | None:
+    """What a rolling update of ``obj`` does with pods that are Ready as soon as they start; None for
+    kinds that do not roll (ReplicaSet, ReplicationController, bare Pods, OnDelete, Recreate)."""
+    how = update_type(obj.kind, obj.api_version, obj.spec)
+    if how == "RollingUpdate":
+        if isinstance(obj, DaemonSet):
+            return ("a rolling update counts each new daemon pod available as soon as it starts and moves on to "
+                    "the next node, whether the pod can serve yet or not")
+        if isinstance(obj, StatefulSet):
+            return ("a rolling update replaces the next pod as soon as the new one starts (it waits only for "
+                    "Ready), whether the new one can serve yet or not")
+        return ("a rolling update counts each new pod available as soon as it starts and removes old pods in its "
+                "place, so a release that starts but cannot serve replaces the working pods")
+    if how not in ("canary", "blueGreen"):
+        return None
+    gates = argo_gates(obj.spec)
+    if gates is None:
+        return None
+    if gates.strategy == "canary":
+        text = "Argo Rollouts counts each new canary pod available as soon as it starts"
+        if gates.manual_pause_step is not None:
+            first = gates.manual_pause_step
+            before = [i for i in gates.analysis_steps if i < first]
+            return (text + f", so the canary steps before step {first + 1} (a pause until someone promotes the "
+                    f"Rollout) proceed whether the new pods can serve or not"
+                    + (" unless an analysis fails" if before or gates.background_analysis else ""))
+        if gates.can_abort:
+            return (text + " and goes on through the canary steps; only its analysis stops a release whose pods "
+                    "start but cannot serve")
+        return text + " and goes on through the canary steps until the new release runs every pod"
+    if gates.manual_promotion:
+        return ("Argo Rollouts counts the preview pods available as soon as they start, so they look ready for "
+                "the manual promotion before they can serve")
+    return ("Argo Rollouts counts the new pods available as soon as they start and then switches the active "
+            "Service to them" + (" once the pre-promotion analysis passes" if gates.background_analysis else
+                                 ", before they can serve"))
+
+
+def _routes_to_pods(service: Service) -> bool:
+    spec = as_dict(service.root.get("spec"))
+    if spec.get("type") == "ExternalName":
+        return False
+    selector = service.selector
+    return bool(selector) and all(isinstance(k, str) and isinstance(v, str) for k, v in selector.items())
+
+
+def _reaches(service: Service, container: Container, template) -> bool:
+    """Whether ``service`` sends traffic to ``container``: some port of the Service that is not only for
+    metrics resolves to it (a named targetPort names one of its ports; a number is one of its ports, or
+    no container of the pod declares it and this container declares none)."""
+    others = [c for c in template.containers("containers", "initContainers")
+              if c.long_running and c.path != container.path]
+    ports = as_list(as_dict(service.root.get("spec")).get("ports"))
+    if not ports:
+        return True  # a headless Service without ports: DNS hands out the ready pods' addresses
+    for port in ports:
+        if not isinstance(port, dict) or is_monitoring_port(port):
+            continue
+        target = port.get("targetPort", port.get("port"))
+        if isinstance(target, str) and not target.isdigit():
+            mine = [p for p in container.ports if p.get("name") == target]
+            if mine and not any(is_monitoring_port(p) for p in mine):
+                return True
+            if not mine and not others:
+                return True  # an unresolvable name: service-target-port reports it
+            continue
+        number = as_int(target) if not isinstance(target, str) else int(target)
+        if any(as_int(p.get("containerPort")) == number and not is_monitoring_port(p) for p in container.ports):
+            return True
+        declared = any(as_int(p.get("containerPort")) == number for c in others for p in c.ports)
+        if not declared and (not container.ports or not others):
+            return True
+    return False
 
 
 def _helper(container: Container, template) -> bool:

@@ -6,7 +6,8 @@
   "exactly one non-zero" rule, ``progressDeadlineSeconds`` not above ``minReadySeconds``.
 * ``unsafe-rolling-update`` (cross-object: it needs HPAs, Services and the cluster): accepted
   settings that take every pod down at once, that the controller silently changes, that stall the
-  rollout or make it crawl, and rolling updates that no readiness probe gates.
+  rollout or make it crawl. (A rolling update that no readiness probe gates is part of the
+  ``missing-readiness-probe`` finding on the container, not a second finding.)
 
 Every int-or-percent value is resolved by ``k8slint.model.rollout`` (the functions the
 anti-affinity rules use for the rollout peak too), against the replica counts the controller will
@@ -32,11 +33,12 @@ from k8slint.model.objects import (
 )
 from k8slint.model.rollout import (
     ARGO_BOTH_ZERO, ARGO_DEFAULT_SURGE, ARGO_DEFAULT_UNAVAILABLE, DEFAULT_DAEMONSET_SURGE,
-    DEFAULT_DAEMONSET_UNAVAILABLE, DEFAULT_DEPLOYMENT_SURGE, DEFAULT_DEPLOYMENT_UNAVAILABLE,
+    DEFAULT_DAEMONSET_UNAVAILABLE,
     DEFAULT_PROGRESS_DEADLINE_SECONDS, NONNEGATIVE_ERROR, PERCENT_ERROR, Fenceposts, Problem,
     argo_canary_fenceposts, daemonset_fenceposts, deployment_fenceposts, outage_replica_counts,
     parse_int_or_percent, scaled_value, statefulset_max_unavailable, validate_argo_rollout_strategy,
-    validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
+    update_type, validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
+    version_defaults,
 )
 from k8slint.model.relations import hpas_for, related
 from k8slint.model.versions import gate_state
@@ -44,10 +46,8 @@ from k8slint.rules import MEDIUM, SET, rule
 
 INVALID = "rolling-update-invalid"
 UNSAFE = "unsafe-rolling-update"
-READINESS_RULE = "missing-readiness-probe"
 _KINDS = (Deployment, DaemonSet, StatefulSet, Rollout)
 _DEFAULT_SLOW_REPLICAS = 20
-_BLUE_GREEN = "a blue-green rollout"
 # Replica counts up to which "at which counts does every pod go down" is spelled out.
 _OUTAGE_SCAN = 100
 
@@ -111,6 +111,7 @@ def _layout(obj: Workload) -> _Layout:
     return _Layout(("spec", "strategy"), ("spec", "strategy", "canary"), "Argo Rollouts")
 
 
+_NO_DEADLINE = 2**31 - 1  # math.MaxInt32: HasProgressDeadline is false (K deployment/util)
 # Type errors that invalid-field-type already reports at the same place.
 _TYPED_ELSEWHERE = {"strategy", "updateStrategy", "rollingUpdate", "minReadySeconds", "progressDeadlineSeconds",
                     "replicas"}
@@ -120,8 +121,10 @@ def validation_problems(obj: Workload) -> tuple[Problem, ...]:
     """Everything the API server (or Argo Rollouts) would reject in the update settings of ``obj``."""
     spec = obj.spec
     if isinstance(obj, Deployment):
-        return _problems(Deployment.__name__, spec.get("strategy"), spec.get("minReadySeconds"),
-                         spec.get("progressDeadlineSeconds"))
+        deadline = spec.get("progressDeadlineSeconds")
+        if deadline is None and version_defaults("Deployment", obj.api_version).progress_deadline_seconds is None:
+            deadline = _NO_DEADLINE  # extensions/v1beta1 sets no deadline: nothing to compare
+        return _problems(Deployment.__name__, spec.get("strategy"), spec.get("minReadySeconds"), deadline)
     if isinstance(obj, (DaemonSet, StatefulSet)):
         return _problems(type(obj).__name__, spec.get("updateStrategy"))
     if isinstance(obj, Rollout):
@@ -250,7 +253,8 @@ def _upstream(problem: Problem) -> str:
 
 def _default(obj: Workload, field: str):
     if isinstance(obj, Deployment):
-        return {"maxSurge": DEFAULT_DEPLOYMENT_SURGE, "maxUnavailable": DEFAULT_DEPLOYMENT_UNAVAILABLE}.get(field)
+        defaults = version_defaults("Deployment", obj.api_version)
+        return {"maxSurge": defaults.max_surge, "maxUnavailable": defaults.max_unavailable}.get(field)
     if isinstance(obj, DaemonSet):
         return {"maxSurge": DEFAULT_DAEMONSET_SURGE, "maxUnavailable": DEFAULT_DAEMONSET_UNAVAILABLE}.get(field)
     if isinstance(obj, Rollout):
@@ -299,13 +303,13 @@ def _deployment(obj: Deployment, env: _Env):
         _recreate(obj, env, counts[-1])
         return
     knobs = as_dict(strategy.get("rollingUpdate"))
-    surge = _Knob("maxSurge", knobs.get("maxSurge"), DEFAULT_DEPLOYMENT_SURGE)
-    unavailable = _Knob("maxUnavailable", knobs.get("maxUnavailable"), DEFAULT_DEPLOYMENT_UNAVAILABLE)
+    defaults = version_defaults("Deployment", obj.api_version)  # extensions/v1beta1: 1 and 1, not 25%
+    surge = _Knob("maxSurge", knobs.get("maxSurge"), defaults.max_surge)
+    unavailable = _Knob("maxUnavailable", knobs.get("maxUnavailable"), defaults.max_unavailable)
     _surge_rollout(obj, env, counts, surge, unavailable,
-                              lambda n: deployment_fenceposts(surge.raw, unavailable.raw, n),
-                              lambda upto: outage_replica_counts(unavailable.raw, upto, surge.raw),
+                              lambda n: deployment_fenceposts(surge.value, unavailable.value, n),
+                              lambda upto: outage_replica_counts(unavailable.value, upto, surge.value),
                               ("spec", "strategy"), ("spec", "strategy", "rollingUpdate"), "Deployment controller")
-    _readiness(obj, env, ("spec", "strategy"), "a rolling update", _many(counts))
 
 
 def _rollout(obj: Rollout, env: _Env):
@@ -328,10 +332,6 @@ def _rollout(obj: Rollout, env: _Env):
 
             _surge_rollout(obj, env, counts, surge, unavailable, resolve, outage_counts, path, path,
                                       "Argo Rollouts controller")
-        _readiness(obj, env, path, "a canary rollout", _many(counts))
-    elif isinstance(strategy.get("blueGreen"), dict):
-        _readiness(obj, env, ("spec", "strategy", "blueGreen"), _BLUE_GREEN,
-                              _many(replica_counts(obj, env.hpas)))
 
 
 @dataclass(frozen=True)
@@ -439,8 +439,8 @@ def _selects(selector: dict, labels: dict) -> bool:
 def _daemonset(obj: DaemonSet, env: _Env):
     ctx = env.ctx
     strategy = as_dict(obj.spec.get("updateStrategy"))
-    if strategy.get("type") == "OnDelete":
-        _on_delete(obj, env, ("spec", "updateStrategy", "type"))
+    if update_type(obj.kind, obj.api_version, obj.spec) == "OnDelete":
+        _on_delete(obj, env, strategy)
         return
     knobs = as_dict(strategy.get("rollingUpdate"))
     knobs_path = ("spec", "updateStrategy", "rollingUpdate")
@@ -477,8 +477,6 @@ def _daemonset(obj: DaemonSet, env: _Env):
                 f"{unavailable.label()}: DaemonSet percentages round up against the number of nodes that run the "
                 f"pod, so the controller may take the daemon pod down on every node at once during a rollout",
                 hint="Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0.")
-    pods = "its pod on every node" if nodes is None else (f"its pods on {nodes} nodes" if nodes >= 2 else None)
-    _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", pods)
 
 
 def _host_ports(obj: Workload) -> list[tuple[str, int, str]]:
@@ -511,8 +509,8 @@ def _eligible_nodes(obj: DaemonSet, ctx) -> int | None:
 def _statefulset(obj: StatefulSet, env: _Env):
     ctx = env.ctx
     strategy = as_dict(obj.spec.get("updateStrategy"))
-    if strategy.get("type") == "OnDelete":
-        _on_delete(obj, env, ("spec", "updateStrategy", "type"))
+    if update_type(obj.kind, obj.api_version, obj.spec) == "OnDelete":
+        _on_delete(obj, env, strategy)
         return
     counts = [c for c in replica_counts(obj, env.hpas) if c.n > 0]
     if not counts:
@@ -541,45 +539,19 @@ def _statefulset(obj: StatefulSet, env: _Env):
                     f"rollout ({gate.describe()}; without it pods are updated one at a time)",
                     hint="Use a maxUnavailable below the replica count, e.g. 1 (the default).")
                 break
-    _readiness(obj, env, ("spec", "updateStrategy"), "a rolling update", _many(counts))
 
 
-def _on_delete(obj: Workload, env: _Env, path: tuple):
+def _on_delete(obj: Workload, env: _Env, strategy: dict):
+    if strategy.get("type") == "OnDelete":
+        path, what = ("spec", "updateStrategy", "type"), "updateStrategy OnDelete"
+    else:  # the default of the object's API version (K pkg/apis/extensions/v1beta1 and apps/v1beta1 defaults.go)
+        path = ("spec", "updateStrategy") if "updateStrategy" in obj.spec else ("spec",)
+        what = f"updateStrategy not set, so {obj.api_version} defaults it to OnDelete (apps/v1 defaults to RollingUpdate)"
     env.ctx.report(
         obj, path,
-        "updateStrategy OnDelete: a template change rolls out to no pod by itself; each pod takes the new "
+        f"{what}: a template change rolls out to no pod by itself; each pod takes the new "
         "template only when it is deleted (by hand, an eviction or a node drain)",
         hint="Use RollingUpdate unless pods are replaced by hand on purpose.", severity="info")
-
-
-def _readiness(obj: Workload, env: _Env, path: tuple, how: str, pods: str | None):
-    """One finding per workload whose rolling update no readiness (or startup) probe gates. ``pods`` is
-    how many pods the rollout replaces ("3 replicas (spec.replicas)", "every node"), None for a single
-    pod: then the rollout adds nothing to what missing-readiness-probe says about the container."""
-    containers = [c for c in obj.pod_template.containers("containers", "initContainers") if c.long_running]
-    if pods is None or not containers or any(c.probe("readiness") or c.probe("startup") for c in containers):
-        return
-    if len(containers) == 1:
-        what = f'its only container "{containers[0].name}" has no'
-    else:
-        what = f"none of its containers ({', '.join(c.name for c in containers)}) has a"
-    if how == _BLUE_GREEN:
-        outcome = ("so the availability check before promotion protects nothing and a broken release is "
-                   "promoted and takes all the traffic")
-    else:
-        outcome = ("so maxUnavailable and maxSurge protect nothing and a broken release replaces the healthy "
-                   "pods one wave after another until none is left")
-    env.ctx.report(
-        obj, path,
-        f"{obj.kind} updates {pods} by {how}, but {what} readinessProbe or startupProbe: each new pod counts "
-        f"as available the moment it starts, {outcome} (see {READINESS_RULE})",
-        hint=f"Add a readinessProbe to the serving container ({READINESS_RULE}).")
-
-
-def _many(counts: list[ReplicaCount]) -> str | None:
-    """The largest replica count as text when it is 2 or more (there is something to cascade through)."""
-    top = counts[-1] if counts else None
-    return top.text() if top is not None and top.n >= 2 else None
 
 
 # ---- formatting ----------------------------------------------------------------------------------

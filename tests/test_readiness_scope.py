@@ -1,0 +1,116 @@
+"""missing-readiness-probe says only what the input shows: which evidence says the container serves
+(a Service, a client port, a server image), how its workload rolls out (per kind, API version and
+Argo Rollouts steps), and nothing at all for containers that clearly serve nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import FIXTURES, engine_run
+from k8slint.model.objects import Container
+from k8slint.model.serving import client_ports, host_ports, idle_reason
+from k8slint.model.objects import PodTemplate
+
+RULE = "missing-readiness-probe"
+READINESS = FIXTURES / "rules" / "readiness"
+
+
+def findings(*paths):
+    result = engine_run(list(paths))
+    assert not result.errors
+    return {f.name: f for f in result.findings if f.rule == RULE}
+
+
+def test_evidence_decides_severity_and_says_which():
+    got = findings(READINESS / "fire" / "serving-evidence.yaml")
+    shop, api, static = got["shop"], got["api"], got["static"]
+    assert shop.severity == "warning" and 'Service "shop" selects its pods' in shop.message
+    assert "receives traffic as soon as it starts" in shop.message and "a rolling update counts" in shop.message
+    assert api.severity == "warning" and 'port 9090 ("grpc"), a port for HTTP or gRPC clients' in api.message
+    assert "no Service in these files selects its pods" in api.message
+    # a bare Pod does not roll: no rollout claim, and no Service in the input: only "may"
+    assert static.severity == "info" and "it runs nginx, a server image" in static.message
+    assert "may send it traffic" in static.message and "rolling update" not in static.message
+    for name in ("cluster-autoscaler", "kube-flannel-ds"):
+        finding = got[name]
+        assert finding.severity == "info" and "nothing in these files shows that it serves" in finding.message
+        assert "may" in finding.message and "receives Service traffic" not in finding.message
+
+
+def test_messages_follow_the_kind():
+    doc = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 3
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: "postgres:16", ports: [{containerPort: 5432}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec: {clusterIP: None, selector: {app: db}, ports: [{port: 5432}]}
+"""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "db.yaml"
+        path.write_text(doc)
+        finding = findings(path)["db"]
+    assert finding.severity == "warning" and "maxSurge" not in finding.message
+    assert "replaces the next pod as soon as the new one starts" in finding.message
+
+
+def test_argo_steps_shape_the_consequence():
+    got = findings(READINESS / "fire" / "argo-steps.yaml")
+    paused = got["canary-demo"].message
+    assert "step 2 (a pause until someone promotes the Rollout)" in paused
+    assert "until none is left" not in paused and "every pod" not in paused
+    assert "only its analysis stops" in got["analysed"].message
+    blue_green = got["bluegreen"].message
+    assert "manual promotion" in blue_green and "takes all the traffic" not in blue_green
+    assert all(f.severity == "warning" for f in got.values())
+
+
+def test_idle_containers_stay_silent():
+    assert findings(READINESS / "near-miss" / "idle-containers.yaml") == {}
+
+
+def container(**data):
+    return Container(data, ("spec", "containers", 0), "containers", 0)
+
+
+@pytest.mark.parametrize("data, idle", [
+    ({"image": "registry.k8s.io/pause:3.10"}, True),
+    ({"image": "k8s.gcr.io/pause-amd64:3.1"}, True),
+    ({"image": "busybox", "command": ["sleep", "3600"]}, True),
+    ({"image": "busybox", "command": ["/bin/sleep", "infinity"]}, True),
+    ({"image": "busybox", "args": ["/bin/sh", "-c", "while true; do echo hi; sleep 10; done"]}, True),
+    ({"image": "ubuntu", "command": ["tail", "-f", "/dev/null"]}, True),
+    # serving: a listener in the loop, a declared port, a real program
+    ({"image": "busybox", "command": ["sh", "-c", "while true; do nc -l -p 8080 < r; sleep 1; done"]}, False),
+    ({"image": "registry.k8s.io/pause:3.10", "ports": [{"containerPort": 80}]}, False),
+    ({"image": "nginx", "command": ["nginx", "-g", "daemon off;"]}, False),
+    ({"image": "busybox", "command": ["sh", "-c", "sleep 5 && exec ./server"]}, False),
+])
+def test_idle_reason(data, idle):
+    assert (idle_reason(container(**data)) is not None) is idle
+
+
+def test_client_ports_skip_metrics_and_health():
+    c = container(image="x", ports=[{"name": "metrics", "containerPort": 8080}, {"name": "healthz", "containerPort": 8081},
+                                    {"name": "http", "containerPort": 9000}, {"containerPort": 10258}])
+    assert [p["containerPort"] for p in client_ports(c)] == [9000]
+
+
+def test_host_ports_helper():
+    template = PodTemplate({"spec": {"hostNetwork": True, "containers": [
+        {"name": "a", "ports": [{"containerPort": 80}]},
+        {"name": "b", "ports": [{"containerPort": 9000, "hostPort": 9001}]}]}}, ())
+    assert [(name, port) for name, port, _ in host_ports(template)] == [("a", 80), ("b", 9001)]
