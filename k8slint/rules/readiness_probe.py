@@ -11,7 +11,7 @@ from k8slint.model.rollout import argo_gates, update_type
 from k8slint.model.serving import (
     client_ports, describe_port, idle_reason, is_monitoring_port, serving_image, serving_ports,
 )
-from k8slint.rules import MEDIUM, SET, rule
+from k8slint.rules import LIGHT, SET, rule
 
 MISSING = "missing-readiness-probe"
 INVALID = "readiness-probe-invalid"
@@ -65,7 +65,7 @@ def check(obj: Workload, ctx):
 # (K pkg/controller/deployment/util ``IsPodAvailable``: Ready for minReadySeconds). Without a probe the
 # container is Ready as soon as it has started (K pkg/kubelet/prober: no readiness probe -> ready).
 
-@rule(MISSING, scope=SET, cost=MEDIUM)
+@rule(MISSING, scope=SET, cost=LIGHT)
 def check_missing(inventory, ctx):
     services = ServicesByLabel([s for s in inventory.of(Service) if _routes_to_pods(s)])
     for obj in inventory.workloads:
