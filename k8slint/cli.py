@@ -75,12 +75,18 @@ def main() -> None:
                    "follow it (default: the newest release k8slint knows).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
               help="Skip (with an error) files larger than this many MiB (default 32).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings this baseline does not hold (default: `baseline:` of the config).")
+@click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Record this run's findings as the baseline FILE (replacing it), then report against it.")
+@click.option("--show-baselined", is_flag=True, help="Also report the findings the baseline holds.")
 def lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
-         nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size) -> None:
+         nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size, baseline_path,
+         write_baseline_path, show_baselined) -> None:
     """Lint manifests: files, directories (recursively) or - for standard input."""
     from k8slint.config import ConfigError, load_config
     from k8slint.engine import run
-    from k8slint.report import at_or_above
+    from k8slint.report import at_or_above, reported
 
     if not paths:
         raise click.UsageError("give files, directories, or - for standard input")
@@ -88,10 +94,20 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
         config = load_config(config_path)
         options = _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size,
                            kubernetes_version)
+        baseline_file = write_baseline_path or baseline_path or \
+            (str(config.resolve_inside(config.data["baseline"], "baseline")) if config.data.get("baseline") else None)
     except ConfigError as exc:
         click.echo(f"k8slint: {exc}", err=True)
         sys.exit(EXIT_INPUT)
+    if baseline_file:  # the baseline is JSON in the repository, not a manifest (`lint .` finds it)
+        import dataclasses
+        import glob
+
+        options = dataclasses.replace(options, excludes=(*options.excludes,
+                                                         glob.escape(os.path.abspath(baseline_file))))
     result = run(paths, options)
+    if baseline_file:
+        _apply_baseline(result, baseline_file, write_baseline_path is not None, show_baselined)
     if output_format == "json":
         from k8slint.report.json_report import render_lines as render_json
 
@@ -110,9 +126,27 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
     threshold = fail_on or config.data.get("fail-on") or "warning"
     if result.errors:
         sys.exit(EXIT_INPUT)
-    if any(not f.suppressed and at_or_above(f.severity, threshold) for f in result.findings):
+    if any(reported(f) and at_or_above(f.severity, threshold) for f in result.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _apply_baseline(result, path: str, write: bool, show: bool) -> None:
+    """Mark each finding new or unchanged against the baseline (written from this run first with
+    --write-baseline); the unchanged ones leave the report unless --show-baselined."""
+    from k8slint import baseline
+
+    try:
+        if write:
+            count = baseline.write(path, result.findings)
+            click.echo(f"k8slint: wrote {count} finding(s) to the baseline {path}", err=True)
+        held = baseline.read(path)
+    except baseline.BaselineError as exc:
+        click.echo(f"k8slint: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    result.baselined, result.baseline_absent = baseline.apply(held, result.findings)
+    if not show:
+        result.findings = [f for f in result.findings if f.baseline_state != baseline.UNCHANGED]
 
 
 def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size, kubernetes_version=None):
@@ -134,6 +168,7 @@ def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file
         jobs=jobs or os.cpu_count() or 1,
         max_file_bytes=(size * 1024 * 1024) if size else Options.max_file_bytes,
         excludes=tuple(config.data.get("exclude", ())),
+        exclude_base=str(config.base_dir),
         policies=tuple(policies),
         kubernetes_version=version,
     )

@@ -43,6 +43,7 @@ class Options:
     jobs: int = 1
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     excludes: tuple[str, ...] = ()
+    exclude_base: str | None = None  # directory the exclude globs are relative to (the config's)
     policies: tuple = ()  # custom policies (k8slint.policies), checked like per-object rules
     kubernetes_version: tuple[int, int] = NEWEST  # the run's target release (k8slint.model.versions)
 
@@ -223,6 +224,8 @@ class RunResult:
     files: int
     documents: int
     policies: tuple = ()  # the custom policies that ran (their metadata goes into SARIF rules[])
+    baselined: int | None = None  # with a baseline: findings it matched (k8slint.baseline.apply)
+    baseline_absent: int = 0  # baseline entries no finding matched any more (fixed since)
 
 
 def _active(options: Options) -> tuple[list[Rule], list[Rule]]:
@@ -587,7 +590,7 @@ def run(paths: Iterable[str], options: Options) -> RunResult:
 def _run(paths: Iterable[str], options: Options) -> RunResult:
     forget_kustomizations()
     forget_texts()
-    files, problems = discover(list(paths), list(options.excludes))
+    files, problems = discover(list(paths), list(options.excludes), options.exclude_base)
     errors = [InputError(p.path, 1, 1, p.message) for p in problems]
     _SHARED_STRINGS.clear()
     _SHARED_CONTAINERS.clear()

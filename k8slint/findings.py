@@ -33,6 +33,8 @@ class Finding:
     suppressed: bool = False
     suppression: str | None = None  # "annotation" | "comment" | None
     doc_index: int = 0
+    baseline_state: str | None = None  # with a baseline: "new" or "unchanged" (k8slint.baseline)
+    template: str = ""  # Helm: the template a "# Source:" comment names (k8slint.helm)
 
     def sort_key(self):
         return (self.line, self.column, self.rule, self.message)
@@ -44,6 +46,8 @@ class Finding:
             "end_column": self.end_column, "api_version": self.api_version, "kind": self.kind,
             "namespace": self.namespace, "name": self.name, "path": self.path,
             "suppressed": self.suppressed, "suppression": self.suppression, "hint": self.hint,
+            **({"template": self.template} if self.template else {}),
+            **({"baseline_state": self.baseline_state} if self.baseline_state else {}),
         }
 
 

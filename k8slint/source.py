@@ -47,16 +47,14 @@ class DiscoveryProblem:
     message: str
 
 
-def discover(paths: list[str], excludes: list[str] = ()) -> tuple[list[str], list[DiscoveryProblem]]:
-    """Expand files and directories (recursively, hidden entries skipped) into sorted file paths."""
+def discover(paths: list[str], excludes: list[str] = (),
+             exclude_base: str | None = None) -> tuple[list[str], list[DiscoveryProblem]]:
+    """Expand files and directories (recursively, hidden entries skipped) into sorted file paths,
+    leaving out those an exclude pattern matches (see ``excluder``)."""
     found: list[str] = []
     problems: list[DiscoveryProblem] = []
     seen: set[str] = set()
-
-    def excluded(path: str) -> bool:
-        posix = path.replace(os.sep, "/")
-        return any(fnmatch.fnmatch(posix, pattern) or fnmatch.fnmatch(os.path.basename(posix), pattern)
-                   for pattern in excludes)
+    excluded = excluder(excludes, exclude_base)
 
     def add(path: str) -> None:
         if path not in seen and not excluded(path):
@@ -71,7 +69,7 @@ def discover(paths: list[str], excludes: list[str] = ()) -> tuple[list[str], lis
             walked: list[str] = []
             for root, dirs, files in os.walk(given, onerror=lambda err: problems.append(
                     DiscoveryProblem(err.filename or given, f"cannot read directory: {err.strerror}"))):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(os.path.join(root, d)))
                 for name in files:
                     if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES):
                         continue
@@ -97,6 +95,45 @@ def discover(paths: list[str], excludes: list[str] = ()) -> tuple[list[str], lis
             continue
         add(given)  # a file, or a pipe the user named (<(helm template .)): read_source never blocks on it
     return found, problems
+
+
+def excluder(patterns, base: str | None = None):
+    """``excluded(path)`` for the config's ``exclude`` globs. A pattern is matched against the
+    path relative to ``base`` (the config file's directory; default the current directory) and
+    against each of its parent directories, whatever the path given on the command line looked
+    like (``lint .``, ``lint deploy/``, an absolute path, a file from pre-commit): so
+    ``charts/*/templates/*`` and ``vendor`` mean the same files from anywhere. A pattern without a
+    ``/`` also matches a file or directory name at any depth (``*.generated.yaml``); an absolute
+    pattern is matched against the absolute path. ``*`` crosses ``/`` (fnmatch)."""
+    patterns = [p.strip() for p in patterns if p and p.strip()]
+    if not patterns:
+        return lambda path: False
+    root = os.path.abspath(base or os.getcwd())
+    absolute = [p for p in patterns if os.path.isabs(p)]
+    relative = [p[2:] if p.startswith("./") else p for p in patterns if not os.path.isabs(p)]
+    relative = [p.rstrip("/") or p for p in relative]
+    names = [p for p in relative if "/" not in p]
+
+    def excluded(path: str) -> bool:
+        if path == STDIN:
+            return False
+        full = os.path.abspath(path)
+        if any(fnmatch.fnmatch(full, p) for p in absolute):
+            return True
+        relative_path = os.path.relpath(full, root).replace(os.sep, "/")
+        if relative_path == ".." or relative_path.startswith("../"):  # outside the config's directory
+            parts = [os.path.basename(full)]
+        else:
+            parts = relative_path.split("/")
+            prefixes = ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+            if any(fnmatch.fnmatch(prefix, p) for prefix in prefixes for p in relative):
+                return True
+        if any(fnmatch.fnmatch(part, p) for part in parts for p in names):
+            return True
+        given = path.replace(os.sep, "/")
+        return any(fnmatch.fnmatch(given[2:] if given.startswith("./") else given, p) for p in relative)
+
+    return excluded
 
 
 def _stat_problem(exc: OSError, path: str) -> str:

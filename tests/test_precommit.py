@@ -229,3 +229,36 @@ def test_installed_hook_blocks_the_commit(sandbox):
     accepted = git(repo, "commit", "-m", "good manifest", env=env, check=False)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert git(repo, "log", "--format=%s", env=env).stdout.splitlines()[0] == "good manifest"
+
+
+@needs_tools
+def test_hook_with_a_baseline_fails_only_on_new_findings(sandbox):
+    # A repository with history: its findings are recorded once (--write-baseline), the config
+    # names the baseline, and the hook then passes on the old findings, even when their lines
+    # move, and fails on a new one only.
+    base, env, hook_repo, rev = sandbox
+    repo = new_repo(base, "baseline", env)
+    (repo / "deploy").mkdir()
+    (repo / "deploy" / "legacy.yaml").write_text(BAD)
+    (repo / ".k8slint.yaml").write_text("baseline: .k8slint-baseline.json\n")
+    written = run([sys.executable, "-m", "k8slint", "lint", "--write-baseline", ".k8slint-baseline.json",
+                   "deploy/"], repo, env)
+    assert written.returncode == 0, written.output
+    assert "wrote 1 finding(s) to the baseline .k8slint-baseline.json" in written.output
+    git(repo, "add", "-A", env=env)
+    git(repo, "commit", "-q", "-m", "adopt k8slint", env=env)
+    try_repo = [*PRE_COMMIT, "try-repo", str(hook_repo), "k8slint", "--ref", rev, "--verbose"]
+
+    (repo / "deploy" / "legacy.yaml").write_text("# owned by the web team\n\n" + BAD)  # lines move
+    git(repo, "add", "-A", env=env)
+    old = run(try_repo, repo, env)
+    assert old.returncode == 0, old.output
+    assert re.search(r"k8slint\.+Passed", old.output), old.output
+
+    (repo / "deploy" / "api.yaml").write_text(BAD.replace("name: web", "name: api"))
+    git(repo, "add", "-A", env=env)
+    new = run(try_repo, repo, env)
+    assert new.returncode == 1, new.output
+    assert "deploy/api.yaml:11:15: warning missing-readiness-probe" in new.output
+    assert "(new)" in new.output and "legacy.yaml:" not in new.output
+    assert "1 in the baseline" in new.output

@@ -41,6 +41,7 @@ import re
 from urllib.parse import quote
 
 from k8slint import __version__
+from k8slint.baseline import identity as _identity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -176,6 +177,8 @@ def build_log(result, category: str | None = None, root: str | None = None):
             partial_fingerprints={FINGERPRINT_KEY: f"{fingerprint}:{occurrences[fingerprint]}"},
             properties=_result_properties(finding),
         )
+        if finding.baseline_state:
+            item.baseline_state = finding.baseline_state
         if any_suppressed:
             item.suppressions = [_suppression(finding)] if finding.suppressed else []
         results.append(item)
@@ -259,10 +262,7 @@ def _suppression(finding):
 def _fingerprint(finding, uri: str) -> str:
     """Stable across line moves: rule, file, object identity and field path, never positions.
     Objects without a name (generateName) fall back to their document's index in the file."""
-    group = finding.api_version.rpartition("/")[0] if "/" in finding.api_version else ""
-    name = finding.name or f"#document-{finding.doc_index}"
-    identity = "\x1f".join((finding.rule, uri, group, finding.kind, finding.namespace, name, finding.path))
-    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return hashlib.sha256("\x1f".join(_identity(finding, uri)).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 # --------------------------------------------------------------------------- locations

@@ -43,6 +43,8 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
             continue
         where = _clean(f"{finding.kind} {finding.namespace + '/' if finding.namespace else ''}{finding.name}")
         suffix = f" (suppressed by {finding.suppression})" if finding.suppressed else ""
+        if finding.baseline_state:  # a baseline is in use: say which findings it does not hold
+            suffix += " (baselined)" if finding.baseline_state == "unchanged" else " (new)"
         yield _line(f"{paint(display_path(finding.file), 'bold')}:{finding.line}:{finding.column}: "
                     f"{paint(finding.severity, finding.severity)} {finding.rule}: {_clean(finding.message)} "
                     f"[{where}]{suffix}")
@@ -59,6 +61,13 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
                f"in {result.files} file(s), {result.documents} document(s)")
     if tally["suppressed"]:
         summary += f"; {tally['suppressed']} suppressed"
+    if "baselined" in tally:
+        summary += f"; {tally['baselined']} in the baseline"
+        if tally["baselined"] and not any(f.baseline_state == "unchanged" for f in result.findings):
+            summary += " (--show-baselined lists them)"
+        if tally["baseline_absent"]:
+            summary += (f"; {tally['baseline_absent']} baseline entr{'y' if tally['baseline_absent'] == 1 else 'ies'}"
+                        f" no longer found (fixed: --write-baseline drops them)")
     if tally["input_errors"]:
         summary += f"; {tally['input_errors']} input error(s)"
     yield _line(summary)
