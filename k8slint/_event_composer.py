@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from k8slint.loader import (
+from k8slint.yaml_values import (
     _NUMBER_START, _SPECIAL, _STR_TAG, MAX_ALIAS_EXPANSION, MAX_ALIAS_RATIO, MAX_DEPTH, Document, LoadError, YMap, YSeq,
     _DocumentProblem, _duplicate_key, _merge, _resolve_tagged, _scalar_document_message, key_string,
     resolve_plain,

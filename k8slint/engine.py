@@ -18,13 +18,14 @@ from typing import Iterable
 from k8slint import catalog
 from k8slint import source as source_module
 from k8slint.findings import Finding, InputError, Note, Suppressions, annotation_suppresses, locate, make_finding
-from k8slint.loader import _SPECIAL, Document, compact, compose, key_string, native_function, resolve_plain
+from k8slint.loader import Document, compact, compose, native_function
 from k8slint.model.objects import (
     HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, Service, Workload,
     is_list_kind, make_object,
 )
 from k8slint.model.versions import NEWEST
 from k8slint.rules import OBJECT, SET, Rule, all_rules
+from k8slint.yaml_values import _SPECIAL, key_string, resolve_plain
 from k8slint.source import (
     DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, forget_kustomizations, forget_texts, keep_text,
     next_document_marker, read_source, text_again,
@@ -66,15 +67,18 @@ class Inventory:
         return self.of(Node)
 
 
+_PER_OBJECT = object()  # the cluster of a per-object rule's context: not known yet
+
+
 class RuleContext:
     """What a rule may use: its parameters, the cluster, and ``report()``, its one way to report.
 
     ``guard(obj)`` isolates one object's work in a cross-object rule: an exception inside it
     costs only that object's findings from that rule, recorded as an internal error."""
 
-    def __init__(self, options: Options, suppressions: dict[str, Suppressions], cluster=None) -> None:
+    def __init__(self, options: Options, suppressions: dict[str, Suppressions], cluster=_PER_OBJECT) -> None:
         self.options = options
-        self.cluster = cluster
+        self._cluster = cluster
         # The target Kubernetes release, (major, minor): compare with < and >=, look feature gates
         # up with k8slint.model.versions.gate_state.
         self.kubernetes_version = options.kubernetes_version
@@ -85,6 +89,16 @@ class RuleContext:
         self._params: dict[str, dict] = {}
         # set-rule findings on position-free inventory summaries: located at the end of the run
         self.deferred: list[tuple[Finding, K8sObject, tuple]] = []
+
+    @property
+    def cluster(self):
+        """The cluster of the run (``--cluster``/``--nodes``/config, else the Node objects among the
+        linted files, else None): known only once every file is read, so only cross-object rules
+        may ask; every one of them sees the same."""
+        if self._cluster is _PER_OBJECT:
+            raise RuntimeError("ctx.cluster is for cross-object rules (scope=SET): Node objects anywhere in "
+                               "the run are part of the cluster")
+        return self._cluster
 
     @property
     def params(self) -> dict:
@@ -259,7 +273,7 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
     # Inventory copies of files drop positions (set-rule findings re-read the file for them);
     # standard input cannot be read twice, so its copies keep them.
     lazy_positions = source.path != STDIN
-    ctx = RuleContext(options, {source.path: suppressions}, options.cluster)
+    ctx = RuleContext(options, {source.path: suppressions})
     policies = options.policies
     not_objects: list[InputError] = []
     objects_seen = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from k8slint.loader import key_span, value_span
+from k8slint.yaml_values import key_span, value_span
 from k8slint.model.objects import K8sObject, Path, format_path
 
 SEVERITIES = ("error", "warning", "info")

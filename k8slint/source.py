@@ -13,7 +13,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from k8slint.loader import Document, LoadError, compose, span_of
+from k8slint.loader import Document, LoadError, compose
+from k8slint.yaml_values import span_of
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024

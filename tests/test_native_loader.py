@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from k8slint import loader
 from k8slint._event_composer import ScalarEvent
-from k8slint.loader import Document, scalar_source, span_of
+from k8slint.loader import Document
+from k8slint.yaml_values import scalar_source, span_of
 from tests.conftest import NO_PROBE_DEPLOYMENT, ROOT, CORPUS
 
 pytestmark = pytest.mark.skipif(not loader.HAVE_NATIVE, reason="native composer not built here")

@@ -21,7 +21,8 @@ from k8slint.model.rollout import (
     ARGO_BOTH_ZERO, daemonset_fenceposts, deployment_fenceposts, statefulset_max_unavailable,
     validate_argo_rollout_strategy, validate_deployment_strategy,
 )
-from k8slint.rules.rolling_update import INVALID, UNSAFE, ReplicaCount, related, replica_counts
+from k8slint.model.relations import ReplicaCount, related, replica_counts
+from k8slint.rules.rolling_update import INVALID, UNSAFE
 
 RULES = {INVALID, UNSAFE}
 PROBE = {"httpGet": {"path": "/ready", "port": 8080}}

@@ -140,3 +140,67 @@ def test_a_disabled_id_skips_its_work_while_its_siblings_run(monkeypatch, functi
     # the same functions do run (and fail, as internal errors) when the id is enabled
     enabled = engine_run(files, enabled=all_rule_ids())
     assert enabled.errors and {e.rule for e in enabled.errors} == {INTERNAL_ERROR}
+
+
+def _imports(path) -> set[str]:
+    """Every module a file imports, at any depth (function-level imports included)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            # `from k8slint import loader` imports k8slint.loader
+            found.update(f"{node.module}.{alias.name}" for alias in node.names if node.module == "k8slint")
+    return found
+
+
+RULE_FILES = sorted(p for p in (FIXTURES.parent / "k8slint" / "rules").glob("*.py") if p.name != "__init__.py")
+
+
+@pytest.mark.parametrize("path", RULE_FILES, ids=[p.stem for p in RULE_FILES])
+def test_rules_import_only_the_model_and_the_registry(path):
+    """Rules never import the engine, the loader, the source layer or other rules: what they share
+    lives in k8slint/model/."""
+    ours = {m for m in _imports(path) if m == "k8slint" or m.startswith("k8slint.")}
+    allowed = {m for m in ours if m == "k8slint.rules" or m == "k8slint.model" or m.startswith("k8slint.model.")}
+    assert ours - allowed == set()
+
+
+def test_the_model_imports_no_rule_and_no_engine():
+    model = sorted((FIXTURES.parent / "k8slint" / "model").glob("*.py"))
+    for path in model:
+        ours = {m for m in _imports(path) if m.startswith("k8slint.")}
+        assert not {m for m in ours if m.startswith(("k8slint.rules", "k8slint.engine", "k8slint.source",
+                                                     "k8slint.loader"))}, path.name
+
+
+def test_the_loader_and_the_event_composer_import_in_one_direction():
+    root = FIXTURES.parent / "k8slint"
+    assert "k8slint._event_composer" in _imports(root / "loader.py")
+    assert not {m for m in _imports(root / "_event_composer.py") if m.startswith("k8slint.loader")}
+    assert not {m for m in _imports(root / "yaml_values.py") if m.startswith("k8slint.")}
+
+
+def test_only_cross_object_rules_see_the_cluster(write, temporary_rule):
+    """The cluster may come from Node objects anywhere in the run, known only once every file is
+    read: a per-object rule asking for it is a bug (reported), so no two rules see different ones."""
+    seen = []
+
+    def per_object(obj, ctx):
+        seen.append(ctx.cluster)
+
+    def cross_object(inventory, ctx):
+        seen.append(ctx.cluster)
+
+    temporary_rule("test-object-cluster", per_object, kinds=["Deployment"])
+    temporary_rule("test-set-cluster", cross_object, scope=rules.SET)
+    node = "apiVersion: v1\nkind: Node\nmetadata: {name: n1, labels: {kubernetes.io/hostname: n1}}\n"
+    path = write("all.yaml", TWO_DEPLOYMENTS.split("---")[0] + "---\n" + node)
+    result = engine_run([path], enabled={"test-object-cluster", "test-set-cluster"})
+    [cluster] = seen
+    assert [n.name for n in cluster.nodes] == ["n1"]
+    assert [(e.rule, "ctx.cluster is for cross-object rules" in e.message) for e in result.errors] == [
+        (INTERNAL_ERROR, True)]

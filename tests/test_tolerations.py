@@ -21,7 +21,8 @@ from k8slint.model.scheduling import (
     toleration_tolerates,
     untolerated_taints,
 )
-from k8slint.rules.tolerations import describe_nodes, describe_toleration
+from k8slint.model.wording import describe_nodes
+from k8slint.rules.tolerations import describe_toleration
 
 RULES = ("toleration-invalid", "toleration-ineffective", "toleration-effect-mismatch")
 NOT_READY = "node.kubernetes.io/not-ready"

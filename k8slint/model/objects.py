@@ -443,3 +443,8 @@ def describe_type(value: Any) -> str:
     if isinstance(value, dict):
         return "mapping"
     return type(value).__name__
+
+
+def workload_kind(obj: Workload) -> str:
+    """The kind the scheduling model keys on ("DaemonSet" only for apps DaemonSets)."""
+    return "DaemonSet" if isinstance(obj, DaemonSet) else obj.kind

@@ -1,10 +1,12 @@
 """How objects of one run relate to each other: namespaces, which file or directory an object
 plausibly ships with, and which HorizontalPodAutoscaler scales a workload. Every cross-object
-rule uses these, so that "the HPA of this Deployment" means the same thing in all of them."""
+rule uses these, so that "the HPA of this Deployment" means the same thing in all of them; and
+the replica counts a workload's controller sees, given its HPA."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import Iterable
 
 from k8slint.model.objects import HorizontalPodAutoscaler, K8sObject, Workload, dig
@@ -86,3 +88,42 @@ class ServicesByLabel:
                 if all(labels.get(k) == v for k, v in service.selector.items()):
                     found.append(service)
         return found
+
+
+@dataclass(frozen=True)
+class ReplicaCount:
+    n: int
+    source: str  # where the number comes from: "spec.replicas", "HorizontalPodAutoscaler web minReplicas"
+    defaulted: bool = False  # spec.replicas not set
+
+    def text(self) -> str:
+        """'2 replicas (spec.replicas)'."""
+        return f"{self.n} replica{'' if self.n == 1 else 's'} ({self.source})"
+
+    def short(self) -> str:
+        """'spec.replicas 2' / 'spec.replicas not set, default 1'."""
+        return f"{self.source}, default {self.n}" if self.defaulted else f"{self.source} {self.n}"
+
+
+def replica_counts(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[ReplicaCount]:
+    """The replica counts the controller will see, ascending and distinct: ``spec.replicas`` (default
+    1), or with an HPA its minReplicas and maxReplicas (and spec.replicas when it lies between).
+    Empty when spec.replicas is not an integer (``invalid-field-type`` reports that)."""
+    raw = workload.spec.get("replicas")
+    replicas = workload.replicas
+    if replicas is None:
+        return []
+    own = ReplicaCount(replicas, "spec.replicas") if raw is not None else \
+        ReplicaCount(replicas, "spec.replicas not set", defaulted=True)
+    targeting = hpas_for(workload, hpas)
+    if not targeting:
+        return [own]
+    hpa = targeting[0]
+    lo = ReplicaCount(hpa.min_replicas, f"HorizontalPodAutoscaler {hpa.name} minReplicas")
+    counts = [lo]
+    hi = hpa.max_replicas
+    if raw is not None and lo.n < replicas < (hi if hi is not None else replicas + 1):
+        counts.append(own)
+    if hi is not None and hi > lo.n:
+        counts.append(ReplicaCount(hi, f"HorizontalPodAutoscaler {hpa.name} maxReplicas"))
+    return counts

@@ -22,11 +22,10 @@ from k8slint.model.objects import (
     Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, Rollout, StatefulSet,
     Workload, as_dict, as_int, as_list,
 )
+from k8slint.model.pods import is_partial, references_template
 from k8slint.model.relations import missing_reference_severity, same_namespace
+from k8slint.model.wording import describe
 from k8slint.rules import SET, rule
-from k8slint.rules.selector_mismatch import (
-    describe, is_partial, references_template,
-)
 
 CONFLICT = "hpa-conflict"
 TARGET_MISSING = "hpa-target-missing"

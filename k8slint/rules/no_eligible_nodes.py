@@ -11,7 +11,7 @@ Clusters from ``--nodes N`` describe node counts, not labels (every node is a sy
 from __future__ import annotations
 
 from k8slint.model.cluster import Cluster, Node, Taint
-from k8slint.model.objects import as_dict, as_list
+from k8slint.model.objects import as_dict, as_list, workload_kind
 from k8slint.model.scheduling import (
     effective_tolerations,
     node_selector_term_matches,
@@ -21,8 +21,8 @@ from k8slint.model.scheduling import (
     toleration_matches_ignoring_effect,
     untolerated_taints,
 )
+from k8slint.model.wording import describe_nodes
 from k8slint.rules import SET, rule
-from k8slint.rules.tolerations import describe_nodes, workload_kind
 
 RULE = "no-eligible-nodes"
 _REQUIRED = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution")

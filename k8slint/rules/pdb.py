@@ -33,9 +33,9 @@ from k8slint.model.rollout import (
     pdb_disruptions_allowed, scaled_value, validate_pdb_spec,
 )
 from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.model.relations import related, replica_counts
+from k8slint.model.wording import show_value
 from k8slint.rules import SET, rule
-from k8slint.model.relations import related
-from k8slint.rules.rolling_update import _show, replica_counts
 
 BLOCKS = "pdb-blocks-eviction"
 NO_MATCH = "pdb-no-match"
@@ -58,11 +58,11 @@ def check_invalid(obj: PodDisruptionBudget, ctx):
     rejects = "the API server rejects the PodDisruptionBudget"
     for problem in validate_pdb_spec(min_available, max_unavailable):
         value = spec.get(problem.field)
-        label = f"{problem.field} {_show(value)}"
+        label = f"{problem.field} {show_value(value)}"
         if problem.message == PDB_BOTH_SET:
             ctx.report(
                 obj, ("spec", "maxUnavailable"),
-                f"minAvailable {_show(min_available)} and maxUnavailable {_show(max_unavailable)} are both set; "
+                f"minAvailable {show_value(min_available)} and maxUnavailable {show_value(max_unavailable)} are both set; "
                 f"{rejects} (spec: {problem.message})",
                 hint="Keep one of them; maxUnavailable: 1 keeps drains possible at every replica count.")
         elif problem.message == PERCENT_ERROR:
@@ -147,7 +147,7 @@ def _always_blocks(pdb: PodDisruptionBudget, min_available, max_unavailable) -> 
     if max_unavailable is not None:
         if parse_int_or_percent(max_unavailable).number == 0:
             return (("spec", "maxUnavailable"),
-                    f"maxUnavailable {_show(max_unavailable)}: no selected pod may ever be unavailable, so every "
+                    f"maxUnavailable {show_value(max_unavailable)}: no selected pod may ever be unavailable, so every "
                     f"voluntary eviction (kubectl drain, cluster-autoscaler scale-down, node upgrades) of these "
                     f"pods is refused and draining their nodes hangs")
         return None
@@ -155,7 +155,7 @@ def _always_blocks(pdb: PodDisruptionBudget, min_available, max_unavailable) -> 
         value = parse_int_or_percent(min_available)
         if value.percent and value.number >= 100:
             return (("spec", "minAvailable"),
-                    f"minAvailable {_show(min_available)}: every selected pod must stay available, so every "
+                    f"minAvailable {show_value(min_available)}: every selected pod must stay available, so every "
                     f"voluntary eviction (kubectl drain, cluster-autoscaler scale-down, node upgrades) of these "
                     f"pods is refused and draining their nodes hangs")
         return None
@@ -178,7 +178,7 @@ def _blocks(pdb: PodDisruptionBudget, ctx, matched: list[Workload], hpas: list, 
         owner = unscalable[0]
         ctx.report(
             pdb, path,
-            f"{field} {_show(value)} selects the pods of {owner.kind} {owner.name}, which has no scale subresource: "
+            f"{field} {show_value(value)} selects the pods of {owner.kind} {owner.name}, which has no scale subresource: "
             f"the disruption controller cannot work out how many pods to expect, fails to sync this budget and "
             f"allows 0 disruptions, so every eviction of these pods is refused",
             hint="For DaemonSet, Job or bare pods use an integer minAvailable (the only form the disruption "
@@ -214,12 +214,12 @@ def _blocks(pdb: PodDisruptionBudget, ctx, matched: list[Workload], hpas: list, 
 
 def _needed(min_available, max_unavailable, n: int) -> str:
     if max_unavailable is not None:
-        return f"maxUnavailable {_show(max_unavailable)} of the {_plural(n, 'pod')} it selects allows none to go"
+        return f"maxUnavailable {show_value(max_unavailable)} of the {_plural(n, 'pod')} it selects allows none to go"
     value = parse_int_or_percent(min_available)
     if value.percent:
-        return (f"minAvailable {_show(min_available)} of the {_plural(n, 'pod')} it selects rounds up to "
+        return (f"minAvailable {show_value(min_available)} of the {_plural(n, 'pod')} it selects rounds up to "
                 f"{scaled_value(value, n, True)}, all of them")
-    return f"minAvailable {_show(min_available)} is not below the {_plural(n, 'pod')} it selects"
+    return f"minAvailable {show_value(min_available)} is not below the {_plural(n, 'pod')} it selects"
 
 
 def _describe(ranges) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable
 
 from k8slint.model import memo
 from k8slint.model.objects import (
@@ -40,8 +40,9 @@ from k8slint.model.rollout import (
     update_type, validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
     version_defaults,
 )
-from k8slint.model.relations import hpas_for, related
+from k8slint.model.relations import ReplicaCount, related, replica_counts
 from k8slint.model.versions import gate_state
+from k8slint.model.wording import show_value
 from k8slint.rules import MEDIUM, SET, rule
 
 INVALID = "rolling-update-invalid"
@@ -50,47 +51,6 @@ _KINDS = (Deployment, DaemonSet, StatefulSet, Rollout)
 _DEFAULT_SLOW_REPLICAS = 20
 # Replica counts up to which "at which counts does every pod go down" is spelled out.
 _OUTAGE_SCAN = 100
-
-
-# ---- shared with pdb.py: which objects go together, and the replica counts the controller sees ----
-
-@dataclass(frozen=True)
-class ReplicaCount:
-    n: int
-    source: str  # where the number comes from: "spec.replicas", "HorizontalPodAutoscaler web minReplicas"
-    defaulted: bool = False  # spec.replicas not set
-
-    def text(self) -> str:
-        """'2 replicas (spec.replicas)'."""
-        return f"{_plural(self.n, 'replica')} ({self.source})"
-
-    def short(self) -> str:
-        """'spec.replicas 2' / 'spec.replicas not set, default 1'."""
-        return f"{self.source}, default {self.n}" if self.defaulted else f"{self.source} {self.n}"
-
-
-def replica_counts(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[ReplicaCount]:
-    """The replica counts the controller will see, ascending and distinct: ``spec.replicas`` (default
-    1), or with an HPA its minReplicas and maxReplicas (and spec.replicas when it lies between).
-    Empty when spec.replicas is not an integer (``invalid-field-type`` reports that)."""
-    raw = workload.spec.get("replicas")
-    replicas = workload.replicas
-    if replicas is None:
-        return []
-    own = ReplicaCount(replicas, "spec.replicas") if raw is not None else \
-        ReplicaCount(replicas, "spec.replicas not set", defaulted=True)
-    targeting = hpas_for(workload, hpas)
-    if not targeting:
-        return [own]
-    hpa = targeting[0]
-    lo = ReplicaCount(hpa.min_replicas, f"HorizontalPodAutoscaler {hpa.name} minReplicas")
-    counts = [lo]
-    hi = hpa.max_replicas
-    if raw is not None and lo.n < replicas < (hi if hi is not None else replicas + 1):
-        counts.append(own)
-    if hi is not None and hi > lo.n:
-        counts.append(ReplicaCount(hi, f"HorizontalPodAutoscaler {hpa.name} maxReplicas"))
-    return counts
 
 
 # ---- rolling-update-invalid ----------------------------------------------------------------------
@@ -170,7 +130,7 @@ def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, s
     if field in ("maxSurge", "maxUnavailable", "partition"):
         path = layout.knobs + (field,)
         value = knobs.get(field)
-        label = f"{field} {_show(value)}" if value is not None else f"{field} (default {_show(_default(obj, field))})"
+        label = f"{field} {show_value(value)}" if value is not None else f"{field} (default {show_value(_default(obj, field))})"
         return (path,) + _explain_value(obj, layout, problem, label, value, knobs, rejects, quoted)
     if field == "rollingUpdate":
         stype = as_dict(obj.get(*layout.strategy)).get("type")
@@ -179,7 +139,7 @@ def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, s
     if field == "type":
         value = as_dict(obj.get(*layout.strategy)).get("type")
         allowed = "RollingUpdate or Recreate" if isinstance(obj, Deployment) else "RollingUpdate or OnDelete"
-        return (layout.strategy + ("type",), f"update type {_show(value)} is not supported; {rejects} {quoted}",
+        return (layout.strategy + ("type",), f"update type {show_value(value)} is not supported; {rejects} {quoted}",
                 f"Use {allowed}.")
     if field == "strategy":
         return (layout.strategy, f"strategy: {problem.message}; {rejects}",
@@ -189,7 +149,7 @@ def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, s
     if field == "progressDeadlineSeconds" and "minReadySeconds" in problem.message:
         mrs = as_int(spec.get("minReadySeconds"), 0)
         pds = spec.get("progressDeadlineSeconds")
-        shown = f"progressDeadlineSeconds {_show(pds)}" if pds is not None else \
+        shown = f"progressDeadlineSeconds {show_value(pds)}" if pds is not None else \
             f"progressDeadlineSeconds (default {DEFAULT_PROGRESS_DEADLINE_SECONDS})"
         path = ("spec", "progressDeadlineSeconds") if pds is not None else ("spec", "minReadySeconds")
         return (path, f"{shown} is not greater than minReadySeconds {mrs}: a pod must stay ready for "
@@ -197,7 +157,7 @@ def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, s
                       f"available; {rejects} {quoted}",
                 f"Set progressDeadlineSeconds above minReadySeconds, e.g. {mrs + DEFAULT_PROGRESS_DEADLINE_SECONDS}.")
     path = ("spec", field) if field in ("minReadySeconds", "progressDeadlineSeconds") else layout.strategy
-    return (path, f"{field} {_show(spec.get(field))}: {problem.message}; {rejects}",
+    return (path, f"{field} {show_value(spec.get(field))}: {problem.message}; {rejects}",
             "Use a non-negative integer number of seconds.")
 
 
@@ -218,17 +178,17 @@ def _explain_value(obj, layout, problem, label, value, knobs, rejects, quoted) -
     if message == "must not be greater than 100%":
         return f"{label} is over 100%; {rejects} {quoted}", 'Use at most "100%".'
     if message == "may not be 0 when `maxSurge` is 0":  # Deployment
-        return (f"maxSurge {_show(knobs.get('maxSurge'))} and maxUnavailable {_show(value)} are both 0: no pod "
+        return (f"maxSurge {show_value(knobs.get('maxSurge'))} and maxUnavailable {show_value(value)} are both 0: no pod "
                 f"could ever be replaced, so {rejects} {quoted}",
                 "Set maxSurge: 1 (start each new pod first) or maxUnavailable: 1.")
     if message == "cannot be 0 when maxSurge is 0":  # DaemonSet
         surge = knobs.get("maxSurge")
-        shown = _show(surge) if surge is not None else f"{DEFAULT_DAEMONSET_SURGE} (the default)"
+        shown = show_value(surge) if surge is not None else f"{DEFAULT_DAEMONSET_SURGE} (the default)"
         return (f"{label} and maxSurge {shown} are both 0: no daemon pod could ever be replaced, so {rejects} "
                 f"{quoted}", "Set maxUnavailable: 1, or maxSurge: 1 together with maxUnavailable: 0.")
     if message == "may not be set when maxUnavailable is non-zero":  # DaemonSet
         mu = knobs.get("maxUnavailable")
-        shown = _show(mu) if mu is not None else f"{DEFAULT_DAEMONSET_UNAVAILABLE} (the default)"
+        shown = show_value(mu) if mu is not None else f"{DEFAULT_DAEMONSET_UNAVAILABLE} (the default)"
         return (f"{label} is set while maxUnavailable is {shown}: a DaemonSet rolls out either by surge or by "
                 f"unavailability, never both, so {rejects} {quoted}",
                 "Write maxUnavailable: 0 next to maxSurge (maxUnavailable defaults to 1), or drop maxSurge.")
@@ -237,7 +197,7 @@ def _explain_value(obj, layout, problem, label, value, knobs, rejects, quoted) -
                 f"{rejects} {quoted}", "Remove maxUnavailable (the default is 1) or set it to at least 1.")
     if message == ARGO_BOTH_ZERO:
         mu = knobs.get("maxUnavailable")
-        return (f"maxSurge {_show(value)} and maxUnavailable {_show(mu)} are both 0 for Argo Rollouts (which "
+        return (f"maxSurge {show_value(value)} and maxUnavailable {show_value(mu)} are both 0 for Argo Rollouts (which "
                 f"reads \"0\", 0 and \"0%\" alike); {rejects} ({message})",
                 "Set maxSurge: 1 or maxUnavailable: 1.")
     if isinstance(obj, Rollout):
@@ -345,8 +305,8 @@ class _Knob:
         return self.default if self.raw is None else self.raw
 
     def label(self) -> str:
-        return f"{self.name} {_show(self.raw)}" if self.raw is not None else \
-            f"{self.name} (default {_show(self.default)})"
+        return f"{self.name} {show_value(self.raw)}" if self.raw is not None else \
+            f"{self.name} (default {show_value(self.default)})"
 
     def resolved(self, n: int, resolved: int, rounding: str, clamped: bool = False, unit: str = "replica") -> str:
         """'maxUnavailable "50%" of 2 replicas resolves to 1 (rounded down)' / 'maxUnavailable 3 is more than
@@ -555,18 +515,6 @@ def _on_delete(obj: Workload, env: _Env, strategy: dict):
 
 
 # ---- formatting ----------------------------------------------------------------------------------
-
-def _show(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")

@@ -11,8 +11,8 @@ selects no pod template of the linted set, and a Service port whose named ``targ
 selected container defines (the EndpointSlice controller's ``FindPort`` matches the port name
 *and* protocol on regular and sidecar containers, per pod).
 
-The helpers at the top (namespace compatibility, "is a missing reference meaningful here", pod
-labels as the controllers set them) are shared with the StatefulSet and HPA rules.
+Pod labels as the controllers set them, and whether a label map selects them, come from
+``k8slint.model.pods`` (shared with the StatefulSet and HPA rules).
 """
 
 from __future__ import annotations
@@ -21,11 +21,15 @@ import os
 import re
 
 from k8slint.model.objects import (
-    CronJob, Job, K8sObject, PodTemplateObject, ReplicationController, Rollout, Service,
-    StatefulSet, Workload, as_dict, as_list, dig,
+    CronJob, Job, ReplicationController, Rollout, Service, Workload, as_dict, as_list, dig,
 )
-from k8slint.model.scheduling import label_map_selects, label_selector_matches, label_selector_problems
+from k8slint.model.pods import (
+    CONTROLLER_LABELS, JOB_UID_LABELS, STATEFULSET_POD_NAME, container_port_names, is_partial, map_selects,
+    pod_label_sets, runs_pods, string_map,
+)
 from k8slint.model.relations import missing_reference_severity, same_namespace
+from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.model.wording import describe, describe_labels
 from k8slint.rules import HEAVY, SET, rule
 
 MISMATCH = "selector-mismatch"
@@ -35,128 +39,8 @@ TARGET_PORT = "service-target-port"
 # API versions that default a missing selector to the template labels (removed from the API
 # since 1.16, but still found in old manifests): apps/v1beta2 and apps/v1 do not.
 _SELECTOR_DEFAULTING_VERSIONS = ("extensions/v1beta1", "apps/v1beta1")
-# Labels a controller adds to the pods it creates, with values unknown before apply. A selector
-# that names one of them cannot be judged from the manifest, so it is assumed to match.
-_CONTROLLER_LABELS = {
-    "Deployment": ("pod-template-hash",),
-    "Rollout": ("rollouts-pod-template-hash",),
-    "StatefulSet": ("controller-revision-hash", "apps.kubernetes.io/pod-index"),
-    "DaemonSet": ("controller-revision-hash", "pod-template-generation"),
-    "Job": ("controller-uid", "batch.kubernetes.io/controller-uid",
-            "batch.kubernetes.io/job-completion-index"),
-    "CronJob": ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name",
-                "batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index"),
-}
-_JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
-_STATEFULSET_POD_NAME = "statefulset.kubernetes.io/pod-name"
 # IANA_SVC_NAME (validation.IsValidPortName): 1-15 of a-z0-9-, a letter, no edge or double hyphen.
 _PORT_NAME = re.compile(r"(?!-)(?!.*--)[a-z0-9-]{1,15}(?<!-)\Z")
-
-
-# --- shared helpers ------------------------------------------------------------------------------
-
-
-def references_template(workload: Workload) -> bool:
-    """An Argo Rollout whose pod template comes from a referenced Deployment (workloadRef)."""
-    return isinstance(workload, Rollout) and dig(workload.root, ("spec", "workloadRef")) is not None
-
-
-def is_partial(workload: Workload) -> bool:
-    """A fragment rather than a whole workload, such as a kustomize patch (``spec: {replicas: 3}``,
-    or containers with a name and args but no image): the API server would reject it as it is, so
-    it is neither reported nor used as evidence about pods. A Rollout with workloadRef is whole."""
-    if references_template(workload):
-        return False
-    containers = list(workload.pod_template.containers("containers"))
-    return not containers or any(c.data.get("image") is None for c in containers)
-
-
-def pod_label_sets(workload: Workload, wanted: dict) -> list[dict] | None:
-    """The label sets the pods of ``workload`` carry, as far as ``wanted`` (a label map some
-    selector asks for) is concerned: the template labels, plus the labels the controller adds,
-    taken as matching when their value cannot be known before apply. An Argo Rollout also labels
-    canary/stable/active/preview pods with its strategy's metadata and runs experiment pods with
-    their own labels. None when the pods cannot be known (a Rollout with workloadRef)."""
-    if references_template(workload):
-        return None
-    base = dict(workload.pod_template.labels)
-    for key in _CONTROLLER_LABELS.get(type(workload).__name__, ()):
-        if key in wanted:
-            base[key] = wanted[key]
-    if isinstance(workload, Job) and workload.name and workload.metadata.get("name"):
-        base.setdefault("job-name", workload.name)
-        base.setdefault("batch.kubernetes.io/job-name", workload.name)
-    if isinstance(workload, StatefulSet):
-        pod_name = wanted.get(_STATEFULSET_POD_NAME)
-        prefix = f"{workload.name}-"
-        if isinstance(pod_name, str) and pod_name.startswith(prefix) and pod_name[len(prefix):].isdigit():
-            base[_STATEFULSET_POD_NAME] = pod_name
-    sets = [base]
-    if isinstance(workload, Rollout):
-        strategy = as_dict(workload.spec.get("strategy"))
-        for section, field in (("canary", "canaryMetadata"), ("canary", "stableMetadata"),
-                               ("blueGreen", "activeMetadata"), ("blueGreen", "previewMetadata")):
-            extra = as_dict(dig(strategy, (section, field, "labels")))
-            if extra:
-                sets.append({**base, **extra})
-        for step in as_list(dig(strategy, ("canary", "steps"))):
-            for template in as_list(dig(step, ("experiment", "templates"))):
-                extra = as_dict(dig(template, ("metadata", "labels")))
-                if extra:
-                    sets.extend([{**base, **extra}, dict(extra)])
-    return sets
-
-
-def runs_pods(workload: Workload) -> bool:
-    """Whether the object creates pods (a PodTemplate object does not)."""
-    return not isinstance(workload, PodTemplateObject)
-
-
-def map_selects(selector: dict, workload: Workload) -> bool | None:
-    """Whether a plain label map (Service / ReplicationController selector) selects the pods of
-    ``workload``; None when those pods are unknown."""
-    sets = pod_label_sets(workload, selector)
-    if sets is None:
-        return None
-    return any(label_map_selects(selector, labels) for labels in sets)
-
-
-def string_map(value) -> dict | None:
-    """A label map with string keys and values, or None (wrong types are reported elsewhere)."""
-    if not isinstance(value, dict):
-        return None
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        return None
-    return value
-
-
-def describe_labels(labels: dict, limit: int = 4) -> str:
-    items = [f"{k}={v}" for k, v in labels.items()]
-    if not items:
-        return "no labels"
-    if len(items) > limit:
-        items = items[:limit] + [f"... ({len(items) - limit} more)"]
-    return ", ".join(items)
-
-
-def describe(obj: K8sObject) -> str:
-    where = f" in namespace {obj.namespace}" if obj.namespace else ""
-    return f'{obj.kind} "{obj.name}"{where}'
-
-
-def container_port_names(workload: Workload) -> list[tuple[str, str, str]]:
-    """(port name, protocol, container name) of the regular and sidecar containers: the ports a
-    Service's named targetPort can resolve to (``FindPort``)."""
-    out = []
-    for container in workload.pod_template.containers("containers", "initContainers"):
-        if container.is_init and not container.is_sidecar:
-            continue
-        for port in container.ports:
-            name = port.get("name")
-            if isinstance(name, str) and name:
-                protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
-                out.append((name, protocol or "TCP", container.name))
-    return out
 
 
 # --- selector-mismatch ----------------------------------------------------------------------------
@@ -302,7 +186,7 @@ def _job_selector(obj: Job, ctx):
                 hint="Remove spec.selector (and any controller-uid labels copied from a live Job), "
                      "or set manualSelector: true if you really manage the selector yourself.")
             return
-        for key in _JOB_UID_LABELS:
+        for key in JOB_UID_LABELS:
             if key in labels:
                 ctx.report(
                     obj, _template_labels_path(obj) + (key,),
@@ -342,8 +226,8 @@ def _cronjob_selector(obj: CronJob, ctx):
 # Label keys whose values only the controller knows (or derives from the object's name): an index
 # on a selector pair must not rely on them.
 _DYNAMIC_KEYS = frozenset(
-    {key for keys in _CONTROLLER_LABELS.values() for key in keys}
-    | {"job-name", "batch.kubernetes.io/job-name", _STATEFULSET_POD_NAME})
+    {key for keys in CONTROLLER_LABELS.values() for key in keys}
+    | {"job-name", "batch.kubernetes.io/job-name", STATEFULSET_POD_NAME})
 
 
 class _PodIndex:

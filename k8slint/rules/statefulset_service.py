@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 
 from k8slint.model.objects import Service, StatefulSet, as_dict
+from k8slint.model.pods import map_selects, string_map
 from k8slint.model.relations import missing_reference_severity, same_namespace
+from k8slint.model.wording import describe, describe_labels
 from k8slint.rules import SET, rule
-from k8slint.rules.selector_mismatch import (
-    describe, describe_labels, map_selects, string_map,
-)
 
 RULE = "statefulset-service"
 

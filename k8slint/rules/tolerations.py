@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from k8slint.model import memo
 from k8slint.model.cluster import VALID_EFFECTS, Cluster, Node, Taint
-from k8slint.model.objects import DaemonSet, Workload, as_int
+from k8slint.model.objects import Workload, as_int, workload_kind
 from k8slint.model.scheduling import (
     COMPARISON_OPERATORS,
     DEFAULT_TOLERATION_SECONDS,
@@ -38,6 +38,7 @@ from k8slint.model.scheduling import (
     untolerated_taints,
 )
 from k8slint.model.versions import gate_state, text_of
+from k8slint.model.wording import describe_nodes
 from k8slint.rules import MEDIUM, SET, rule
 
 INVALID = "toleration-invalid"
@@ -63,11 +64,6 @@ _TAINT_SOURCES = {
     "node-role.kubernetes.io/control-plane": ("kubeadm", "control-plane nodes"),
     "node-role.kubernetes.io/master": ("kubeadm before 1.25", "control-plane nodes"),
 }
-
-
-def workload_kind(obj: Workload) -> str:
-    """The kind the scheduling model keys on ("DaemonSet" only for apps DaemonSets)."""
-    return "DaemonSet" if isinstance(obj, DaemonSet) else obj.kind
 
 
 def _normalized(toleration: dict) -> dict:
@@ -425,21 +421,3 @@ def _cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster: Cluste
         ctx.report(obj, base + (index, "effect"), message, hint=hint, rule=MISMATCH,
                    severity="error" if error else "warning")
     return set(found)
-
-
-def describe_nodes(nodes: list[Node], cluster: Cluster, limit: int = 4) -> str:
-    """``pool gpu (2 nodes)``, ``nodes cp-1, worker-2``: whole pools by name, other nodes by name."""
-    names = {node.name for node in nodes}
-    parts, loose = [], []
-    for pool, members in cluster.pools().items():
-        chosen = [node for node in members if node.name in names]
-        if not chosen:
-            continue
-        if members[0].pool is not None and len(chosen) == len(members):
-            parts.append(f"pool {pool} ({len(members)} node{'s' if len(members) != 1 else ''})")
-        else:
-            loose.extend(node.name for node in chosen)
-    if loose:
-        shown = ", ".join(loose[:limit]) + (f" and {len(loose) - limit} more" if len(loose) > limit else "")
-        parts.append(f"node{'s' if len(loose) != 1 else ''} {shown}")
-    return ", ".join(parts)

@@ -1,7 +1,7 @@
 """YAML 1.1 scalars that are not strings where Kubernetes wants a string: ``version: 1.10``,
 ``enabled: yes``, ``mode: 0777`` as a label, annotation, env value, argument or ConfigMap entry.
 
-Kubernetes reads YAML the go-yaml v2 way (see k8slint.loader): ``yes``/``on``/``y`` are booleans,
+Kubernetes reads YAML the go-yaml v2 way (see k8slint.yaml_values): ``yes``/``on``/``y`` are booleans,
 ``0777`` is the octal number 511, ``1.10`` is the number 1.1. The fields below are Go strings
 (``map[string]string`` or ``[]string``); decoding a boolean or a number into them fails, so
 ``kubectl apply`` and the API server refuse the whole object ("json: cannot unmarshal bool into Go
@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 import math
 
-from k8slint.loader import scalar_source
 from k8slint.model.objects import PodDisruptionBudget, Workload, dig, format_path, walk
+from k8slint.model.written import key_source, resolve_plain, scalar_source
 from k8slint.rules import rule
 
 RULE = "yaml-boolean-trap"
@@ -141,20 +141,8 @@ def _value_finding(obj, ctx, container, path: tuple, what: str, why: str):
         hint=f"Quote it: {fix}")
 
 
-def _key_source(mapping, key) -> str | None:
-    """The text of a plain, untagged mapping key as written (None if quoted, tagged or unknown)."""
-    pair = (getattr(mapping, "marks", None) or {}).get(key)
-    event = pair[0] if pair else None
-    if type(event) is tuple:  # the native composer keeps the text of plain keys that changed
-        return event[4] if len(event) == 6 and not event[5] else None
-    # a ruamel ScalarEvent (the composer over events): plain and untagged only
-    if not isinstance(getattr(event, "value", None), str) or event.style or event.tag is not None:
-        return None
-    return event.value
-
-
 def _key_finding(obj, ctx, mapping, key, path: tuple, what: str):
-    text = _key_source(mapping, key)
+    text = key_source(mapping, key)
     if text is None or text == key:
         return None
     ctx.report(
@@ -171,8 +159,6 @@ def _seen(value) -> str:
 
 
 def _seen_key(text: str) -> str:
-    from k8slint.loader import resolve_plain
-
     value = resolve_plain(text)
     return "null" if value is None else _seen(value)
 
@@ -205,6 +191,4 @@ def _why_not_string(text: str, value) -> str:
 
 
 def _needs_quotes(key: str) -> bool:
-    from k8slint.loader import resolve_plain
-
     return not key or resolve_plain(key) != key or any(c in key for c in ":#{}[],&*!|>'\"%@`")

@@ -1,0 +1,114 @@
+"""The pods a workload creates, as far as selectors are concerned: the labels the controllers add,
+whether a workload is whole or a fragment (a kustomize patch), and whether a plain label map
+selects its pods. Shared by the selector, Service, StatefulSet and HPA rules."""
+
+from __future__ import annotations
+
+from k8slint.model.objects import (
+    Job, PodTemplateObject, Rollout, StatefulSet, Workload, as_dict, as_list, dig,
+)
+from k8slint.model.scheduling import label_map_selects
+
+# Labels a controller adds to the pods it creates, with values unknown before apply. A selector
+# that names one of them cannot be judged from the manifest, so it is assumed to match.
+CONTROLLER_LABELS = {
+    "Deployment": ("pod-template-hash",),
+    "Rollout": ("rollouts-pod-template-hash",),
+    "StatefulSet": ("controller-revision-hash", "apps.kubernetes.io/pod-index"),
+    "DaemonSet": ("controller-revision-hash", "pod-template-generation"),
+    "Job": ("controller-uid", "batch.kubernetes.io/controller-uid",
+            "batch.kubernetes.io/job-completion-index"),
+    "CronJob": ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name",
+                "batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index"),
+}
+JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
+STATEFULSET_POD_NAME = "statefulset.kubernetes.io/pod-name"
+
+
+def references_template(workload: Workload) -> bool:
+    """An Argo Rollout whose pod template comes from a referenced Deployment (workloadRef)."""
+    return isinstance(workload, Rollout) and dig(workload.root, ("spec", "workloadRef")) is not None
+
+
+def is_partial(workload: Workload) -> bool:
+    """A fragment rather than a whole workload, such as a kustomize patch (``spec: {replicas: 3}``,
+    or containers with a name and args but no image): the API server would reject it as it is, so
+    it is neither reported nor used as evidence about pods. A Rollout with workloadRef is whole."""
+    if references_template(workload):
+        return False
+    containers = list(workload.pod_template.containers("containers"))
+    return not containers or any(c.data.get("image") is None for c in containers)
+
+
+def pod_label_sets(workload: Workload, wanted: dict) -> list[dict] | None:
+    """The label sets the pods of ``workload`` carry, as far as ``wanted`` (a label map some
+    selector asks for) is concerned: the template labels, plus the labels the controller adds,
+    taken as matching when their value cannot be known before apply. An Argo Rollout also labels
+    canary/stable/active/preview pods with its strategy's metadata and runs experiment pods with
+    their own labels. None when the pods cannot be known (a Rollout with workloadRef)."""
+    if references_template(workload):
+        return None
+    base = dict(workload.pod_template.labels)
+    for key in CONTROLLER_LABELS.get(type(workload).__name__, ()):
+        if key in wanted:
+            base[key] = wanted[key]
+    if isinstance(workload, Job) and workload.name and workload.metadata.get("name"):
+        base.setdefault("job-name", workload.name)
+        base.setdefault("batch.kubernetes.io/job-name", workload.name)
+    if isinstance(workload, StatefulSet):
+        pod_name = wanted.get(STATEFULSET_POD_NAME)
+        prefix = f"{workload.name}-"
+        if isinstance(pod_name, str) and pod_name.startswith(prefix) and pod_name[len(prefix):].isdigit():
+            base[STATEFULSET_POD_NAME] = pod_name
+    sets = [base]
+    if isinstance(workload, Rollout):
+        strategy = as_dict(workload.spec.get("strategy"))
+        for section, field in (("canary", "canaryMetadata"), ("canary", "stableMetadata"),
+                               ("blueGreen", "activeMetadata"), ("blueGreen", "previewMetadata")):
+            extra = as_dict(dig(strategy, (section, field, "labels")))
+            if extra:
+                sets.append({**base, **extra})
+        for step in as_list(dig(strategy, ("canary", "steps"))):
+            for template in as_list(dig(step, ("experiment", "templates"))):
+                extra = as_dict(dig(template, ("metadata", "labels")))
+                if extra:
+                    sets.extend([{**base, **extra}, dict(extra)])
+    return sets
+
+
+def runs_pods(workload: Workload) -> bool:
+    """Whether the object creates pods (a PodTemplate object does not)."""
+    return not isinstance(workload, PodTemplateObject)
+
+
+def map_selects(selector: dict, workload: Workload) -> bool | None:
+    """Whether a plain label map (Service / ReplicationController selector) selects the pods of
+    ``workload``; None when those pods are unknown."""
+    sets = pod_label_sets(workload, selector)
+    if sets is None:
+        return None
+    return any(label_map_selects(selector, labels) for labels in sets)
+
+
+def string_map(value) -> dict | None:
+    """A label map with string keys and values, or None (wrong types are reported elsewhere)."""
+    if not isinstance(value, dict):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return None
+    return value
+
+
+def container_port_names(workload: Workload) -> list[tuple[str, str, str]]:
+    """(port name, protocol, container name) of the regular and sidecar containers: the ports a
+    Service's named targetPort can resolve to (``FindPort``)."""
+    out = []
+    for container in workload.pod_template.containers("containers", "initContainers"):
+        if container.is_init and not container.is_sidecar:
+            continue
+        for port in container.ports:
+            name = port.get("name")
+            if isinstance(name, str) and name:
+                protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
+                out.append((name, protocol or "TCP", container.name))
+    return out
