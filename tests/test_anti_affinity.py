@@ -538,3 +538,15 @@ def test_cross_workload_on_disjoint_pools_uses_the_union_of_their_nodes(write):
     assert lint(write, "---\n".join([general, gpu]), cluster) == []
     [found] = lint(write, "---\n".join([general, gpu.replace("replicas: 2", "replicas: 3")]), cluster)
     assert "need 6 nodes" not in found.message and "2 nodes are eligible" in found.message  # b alone is short
+
+
+def test_self_term_on_a_label_the_pods_lack_is_a_warning():
+    """A self anti-affinity term that names the pods' own value under another key (zookeeper: app
+    vs app.kubernetes.io/name) disables the spreading the author wanted: a warning. A term against
+    another workload's pods that are not in the input stays info (they may be deployed elsewhere)."""
+    from conftest import FIXTURES, engine_run
+
+    result = engine_run([FIXTURES / "rules" / "anti-affinity-no-cluster" / "fire" / "self-term-wrong-label.yaml"])
+    [found] = [f for f in result.findings if f.rule == "anti-affinity-no-effect"]
+    assert found.severity == "warning" and "app=zk" in found.message
+    assert "app.kubernetes.io/name=zk" in found.message and "does not happen" in found.message

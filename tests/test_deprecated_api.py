@@ -42,11 +42,14 @@ def test_removed_message_names_release_replacement_and_kubectl_error(write):
     assert run(write, CRONJOB, "1.20") == []
 
 
-def test_replication_controller_suggests_a_deployment(write):
+def test_replication_controller_has_its_own_rule(write):
+    """ReplicationController is served and not deprecated: its advice is replication-controller's."""
     text = ("apiVersion: v1\nkind: ReplicationController\nmetadata: {name: r}\nspec:\n  selector: {a: b}\n"
             "  template:\n    metadata: {labels: {a: b}}\n    spec: {containers: [{name: c, image: 'i:1'}]}\n")
-    [f] = run(write, text)
-    assert (f.line, f.path, f.severity) == (2, "kind", "warning")
+    assert run(write, text) == []
+    result = engine_run([write("rc.yaml", text)], enabled={"replication-controller"})
+    [f] = result.findings
+    assert (f.rule, f.line, f.path, f.severity) == ("replication-controller", 2, "kind", "warning")
     assert "does not update running pods" in f.message and "Deployment" in f.hint
 
 

@@ -37,6 +37,7 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "no_eligible_nodes": ("no-eligible-nodes",),
     "pdb": ("pdb-invalid", "pdb-blocks-eviction", "pdb-no-match"),
     "readiness_probe": ("readiness-probe-invalid", "readiness-equals-liveness", "missing-readiness-probe"),
+    "replication_controller": ("replication-controller",),
     "rolling_update": ("rolling-update-invalid", "unsafe-rolling-update"),
     "selector_mismatch": ("selector-mismatch", "service-no-endpoints", "service-target-port"),
     "statefulset_service": ("statefulset-service",),

@@ -29,7 +29,7 @@ from k8slint.model.affinity import ALL_REVISIONS, ANTI, AFFINITY, INFINITE, OTHE
 from k8slint.model.cluster import HOSTNAME_LABEL
 from k8slint.model.objects import (
     DaemonSet, Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, Rollout,
-    StatefulSet, Workload, as_dict, as_int, dig,
+    StatefulSet, Workload, as_dict, as_int, as_list, dig,
 )
 from k8slint.model.relations import hpas_for
 from k8slint.rules import HEAVY, SET, rule
@@ -230,6 +230,17 @@ def _no_effect(w: _Workload, templates: _LabelIndex, ctx, cluster) -> None:
         if label_selector_problems(selector):
             continue  # reported as invalid
         if not _selects_any(term, w, templates):
+            meant = _meant_for_itself(selector, w.obj.pod_template.labels)
+            if meant is not None:
+                own = ", ".join(f"{k}={v}" for k, v in w.obj.pod_template.labels.items()
+                                if isinstance(k, str) and isinstance(v, str)) or "none"
+                ctx.report(w.obj, term.path + ("labelSelector",),
+                           f"{term.description} term is meant for this workload's own pods (it asks for {meant}) "
+                           f"but does not select them: their labels are {own}, and it selects no other pod "
+                           f"template among the {len(templates.items)} workload(s) linted, so the spreading it "
+                           f"asks for does not happen", rule=NO_EFFECT, severity="warning",
+                           hint="Use a label key and value the pod template carries in the term's labelSelector.")
+                continue
             ctx.report(w.obj, term.path + ("labelSelector",),
                        f"{term.description} term selects no pod template among the {len(templates.items)} workload(s) "
                        f"linted (labels and namespaces compared): it keeps nothing apart unless it targets pods "
@@ -245,6 +256,23 @@ def _no_effect(w: _Workload, templates: _LabelIndex, ctx, cluster) -> None:
                        rule=NO_EFFECT, severity="warning",
                        hint="Use a topologyKey the nodes carry, such as kubernetes.io/hostname or "
                             "topology.kubernetes.io/zone.")
+
+
+def _meant_for_itself(selector: dict, labels: dict) -> str | None:
+    """The part of a selector that shows it was written for the pods that carry it: a value one of
+    the pod's own labels has, under another key (``app In [zk]`` on pods labelled
+    ``app.kubernetes.io/name: zk``). None when it names no value of the pod's own: a term against
+    another workload's pods (``app: db`` on ``app: web`` pods) may target pods deployed elsewhere."""
+    values = {v for v in labels.values() if isinstance(v, str)}
+    wanted = [(k, v) for k, v in as_dict(selector.get("matchLabels")).items()]
+    for expression in as_list(selector.get("matchExpressions")):
+        expression = as_dict(expression)
+        if expression.get("operator") == "In":
+            wanted += [(expression.get("key"), v) for v in as_list(expression.get("values"))]
+    for key, value in wanted:
+        if isinstance(value, str) and value in values:
+            return f"{key}={value}" if isinstance(key, str) else value
+    return None
 
 
 def _selects_any(term, w: _Workload, templates: _LabelIndex) -> bool:

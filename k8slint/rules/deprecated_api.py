@@ -1,4 +1,5 @@
-"""API versions that Kubernetes no longer serves (or soon will not), and ReplicationControllers.
+"""API versions that Kubernetes no longer serves (or soon will not). (ReplicationControllers are
+served and not deprecated: ``replication-controller`` reports them.)
 
 The table follows the Kubernetes "Deprecated API Migration Guide"
 (kubernetes.io/docs/reference/using-api/deprecation-guide/, "Removed APIs by release"): for each
@@ -17,7 +18,6 @@ for kind ... in version ..."), one deprecated but still served is a warning.
 
 from __future__ import annotations
 
-from k8slint.model.objects import ReplicationController
 from k8slint.model.versions import text_of as _text
 from k8slint.rules import rule
 
@@ -113,14 +113,6 @@ def check(obj, ctx):
     entry = _APIS.get((obj.api_version, obj.kind))
     if entry is not None:
         _api_finding(obj, ctx, entry)
-    elif isinstance(obj, ReplicationController):
-        ctx.report(
-            obj, ("kind",),
-            f"ReplicationController {obj.display_name}: changing its pod template does not update "
-            f"running pods (there is no rollout, and `kubectl rolling-update` was removed in 1.18); "
-            f"a Deployment rolls out template changes and keeps a revision history for rollbacks",
-            hint="Use an apps/v1 Deployment: move spec.selector into spec.selector.matchLabels and "
-                 "keep the template.", severity="warning")
 
 
 def _api_finding(obj, ctx, entry):
