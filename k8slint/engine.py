@@ -20,7 +20,7 @@ from k8slint import source as source_module
 from k8slint.findings import Finding, InputError, Note, Suppressions, annotation_suppresses, locate, make_finding
 from k8slint.loader import Document, compact, compose, native_function
 from k8slint.model.objects import (
-    HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, Service, Workload,
+    HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, PodSource, Service, Workload,
     is_list_kind, make_object,
 )
 from k8slint.model.versions import NEWEST
@@ -32,7 +32,7 @@ from k8slint.source import (
 )
 
 INTERNAL_ERROR = "internal-error"
-_INVENTORY_TYPES = (Workload, Service, PodDisruptionBudget, HorizontalPodAutoscaler, Node)
+_INVENTORY_TYPES = (Workload, Service, PodDisruptionBudget, HorizontalPodAutoscaler, Node, PodSource)
 
 
 @dataclass
@@ -307,6 +307,8 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                     ctx.failed(obj, exc, f"policy {policy.id}")
             if keep_inventory and isinstance(obj, _INVENTORY_TYPES):
                 where = () if obj.root is item.root else ("items", position)
+                if isinstance(obj, PodSource):  # an operator's input: only its identity and pod labels
+                    obj = obj.identity_only()
                 result.inventory.append(_inventory_copy(obj, where, lazy_positions, item.offset))
     if not_objects:
         if objects_seen == 0 and not result.errors:

@@ -202,7 +202,7 @@ def test_no_match_across_files_is_info(write):
     write("app/deploy.yaml", workload(replicas=3))
     result = engine_run([path.parent])
     finding = only([f for f in result.findings if f.rule in RULES], NO_MATCH)
-    assert finding.severity == "info" and "ignore this if it guards pods created elsewhere" in finding.message
+    assert finding.severity == "info" and "unless it guards pods created elsewhere, it may protect nothing" in finding.message
 
 
 def test_no_match_needs_workloads_of_its_namespace(write):

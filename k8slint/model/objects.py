@@ -379,6 +379,65 @@ class Node(K8sObject):
     __slots__ = ()
 
 
+class PodSource(K8sObject):
+    """A custom resource that an operator may turn into pods (a Prometheus or Alertmanager of the
+    Prometheus operator, a Kafka of Strimzi, an Elasticsearch of ECK, an OpenShift DeploymentConfig,
+    a Knative Service...): k8slint does not model its pods, so "nothing matches this selector" can
+    not be claimed while one of these is next to the selector. When the resource carries a pod
+    template (``spec.template.metadata.labels``, as a DeploymentConfig does), its pods' labels are
+    known and it is evidence only for selectors that match them."""
+
+    __slots__ = ()
+
+    @property
+    def template_labels(self) -> dict | None:
+        labels = dig(self.root, ("spec", "template", "metadata", "labels"))
+        return labels if isinstance(labels, dict) else None
+
+    def identity_only(self) -> "PodSource":
+        """The same resource with nothing but what cross-object rules read of it (for the inventory)."""
+        root = {"apiVersion": self.api_version, "kind": self.kind,
+                "metadata": {"name": self.name, "namespace": self.namespace}}
+        if self.namespace == "":
+            del root["metadata"]["namespace"]
+        labels = self.template_labels
+        if labels is not None:
+            root["spec"] = {"template": {"metadata": {"labels": dict(labels)}}}
+        return PodSource(root, self.file, self.doc_index, self.doc_line)
+
+
+# Custom resource kinds whose operators create pods (group, kind); any other custom resource counts
+# when its spec has a field that describes pods (_POD_SPEC_KEYS).
+_POD_CREATING_KINDS = frozenset({
+    ("monitoring.coreos.com", k) for k in ("Prometheus", "Alertmanager", "ThanosRuler", "PrometheusAgent")} | {
+    ("apps.openshift.io", "DeploymentConfig"), ("serving.knative.dev", "Service"),
+    ("serving.knative.dev", "Configuration"), ("serving.knative.dev", "Revision"),
+    ("argoproj.io", "Workflow"), ("argoproj.io", "CronWorkflow"), ("argoproj.io", "Experiment"),
+    ("argoproj.io", "AnalysisRun"), ("argoproj.io", "Sensor"), ("argoproj.io", "EventSource"),
+    ("gateway.networking.k8s.io", "Gateway"), ("networking.istio.io", "Gateway"),
+})
+_POD_SPEC_KEYS = frozenset(("replicas", "template", "podTemplate", "podSpec", "containers", "image", "nodeSets",
+                            "instances", "members", "size", "workers", "workerGroupSpecs", "headGroupSpec",
+                            "driver", "executor", "jobManager", "taskManager"))
+# API groups that Kubernetes itself serves: their kinds are not custom resources.
+_BUILT_IN_GROUPS = frozenset((
+    "", "apps", "batch", "policy", "autoscaling", "extensions", "networking.k8s.io", "rbac.authorization.k8s.io",
+    "storage.k8s.io", "apiextensions.k8s.io", "admissionregistration.k8s.io", "apiregistration.k8s.io",
+    "scheduling.k8s.io", "coordination.k8s.io", "node.k8s.io", "discovery.k8s.io", "certificates.k8s.io",
+    "flowcontrol.apiserver.k8s.io", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io",
+    "resource.k8s.io", "internal.apiserver.k8s.io", "storagemigration.k8s.io", "metrics.k8s.io",
+))
+
+
+def may_create_pods(root: dict, group: str) -> bool:
+    """Whether a custom resource looks like the input of an operator that creates pods."""
+    kind = root.get("kind")
+    if (group, kind) in _POD_CREATING_KINDS:
+        return True
+    spec = root.get("spec")
+    return isinstance(spec, dict) and not _POD_SPEC_KEYS.isdisjoint(spec)
+
+
 _BY_KIND: dict[str, type] = {
     "Deployment": Deployment,
     "ReplicaSet": ReplicaSet,
@@ -415,6 +474,8 @@ def make_object(root: dict, file: str, doc_index: int, doc_line: int) -> K8sObje
     group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
     if kind == "Rollout" and group == "argoproj.io":
         cls = Rollout
+    elif cls is None and group not in _BUILT_IN_GROUPS and may_create_pods(root, group):
+        cls = PodSource
     elif cls is not None:
         groups = _GROUPS.get(kind)
         if groups is None and group:  # core kinds live in the core group only

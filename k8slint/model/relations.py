@@ -127,3 +127,47 @@ def replica_counts(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) 
     if hi is not None and hi > lo.n:
         counts.append(ReplicaCount(hi, f"HorizontalPodAutoscaler {hpa.name} maxReplicas"))
     return counts
+
+
+# Label keys that only an operator puts on the pods it creates (the Prometheus operator's
+# ``prometheus``/``alertmanager``/``operator.prometheus.io/name``, Strimzi, CloudNativePG, ECK, Crunchy,
+# Zalando's Spilo, Knative, Argo Workflows, Spark, Ray, Tekton, Gateway API implementations): a
+# selector on one of them selects pods that no manifest of the input describes.
+_OPERATOR_LABEL_KEYS = frozenset(("prometheus", "alertmanager", "thanos-ruler", "spilo-role", "spark-role",
+                                  "spark-app-selector"))
+_OPERATOR_LABEL_PREFIXES = ("operator.prometheus.io/", "strimzi.io/", "cnpg.io/", "elasticsearch.k8s.elastic.co/",
+                            "kibana.k8s.elastic.co/", "common.k8s.elastic.co/", "apm.k8s.elastic.co/",
+                            "postgres-operator.crunchydata.com/", "serving.knative.dev/",
+                            "workflows.argoproj.io/", "sparkoperator.k8s.io/", "ray.io/", "tekton.dev/",
+                            "gateway.networking.k8s.io/", "istio.io/gateway-name", "rabbitmq.com/", "redis.redis.opstreelabs.in/", "mongodb.com/", "vitess.io/")
+
+
+def operator_label(selector: dict) -> str | None:
+    """The first key of a label selector (a plain map) that only an operator sets on pods."""
+    for key in selector:
+        if isinstance(key, str) and (key in _OPERATOR_LABEL_KEYS or key.startswith(_OPERATOR_LABEL_PREFIXES)):
+            return key
+    return None
+
+
+def pods_made_elsewhere(obj: K8sObject, selector: dict, pod_sources) -> str | None:
+    """Why the pods ``obj``'s selector asks for may exist although no workload of the input has them:
+    the selector names a label only an operator sets, or a custom resource of an operator that creates
+    pods (``PodSource``) ships with ``obj``. None when the input shows no such source."""
+    key = operator_label(selector)
+    if key is not None:
+        return f"its selector uses {key}, a label an operator puts on the pods it creates"
+    near = related(obj, [s for s in pod_sources if _may_match(s, selector)])
+    if near:
+        source = next((s for s in near if s.file == obj.file), near[0])
+        return f"{source.kind} {source.name} ({source.api_version}) may create them"
+    return None
+
+
+def _may_match(source, selector: dict) -> bool:
+    """Whether the pods of a PodSource may carry every key of ``selector`` (with its value, when the
+    selector gives one): unknown pod labels may; a known pod template must match."""
+    labels = source.template_labels
+    if labels is None:
+        return True
+    return all(key in labels and (value is None or labels.get(key) == value) for key, value in selector.items())

@@ -25,15 +25,15 @@ either) is a warning wherever it is.
 from __future__ import annotations
 
 from k8slint.model.objects import (
-    CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, PodDisruptionBudget, PodTemplateObject,
-    ReplicaSet, ReplicationController, Rollout, StatefulSet, Workload, as_dict,
+    CronJob, DaemonSet, Deployment, HorizontalPodAutoscaler, Job, PodDisruptionBudget, PodSource, PodTemplateObject,
+    ReplicaSet, ReplicationController, Rollout, StatefulSet, Workload, as_dict, as_list,
 )
 from k8slint.model.rollout import (
     NONNEGATIVE_ERROR, PDB_BOTH_SET, PERCENT_ERROR, parse_int_or_percent,
     pdb_disruptions_allowed, scaled_value, validate_pdb_spec,
 )
 from k8slint.model.scheduling import label_selector_matches, label_selector_problems
-from k8slint.model.relations import related, replica_counts
+from k8slint.model.relations import pods_made_elsewhere, related, replica_counts
 from k8slint.model.wording import show_value
 from k8slint.rules import SET, rule
 
@@ -97,6 +97,7 @@ def check(inventory, ctx):
     if not pdbs:
         return
     workloads = [w for w in inventory.workloads if not isinstance(w, PodTemplateObject)]
+    pod_sources = inventory.of(PodSource)
     hpas = inventory.of(HorizontalPodAutoscaler)
     for pdb in pdbs:
         with ctx.guard(pdb):
@@ -121,7 +122,7 @@ def check(inventory, ctx):
             matched = related(pdb, [w for w in workloads if label_selector_matches(selector, w.pod_template.labels)])
             if not matched:
                 if ctx.enabled(NO_MATCH):
-                    _no_match(pdb, ctx, workloads)
+                    _no_match(pdb, ctx, workloads, pod_sources)
                 continue
             if static is None and ctx.enabled(BLOCKS):
                 _blocks(pdb, ctx, matched, hpas, min_available, max_unavailable)
@@ -229,10 +230,18 @@ def _describe(ranges) -> str:
     return "; ".join(parts)
 
 
-def _no_match(pdb: PodDisruptionBudget, ctx, workloads: list[Workload]):
+def _no_match(pdb: PodDisruptionBudget, ctx, workloads: list[Workload], pod_sources: list):
     nearby = related(pdb, [w for w in workloads if w.LONG_RUNNING])
     if not nearby:
         return  # no workload of its namespace in the set: it guards pods defined elsewhere
+    # An operator label in the selector, or an operator's custom resource next to the budget: the pods
+    # it guards may be the operator's, which no manifest of the input describes.
+    selector = as_dict(pdb.get("spec", "selector"))
+    keys = dict(as_dict(selector.get("matchLabels")))
+    keys.update({e.get("key"): None for e in as_list(selector.get("matchExpressions"))
+                 if isinstance(e, dict) and isinstance(e.get("key"), str)})
+    if pods_made_elsewhere(pdb, keys, pod_sources) is not None:
+        return
     same_file = [w for w in nearby if w.file == pdb.file]
     shown = ", ".join(f"{w.kind} {w.name}" for w in nearby[:3]) + (", ..." if len(nearby) > 3 else "")
     where = "in its file" if same_file else "in the other files of its directory"
@@ -240,7 +249,7 @@ def _no_match(pdb: PodDisruptionBudget, ctx, workloads: list[Workload]):
         pdb, ("spec", "selector"),
         f"spec.selector matches the pod template of none of the {_plural(len(nearby), 'workload')} {where} "
         f"({shown}): this PodDisruptionBudget protects no pod of them"
-        + ("" if same_file else "; ignore this if it guards pods created elsewhere"),
+        + ("" if same_file else "; unless it guards pods created elsewhere, it may protect nothing"),
         hint="Copy the matchLabels of the workload's pod template (spec.template.metadata.labels) into the "
              "selector.",
         rule=NO_MATCH, severity=None if same_file else "info")

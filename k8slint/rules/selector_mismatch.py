@@ -21,13 +21,13 @@ import os
 import re
 
 from k8slint.model.objects import (
-    CronJob, Job, ReplicationController, Rollout, Service, Workload, as_dict, as_list, dig,
+    CronJob, Job, PodSource, ReplicationController, Rollout, Service, Workload, as_dict, as_list, dig,
 )
 from k8slint.model.pods import (
     CONTROLLER_LABELS, JOB_UID_LABELS, STATEFULSET_POD_NAME, container_port_names, is_partial, map_selects,
     pod_label_sets, runs_pods, string_map,
 )
-from k8slint.model.relations import missing_reference_severity, same_namespace
+from k8slint.model.relations import missing_reference_severity, pods_made_elsewhere, same_namespace
 from k8slint.model.scheduling import label_selector_matches, label_selector_problems
 from k8slint.model.wording import describe, describe_labels
 from k8slint.rules import HEAVY, SET, rule
@@ -261,6 +261,7 @@ class _PodIndex:
 @rule(NO_ENDPOINTS, scope=SET, also_reports=[TARGET_PORT], cost=HEAVY)
 def check_services(inventory, ctx):
     workloads = [w for w in inventory.workloads if runs_pods(w)]
+    pod_sources = inventory.of(PodSource)
     index = _PodIndex(workloads)
     for service in inventory.of(Service):
         with ctx.guard(service):
@@ -282,11 +283,16 @@ def check_services(inventory, ctx):
                 continue
             if ctx.enabled(NO_ENDPOINTS):
                 local = [w for w in workloads if same_namespace(service.namespace, w.namespace)]
-                _no_endpoints(service, selector, local, workloads, ctx)
+                _no_endpoints(service, selector, local, workloads, pod_sources, ctx)
 
 
-def _no_endpoints(service: Service, selector: dict, local: list, workloads: list, ctx):
+def _no_endpoints(service: Service, selector: dict, local: list, workloads: list, pod_sources: list, ctx):
+    """"Nothing matches" needs evidence that the input holds every workload that could match: an
+    operator label in the selector, or a custom resource of an operator that creates pods next to
+    the Service, leaves the pods unknown, and the rule says nothing."""
     path = ("spec", "selector")
+    if pods_made_elsewhere(service, selector, pod_sources) is not None:
+        return
     elsewhere = [w for w in workloads if not same_namespace(w.namespace, service.namespace)
                  and map_selects(selector, w)]
     severity = missing_reference_severity(service, elsewhere) if elsewhere else False
@@ -296,8 +302,10 @@ def _no_endpoints(service: Service, selector: dict, local: list, workloads: list
             service, path,
             f"Service selector {describe_labels(selector)} matches the pods of {describe(target)}, "
             f"but a Service only selects pods in its own namespace "
-            f"({service.namespace or 'the namespace it is applied to'}): it gets no endpoints and "
-            f"connections to it fail", rule=NO_ENDPOINTS, severity=severity,
+            f"({service.namespace or 'the namespace it is applied to'})"
+            + (": it gets no endpoints and connections to it fail" if severity is None else
+               ": unless pods with these labels are created in its namespace elsewhere, it gets no endpoints "
+               "and connections to it may fail"), rule=NO_ENDPOINTS, severity=severity,
             hint="Put the Service in the namespace of the pods it should expose.")
         return
     # A fragment without pod labels (a kustomize patch) says nothing about which pods exist.
@@ -323,11 +331,16 @@ def _no_endpoints(service: Service, selector: dict, local: list, workloads: list
         detail = f"; the pods here have {shown}"
     scope = "in this file" if severity is None else "in this directory"
     namespace = f" in namespace {service.namespace}" if service.namespace else ""
-    ctx.report(
-        service, path,
-        f"Service selector {describe_labels(selector)} matches no pod template of the "
-        f"{len(scoped)} workload(s){namespace} {scope}: the Service gets no endpoints and "
-        f"connections to it fail{detail}", rule=NO_ENDPOINTS, severity=severity)
+    if severity is None:  # workloads in its own file, none of them matches: a broken reference
+        message = (f"Service selector {describe_labels(selector)} matches no pod template of the "
+                   f"{len(scoped)} workload(s){namespace} {scope}: the Service gets no endpoints and "
+                   f"connections to it fail{detail}")
+    else:
+        message = (f"Service selector {describe_labels(selector)} matches no workload in these files (none of "
+                   f"the {len(scoped)} workload(s){namespace} {scope}){detail}: unless its pods are created "
+                   f"elsewhere (another repository, a Helm release, an operator), the Service has no endpoints "
+                   f"and connections to it may fail")
+    ctx.report(service, path, message, rule=NO_ENDPOINTS, severity=severity)
 
 
 def _closest(selector: dict, workloads: list):
