@@ -80,9 +80,15 @@ def main() -> None:
 @click.option("--write-baseline", "write_baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Record this run's findings as the baseline FILE (replacing it), then report against it.")
 @click.option("--show-baselined", is_flag=True, help="Also report the findings the baseline holds.")
+@click.option("--render", type=click.Choice(["kustomize"]), default=None,
+              help="Treat each PATH as a kustomization directory and lint what `kubectl kustomize` "
+                   "(or `kustomize build`) makes of it.")
+@click.option("--chart-root", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="The chart's directory in this repository, for `helm template` output: findings "
+                   "point at DIR/templates/... (from each document's `# Source:` comment).")
 def lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
          nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size, baseline_path,
-         write_baseline_path, show_baselined) -> None:
+         write_baseline_path, show_baselined, render, chart_root) -> None:
     """Lint manifests: files, directories (recursively) or - for standard input."""
     from k8slint.config import ConfigError, load_config
     from k8slint.engine import run
@@ -105,7 +111,13 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
 
         options = dataclasses.replace(options, excludes=(*options.excludes,
                                                          glob.escape(os.path.abspath(baseline_file))))
-    result = run(paths, options)
+    if render:
+        result = _run_rendered(paths, options)
+    else:
+        result = run(paths, options)
+    from k8slint.helm import annotate
+
+    annotate(result.findings, chart_root, options.max_file_bytes)
     if baseline_file:
         _apply_baseline(result, baseline_file, write_baseline_path is not None, show_baselined)
     if output_format == "json":
@@ -129,6 +141,39 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
     if any(reported(f) and at_or_above(f.severity, threshold) for f in result.findings):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _run_rendered(paths, options):
+    """--render kustomize: build each kustomization, lint the builds (as DIR@kustomize, each
+    finding's template the kustomization file)."""
+    import tempfile
+
+    from k8slint.engine import run
+    from k8slint.render import RenderError, kustomize
+    from k8slint.source import keep_text
+
+    with tempfile.TemporaryDirectory(prefix="k8slint-render-") as scratch:
+        built = {}
+        for number, path in enumerate(paths):
+            try:
+                rendered = kustomize(path, options.max_file_bytes)
+            except RenderError as exc:
+                click.echo(f"k8slint: {exc}", err=True)
+                sys.exit(EXIT_INPUT)
+            target = os.path.join(scratch, f"{number}.yaml")
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(rendered.text)
+            built[target] = rendered
+        result = run(list(built), options)
+    for item in (*result.findings, *result.errors, *result.notes):
+        rendered = built.get(item.file)
+        if rendered is not None:
+            item.file = rendered.label
+            if hasattr(item, "template"):
+                item.template = rendered.kustomization
+    for rendered in built.values():
+        keep_text(rendered.label, rendered.text, only_file=True)  # the report's source lines
+    return result
 
 
 def _apply_baseline(result, path: str, write: bool, show: bool) -> None:

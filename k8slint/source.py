@@ -264,12 +264,17 @@ def keep_text(path: str, text: str | None, only_file: bool = False) -> None:
     """Remember the text of a linted file for text_again() (when small and within budget). The
     only file of a run is kept whatever its size: the run held it while linting it anyway."""
     global _kept_size
-    if text is None or path == STDIN:
+    if text is None:
         return
     if not only_file and (not small_enough_to_keep(text) or _kept_size + len(text) > _KEPT_TEXT_BUDGET):
         return
     _KEPT_TEXTS[path] = text
     _kept_size += len(text)
+
+
+def kept_text(path: str) -> str | None:
+    """The text keep_text() kept for ``path`` (None when it kept none: never reads)."""
+    return _KEPT_TEXTS.get(path)
 
 
 def forget_texts() -> None:

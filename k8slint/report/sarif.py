@@ -20,6 +20,10 @@ What goes where:
   GitHub reads such URIs as relative to the repository root: run k8slint from there. Files
   outside the root get an absolute ``file://`` URI; standard input is ``-``. Columns count
   Unicode code points (``columnKind``); ``endColumn`` is exclusive.
+- Helm output (``# Source:`` comments, k8slint.helm) and ``--render kustomize``: a finding names
+  its template in the message and ``properties.template``; when that template is a file here
+  (``--chart-root``, or the kustomization), the result's location is that file at file level
+  (line 1: rendered lines are not template lines) and the rendered position a related location.
 - ``partialFingerprints["k8slint/v1"]``: a hash of rule id, file, object identity (API group,
   kind, namespace, name) and field path, plus an occurrence count: it does not change when lines
   move. GitHub computes its own ``primaryLocationLineHash`` on upload.
@@ -160,10 +164,21 @@ def build_log(result, category: str | None = None, root: str | None = None):
     uris = _Uris(root)
     any_suppressed = any(f.suppressed for f in result.findings)
     occurrences: dict[str, int] = {}
+    template_files: dict[str, bool] = {}
     results = []
     for finding in result.findings:
         uri, base = uris.of(finding.file)
         level = LEVELS.get(finding.severity, "warning")
+        where = _location(uri, base, finding.line, finding.column, finding.end_line, finding.end_column)
+        related = None
+        if finding.template and _is_file(finding.template, template_files):
+            # Helm output (--chart-root) or a rendered kustomization: the alert belongs on the
+            # repository file that made the object, at file level (the rendered lines are not
+            # its lines); the rendered position stays as a related location.
+            related = [_new(om.Location, id=1, physical_location=where.physical_location,
+                            message=_new(om.Message, text="Where the finding is in the rendered output."))]
+            uri, base = uris.of(finding.template)
+            where = _location(uri, base, 1, 1)
         fingerprint = _fingerprint(finding, uri)
         occurrences[fingerprint] = occurrences.get(fingerprint, 0) + 1
         item = _new(
@@ -172,11 +187,12 @@ def build_log(result, category: str | None = None, root: str | None = None):
             rule_id=finding.rule,
             rule_index=index[finding.rule],
             level=level,
-            locations=[_location(uri, base, finding.line, finding.column,
-                                 finding.end_line, finding.end_column)],
+            locations=[where],
             partial_fingerprints={FINGERPRINT_KEY: f"{fingerprint}:{occurrences[fingerprint]}"},
             properties=_result_properties(finding),
         )
+        if related:
+            item.related_locations = related
         if finding.baseline_state:
             item.baseline_state = finding.baseline_state
         if any_suppressed:
@@ -226,6 +242,12 @@ def build_log(result, category: str | None = None, root: str | None = None):
     return _new(om.SarifLog, schema_uri=SCHEMA_URI, version=SARIF_VERSION, runs=[run])
 
 
+def _is_file(path: str, cache: dict) -> bool:
+    if path not in cache:
+        cache[path] = os.path.isfile(path)
+    return cache[path]
+
+
 def _automation_id(category: str | None) -> str | None:
     """GitHub reads ``runAutomationDetails.id`` up to its last "/" as the category, so a bare
     category gets a trailing "/" (what upload-sarif's ``category`` input does too)."""
@@ -240,6 +262,8 @@ def _message(finding) -> str:
     text = finding.message.rstrip()
     if where:
         text += f" [{where}]"
+    if finding.template:
+        text += f" (template {finding.template}; line {finding.line} of the rendered output)"
     if finding.hint:
         text += f"\nHint: {finding.hint}"
     return _text(text)
@@ -247,7 +271,8 @@ def _message(finding) -> str:
 
 def _result_properties(finding) -> dict:
     props = {"severity": finding.severity, "apiVersion": finding.api_version, "kind": finding.kind,
-             "namespace": finding.namespace, "name": finding.name, "path": finding.path}
+             "namespace": finding.namespace, "name": finding.name, "path": finding.path,
+             "template": finding.template}
     return {key: value for key, value in props.items() if value}
 
 

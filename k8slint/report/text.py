@@ -54,6 +54,8 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
                 width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else 1)
                 yield _line(f"  {finding.line:>4} | {text}")
                 yield _line(f"       | {' ' * (finding.column - 1)}{paint('^' * width, finding.severity)}")
+        if finding.template:
+            yield _line(f"       = {paint('template', 'dim')}: {_clean(display_path(finding.template))}")
         if finding.hint:
             yield _line(f"       = {paint('hint', 'dim')}: {_clean(finding.hint)}")
     tally = counts(result)
