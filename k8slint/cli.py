@@ -14,6 +14,13 @@ import click
 from k8slint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+# --max-file-size: files are read whole into memory; beyond this a limit means nothing
+MAX_FILE_SIZE_MIB = 4096
+
+
+class ReportError(Exception):
+    """The report cannot be written (output path refused, disk full, closed pipe)."""
 
 
 def entry() -> None:
@@ -36,9 +43,12 @@ def entry() -> None:
             code = 1
         for stream in (sys.stdout, sys.stderr):
             try:
-                stream.flush()
-            except (OSError, ValueError):  # a closed pipe (k8slint lint ... | head): nothing to add
-                pass
+                if stream is not None:
+                    stream.flush()
+            except (OSError, ValueError) as error:  # a closed pipe (| head), a full disk
+                if stream is sys.stdout and code in (EXIT_OK, EXIT_FINDINGS):
+                    _say(f"cannot write the report to standard output: {_reason(error)}")
+                    code = EXIT_INPUT
         os._exit(code)
 
 
@@ -52,7 +62,7 @@ def main() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif"]), default="text",
               show_default=True, help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the report to FILE instead of standard output.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="Configuration file (default: .k8slint.yaml in the current directory or a parent).")
@@ -73,7 +83,7 @@ def main() -> None:
 @click.option("--kubernetes-version", metavar="MAJOR.MINOR",
               help="Kubernetes release of the target cluster: removed APIs, feature gates and defaults "
                    "follow it (default: the newest release k8slint knows).")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
+@click.option("--max-file-size", type=click.IntRange(min=1, max=MAX_FILE_SIZE_MIB), default=None, metavar="MIB",
               help="Skip (with an error) files larger than this many MiB (default 32).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Report only findings this baseline does not hold (default: `baseline:` of the config).")
@@ -86,25 +96,73 @@ def main() -> None:
 @click.option("--chart-root", type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="The chart's directory in this repository, for `helm template` output: findings "
                    "point at DIR/templates/... (from each document's `# Source:` comment).")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Follow symbolic links inside linted directories even when they lead out of them.")
 def lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
          nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size, baseline_path,
-         write_baseline_path, show_baselined, render, chart_root) -> None:
+         write_baseline_path, show_baselined, render, chart_root, follow_symlinks) -> None:
     """Lint manifests: files, directories (recursively) or - for standard input."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if not paths:
+        raise click.UsageError("give files, directories, or - for standard input")
+    # Every failure of k8slint itself is one line on stderr and exit 2 (130 for Ctrl-C): never a
+    # traceback, never exit 1 (which says "findings"). K8SLINT_DEBUG=1 shows the traceback.
+    try:
+        code = _lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color,
+                     cluster_path, nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version,
+                     max_file_size, baseline_path, write_baseline_path, show_baselined, render, chart_root,
+                     follow_symlinks)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        code = EXIT_INTERRUPTED
+    except ReportError as exc:
+        _say(str(exc))
+        code = EXIT_INPUT
+    except BrokenProcessPool:
+        _say("a worker process died (killed, or out of memory?); no report was written. "
+             "Run again with --jobs 1 to lint in one process")
+        code = EXIT_INPUT
+    except Exception as exc:
+        if os.environ.get("K8SLINT_DEBUG"):
+            raise
+        _say(f"internal error: {type(exc).__name__}: {_reason(exc)} (K8SLINT_DEBUG=1 shows where)")
+        code = EXIT_INPUT
+    sys.exit(code)
+
+
+def _say(message: str) -> None:
+    """One line on stderr (which may be closed too)."""
+    try:
+        click.echo(f"k8slint: {message}", err=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
+          nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size,
+          baseline_path, write_baseline_path, show_baselined, render, chart_root, follow_symlinks) -> int:
     from k8slint.config import ConfigError, load_config
     from k8slint.engine import run
     from k8slint.report import at_or_above, reported
 
-    if not paths:
-        raise click.UsageError("give files, directories, or - for standard input")
+    _check_output(output, paths)
     try:
         config = load_config(config_path)
         options = _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size,
-                           kubernetes_version)
+                           kubernetes_version, follow_symlinks)
         baseline_file = write_baseline_path or baseline_path or \
             (str(config.resolve_inside(config.data["baseline"], "baseline")) if config.data.get("baseline") else None)
     except ConfigError as exc:
-        click.echo(f"k8slint: {exc}", err=True)
-        sys.exit(EXIT_INPUT)
+        _say(str(exc))
+        return EXIT_INPUT
     if baseline_file:  # the baseline is JSON in the repository, not a manifest (`lint .` finds it)
         import dataclasses
         import glob
@@ -131,16 +189,16 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
     else:
         from k8slint.report.text import render_lines
 
-        to_terminal = output in (None, "-") and sys.stdout.isatty()
+        to_terminal = output in (None, "-") and sys.stdout is not None and sys.stdout.isatty()
         color = to_terminal and not no_color and "NO_COLOR" not in os.environ
         text = render_lines(result, color=color, show_suppressed=show_suppressed)
     _write(text, output)
     threshold = fail_on or config.data.get("fail-on") or "warning"
     if result.errors:
-        sys.exit(EXIT_INPUT)
+        return EXIT_INPUT
     if any(reported(f) and at_or_above(f.severity, threshold) for f in result.findings):
-        sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_OK)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _run_rendered(paths, options):
@@ -194,7 +252,8 @@ def _apply_baseline(result, path: str, write: bool, show: bool) -> None:
         result.findings = [f for f in result.findings if f.baseline_state != baseline.UNCHANGED]
 
 
-def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size, kubernetes_version=None):
+def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size, kubernetes_version=None,
+             follow_symlinks=False):
     from k8slint import catalog
     from k8slint.config import rule_selection
     from k8slint.engine import Options
@@ -210,12 +269,13 @@ def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file
     return Options(
         enabled=frozenset(enabled), severities=severities, params=params,
         cluster=_cluster(config, cluster_path, nodes, zones),
-        jobs=jobs or os.cpu_count() or 1,
+        jobs=_worker_count(jobs),
         max_file_bytes=(size * 1024 * 1024) if size else Options.max_file_bytes,
         excludes=tuple(config.data.get("exclude", ())),
         exclude_base=str(config.base_dir),
         policies=tuple(policies),
         kubernetes_version=version,
+        follow_symlinks=follow_symlinks,
     )
 
 
@@ -286,23 +346,114 @@ def _cluster(config, cluster_path, nodes, zones):
     return None
 
 
+def _worker_count(jobs: int | None) -> int:
+    """--jobs, capped at the cores this process may use (more workers only add memory) and at
+    what the open-file limit allows (each worker holds pipes; past the limit the pool hangs)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    count = min(jobs or cores, cores)
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY:
+            count = min(count, max(1, (soft - 64) // 8))
+    except (ImportError, OSError, ValueError):
+        pass
+    return max(1, count)
+
+
+def _check_output(output: str | None, paths) -> None:
+    """Refuse an output path that cannot work, or that would overwrite an input."""
+    if output is None or output == "-":
+        return
+    if not output.strip():
+        raise ReportError("-o/--output: empty file name")
+    if os.path.isdir(output):
+        raise ReportError(f"-o/--output: {output} is a directory")
+    if not os.path.exists(output):
+        return
+    target = os.path.realpath(output)
+    from k8slint.source import MANIFEST_SUFFIXES
+
+    for path in paths:
+        if path == "-":
+            continue
+        given = os.path.realpath(path)
+        inside = os.path.isdir(given) and target.startswith(given.rstrip(os.sep) + os.sep) \
+            and target.endswith(MANIFEST_SUFFIXES)
+        if target == given or inside:
+            raise ReportError(f"-o/--output: {output} is one of the files being linted; "
+                              f"write the report somewhere else")
+
+
 def _write(text, output: str | None) -> None:
-    """Write a report: a string, or an iterable of its lines (written as they are made)."""
+    """Write a report: a string, or an iterable of its lines (written as they are made).
+
+    A file is written whole or not at all: into a temporary file next to it, renamed over it at
+    the end (Ctrl-C or a full disk leave the previous report, and two runs never interleave).
+    Missing parent directories are created. Devices and pipes (/dev/stdout) are written directly.
+    """
     chunks = [text] if isinstance(text, str) else text
     if output in (None, "-"):
-        block: list[str] = []
-        size = 0
-        for chunk in chunks:  # in blocks of ~64 KB: click.echo flushes on every call
-            block.append(chunk)
-            size += len(chunk)
-            if size >= 65536:
-                click.echo("".join(block), nl=False)
-                block, size = [], 0
-        if block:
-            click.echo("".join(block), nl=False)
+        if sys.stdout is None:
+            raise ReportError("cannot write the report: standard output is closed")
+        try:
+            _write_stdout(chunks)
+        except (OSError, ValueError) as exc:  # a closed pipe (| head), a full disk
+            raise ReportError(f"cannot write the report to standard output: {_reason(exc)}") from None
         return
-    with open(output, "w", encoding="utf-8") as handle:
-        handle.writelines(chunks)
+    try:
+        _write_file(chunks, output)
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {output}: {_reason(exc)}") from None
+
+
+def _write_stdout(chunks) -> None:
+    block: list[str] = []
+    size = 0
+    for chunk in chunks:  # in blocks of ~64 KB: click.echo flushes on every call
+        block.append(chunk)
+        size += len(chunk)
+        if size >= 65536:
+            click.echo("".join(block), nl=False)
+            block, size = [], 0
+    if block:
+        click.echo("".join(block), nl=False)
+    sys.stdout.flush()
+
+
+def _write_file(chunks, output: str) -> None:
+    import stat
+    import tempfile
+
+    try:
+        mode = os.stat(output).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.writelines(chunks)
+        return
+    output = os.path.realpath(output)  # through a symlink: replace the file it names, not the link
+    directory = os.path.dirname(output)
+    os.makedirs(directory, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(output)}.", suffix=".tmp")
+    try:
+        with open(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(chunks)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, stat.S_IMODE(mode) if mode is not None else 0o666 & ~umask)
+        os.replace(temporary, output)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 @main.command("rules")

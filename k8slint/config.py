@@ -114,13 +114,23 @@ def validate(data, schema_name: str, where: str) -> None:
 
     from k8slint.resources import load_schema
 
-    validator = jsonschema.Draft202012Validator(load_schema(schema_name))
+    validator = strict_validator(load_schema(schema_name))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"{where}: invalid {schema_name.split('.')[0]}:"]
         for error in errors[:20]:
             lines.append(f"  at {_json_path(error.absolute_path)}: {_explain(error)}")
         raise ConfigError("\n".join(lines))
+
+
+def strict_validator(schema: dict):
+    """A 2020-12 validator for k8slint's own schemas in which an integer is an int: JSON Schema
+    calls 2.0 an integer, but `nodes: 2.0` or `count: 1e9` are not counts to loop over."""
+    from jsonschema import Draft202012Validator, validators
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool))
+    return validators.extend(Draft202012Validator, type_checker=checker)(schema)
 
 
 def _json_path(path) -> str:

@@ -12,6 +12,7 @@ import gc
 import itertools
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -47,6 +48,7 @@ class Options:
     exclude_base: str | None = None  # directory the exclude globs are relative to (the config's)
     policies: tuple = ()  # custom policies (k8slint.policies), checked like per-object rules
     kubernetes_version: tuple[int, int] = NEWEST  # the run's target release (k8slint.model.versions)
+    follow_symlinks: bool = False  # follow links in linted directories that lead out of them
 
 
 @dataclass
@@ -606,7 +608,8 @@ def run(paths: Iterable[str], options: Options) -> RunResult:
 def _run(paths: Iterable[str], options: Options) -> RunResult:
     forget_kustomizations()
     forget_texts()
-    files, problems = discover(list(paths), list(options.excludes), options.exclude_base)
+    files, problems = discover(list(paths), list(options.excludes), options.exclude_base,
+                               options.follow_symlinks)
     errors = [InputError(p.path, 1, 1, p.message) for p in problems]
     _SHARED_STRINGS.clear()
     _SHARED_CONTAINERS.clear()
@@ -655,7 +658,8 @@ def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str
     _FORK_STATE = (_heaviest_first(set_rules), context.Value("i", 0), inventory, options, cluster, suppressions,
                    files)
     try:
-        with concurrent.futures.ProcessPoolExecutor(processes - 1, mp_context=context) as pool:
+        with concurrent.futures.ProcessPoolExecutor(processes - 1, mp_context=context,
+                                                    initializer=_worker_setup) as pool:
             pending = [pool.submit(_check_shared_set_rules) for _ in range(processes - 1)]
             outcomes = [_check_shared_set_rules()]  # this process works too, and its findings need no pickling
             outcomes.extend(future.result() for future in pending)
@@ -874,30 +878,50 @@ def _cluster_from_nodes(nodes: list[Node]):
 
 
 def _lint_files(files: list[str], options: Options) -> list[FileResult]:
-    jobs = max(1, options.jobs)
-    if jobs == 1 or len(files) < 2 or _total_bytes(files) < 512 * 1024:
-        results = []
-        for path in files:
+    # Standard input and pipes the user named are read here, in this process, before any worker
+    # exists: a forked worker would find stdin empty (or compete for it) and drop its documents.
+    here = [path for path in files if path == STDIN or not _is_regular_file(path)]
+    elsewhere = [path for path in files if path not in set(here)] if here else files
+    jobs = min(max(1, options.jobs), len(elsewhere))
+    by_path: dict[str, FileResult] = {}
+    for path in here:
+        by_path[path], _ = _lint_path(path, options)
+    if jobs < 2 or _total_bytes(elsewhere) < 512 * 1024:
+        for path in elsewhere:
             result, text = _lint_path(path, options)
-            results.append(result)
+            by_path[path] = result
             keep_text(path, text, only_file=len(files) == 1)
-        return results
+        return [by_path[p] for p in files]
     import concurrent.futures
     import multiprocessing
 
     # Batches in input order, 16 per worker: a worker that finishes early takes the next one, so
     # neither one huge file nor the last batch leaves a core idle for long.
-    batch_count = min(len(files), jobs * 16)
-    batches = [files[i::batch_count] for i in range(batch_count)]
+    batch_count = min(len(elsewhere), jobs * 16)
+    batches = [elsewhere[i::batch_count] for i in range(batch_count)]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_setup) as pool:
         batch_results = list(pool.map(_lint_batch, [(b, options) for b in batches]))
-    by_path = {}
     for batch, results in zip(batches, batch_results):
         by_path.update(zip(batch, results.results))
         for kept_path, text in results.texts.items():
             keep_text(kept_path, text)
     return [by_path[p] for p in files]
+
+
+def _worker_setup() -> None:
+    """In a worker process: Ctrl-C ends it quietly (this process reports the interruption once,
+    instead of one traceback per worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _is_regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # read_source will say what is wrong with it
 
 
 def _total_bytes(files: list[str]) -> int:

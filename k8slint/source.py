@@ -49,9 +49,16 @@ class DiscoveryProblem:
 
 
 def discover(paths: list[str], excludes: list[str] = (),
-             exclude_base: str | None = None) -> tuple[list[str], list[DiscoveryProblem]]:
+             exclude_base: str | None = None,
+             follow_symlinks: bool = False) -> tuple[list[str], list[DiscoveryProblem]]:
     """Expand files and directories (recursively, hidden entries skipped) into sorted file paths,
-    leaving out those an exclude pattern matches (see ``excluder``)."""
+    leaving out those an exclude pattern matches (see ``excluder``).
+
+    Inside a directory, a symbolic link that leads out of it (to /etc/shadow, /proc/self/environ,
+    a CI runner's credentials) is skipped with a note unless ``follow_symlinks``: a repository
+    must not make k8slint read, and print parts of, files outside what the user asked for. Links
+    to directories are not entered unless ``follow_symlinks`` (each real directory once: no loop).
+    """
     found: list[str] = []
     problems: list[DiscoveryProblem] = []
     seen: set[str] = set()
@@ -66,10 +73,18 @@ def discover(paths: list[str], excludes: list[str] = (),
         if given == STDIN:
             add(STDIN)
             continue
-        if os.path.isdir(given):  # (follows a symlink given by name; os.walk follows none inside)
+        if os.path.isdir(given):  # (follows a symlink given by name)
             walked: list[str] = []
-            for root, dirs, files in os.walk(given, onerror=lambda err: problems.append(
+            root_real = os.path.realpath(given)
+            visited: set[str] = set()
+            for root, dirs, files in os.walk(given, followlinks=follow_symlinks, onerror=lambda err: problems.append(
                     DiscoveryProblem(err.filename or given, f"cannot read directory: {err.strerror}"))):
+                if follow_symlinks:
+                    real = os.path.realpath(root)
+                    if real in visited:  # a link back up the tree: walked already
+                        dirs[:] = []
+                        continue
+                    visited.add(real)
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and not excluded(os.path.join(root, d)))
                 for name in files:
                     if name.startswith(".") or not name.endswith(MANIFEST_SUFFIXES):
@@ -79,6 +94,10 @@ def discover(paths: list[str], excludes: list[str] = (),
                         mode = os.stat(full).st_mode
                     except OSError as exc:  # broken symlink, symlink loop, permission
                         problems.append(DiscoveryProblem(full, _stat_problem(exc, full)))
+                        continue
+                    if not follow_symlinks and os.path.islink(full) and not _inside(full, root_real):
+                        problems.append(DiscoveryProblem(full, "symbolic link to a file outside the linted "
+                                                               "directory: skipped (--follow-symlinks to lint it)"))
                         continue
                     if not stat.S_ISREG(mode):
                         # a FIFO would block the run forever on open(), a device never ends
@@ -137,6 +156,24 @@ def excluder(patterns, base: str | None = None):
     return excluded
 
 
+def _inside(path: str, root_real: str) -> bool:
+    real = os.path.realpath(path)
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+def _read_upto(handle, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a stream, in 1 MiB reads (one read(limit) would reserve ``limit``
+    bytes at once: gigabytes with a large --max-file-size)."""
+    chunks, total = [], 0
+    while total < limit:
+        chunk = handle.read(min(1 << 20, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def _stat_problem(exc: OSError, path: str) -> str:
     if exc.errno == errno.ELOOP:
         return "symbolic link loop"
@@ -155,7 +192,7 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFil
     source = SourceFile(path)
     try:
         if path == STDIN:
-            data = sys.stdin.buffer.read(max_bytes + 1)
+            data = _read_upto(sys.stdin.buffer, max_bytes + 1)
         else:
             # O_NONBLOCK: opening a FIFO that no one writes to returns at once (then reads EOF)
             # instead of hanging; for regular files it changes nothing.
@@ -164,10 +201,13 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFil
                 os.set_blocking(fd, True)
             with open(fd, "rb") as handle:
                 # read(n) reserves n bytes up front: ask for what a regular file holds, not the cap
-                size = os.fstat(fd).st_size if stat.S_ISREG(os.fstat(fd).st_mode) else max_bytes
-                data = handle.read(min(size, max_bytes) + 1)
-                if len(data) > size and len(data) <= max_bytes:  # it grew while being read
-                    data += handle.read(max_bytes + 1 - len(data))
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    size = os.fstat(fd).st_size
+                    data = handle.read(min(size, max_bytes) + 1)
+                    if len(data) > size and len(data) <= max_bytes:  # it grew while being read
+                        data += _read_upto(handle, max_bytes + 1 - len(data))
+                else:
+                    data = _read_upto(handle, max_bytes + 1)
     except OSError as exc:
         source.problem = LoadError(f"cannot read file: {exc.strerror or exc}", 1, 1)
         return source
@@ -307,11 +347,15 @@ def _kustomize_patches(kustomization: str) -> frozenset:
     if cached is not None:
         return cached
     found: set[str] = set()
+    text, problem = "", True
     try:
-        with open(kustomization, "rb") as handle:
-            text, problem = decode(handle.read(1024 * 1024))
+        # only a regular file: a FIFO named kustomization.yaml would block the open, a device never ends
+        if stat.S_ISREG(os.stat(kustomization).st_mode):
+            fd = os.open(kustomization, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+            with open(fd, "rb") as handle:
+                text, problem = decode(handle.read(1024 * 1024))
     except OSError:
-        text, problem = "", True
+        pass
     if not problem:
         base = os.path.dirname(kustomization)
         for item in compose(text):

@@ -265,3 +265,244 @@ def test_jsonschema_matches_patterns_only_where_the_bound_applies():
     calling = {f"jsonschema.{path.stem}" for path in pathlib.Path(jsonschema.__file__).parent.glob("*.py")
                if "re.search(" in path.read_text(encoding="utf-8")}
     assert calling <= set(PATTERN_MODULES), calling
+
+
+# --- 2. standard input is read before workers start ---------------------------------------------
+
+
+def test_stdin_with_workers_and_other_files_is_linted(tmp_path):
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    for number in range(40):  # > 512 KiB: the run uses worker processes
+        data = "".join(f"  k{i}: {'x' * 60}\n" for i in range(240))
+        (clean / f"cm-{number}.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{number}}}\ndata:\n{data}", encoding="utf-8")
+    result = k8slint("lint", "--format", "json", "--jobs", "2", "-", clean, input=NO_PROBE_DEPLOYMENT)
+    report = json.loads(result.stdout)
+    assert [(f["file"], f["rule"]) for f in report["findings"]] == [("-", "missing-readiness-probe")]
+    assert result.returncode == 1 and report["summary"]["files"] == 41
+
+
+# --- 6. config-side files: size and type checked before they are read ----------------------------
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "repo-fifo"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("option,value", [("--config", "/dev/zero"), ("--cluster", "/dev/urandom"),
+                                          ("--config", "FIFO"), ("--cluster", "FIFO")])
+def test_devices_and_fifos_as_config_or_cluster_are_refused(tmp_path, fifo, option, value):
+    value = fifo if value == "FIFO" else value
+    (tmp_path / "deploy.yaml").write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    result = k8slint("lint", option, value, "deploy.yaml", cwd=tmp_path, timeout=30)
+    one_line_error(result, "not a regular file")
+
+
+@pytest.mark.parametrize("config", ["policies: [fifo.yaml]\n", "cluster: fifo.yaml\n"])
+def test_fifo_named_by_the_config_is_refused(tmp_path, config):
+    repo = write_repo(tmp_path, config)
+    os.mkfifo(repo / "fifo.yaml")
+    one_line_error(k8slint("lint", "deploy.yaml", cwd=repo, timeout=30), "not a regular file")
+
+
+def test_oversized_config_file_is_refused_without_reading_it(tmp_path):
+    repo = write_repo(tmp_path, "policies: [big.yaml]\n")
+    with open(repo / "big.yaml", "wb") as handle:
+        handle.truncate(3 * 1024 * 1024 * 1024)  # sparse: costs no disk
+    one_line_error(k8slint("lint", "deploy.yaml", cwd=repo, timeout=30), "larger than the 4 MiB limit")
+
+
+@pytest.mark.parametrize("levels", [0, 1, 2])
+def test_fifo_named_kustomization_above_a_manifest_does_not_block(tmp_path, levels):
+    deep = tmp_path.joinpath(*["d"] * levels) if levels else tmp_path
+    deep.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(tmp_path / "kustomization.yaml")
+    (deep / "deploy.yaml").write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    result = k8slint("lint", "--format", "json", deep / "deploy.yaml", timeout=30)
+    assert result.returncode == 1, result.stderr
+    assert [f["rule"] for f in json.loads(result.stdout)["findings"]] == ["missing-readiness-probe"]
+
+
+# --- 10. failures of k8slint itself: one line on stderr, exit 2 (130 for Ctrl-C) ------------------
+
+
+def many_findings(tmp_path, count=400):
+    """A file with many findings (a report larger than a pipe's buffer)."""
+    path = tmp_path / "many.yaml"
+    path.write_text("---\n".join(NO_PROBE_DEPLOYMENT.replace("name: web\n", f"name: web-{i}\n", 1)
+                                 for i in range(count)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["--max-file-size", str(10 ** 12)], "--max-file-size"),
+    (["-o", ""], "empty file name"),
+    (["-o", "/dev/full"], "cannot write the report to /dev/full: No space left on device"),
+])
+def test_bad_output_and_sizes_are_one_line_and_exit_2(tmp_path, args, fragment):
+    result = k8slint("lint", *args, many_findings(tmp_path), timeout=30)
+    one_line_error(result, fragment)
+
+
+def test_large_max_file_size_reads_stdin_without_reserving_it(tmp_path):
+    result = k8slint("lint", "--max-file-size", "4096", "-", input=NO_PROBE_DEPLOYMENT, timeout=30)
+    assert result.returncode == 1 and "missing-readiness-probe" in result.stdout, result.stderr
+
+
+def test_closed_and_full_standard_output(tmp_path):
+    path = many_findings(tmp_path, 2)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "k8slint", "lint", str(path)]
+    closed = subprocess.run(command, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: (_limit_memory(), os.close(1)), timeout=30)
+    one_line_error(closed, "standard output is closed")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, env=env,
+                                preexec_fn=_limit_memory, timeout=30)
+    one_line_error(result, "cannot write the report to standard output: No space left on device")
+
+
+def test_output_read_by_head_one(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "k8slint", "lint", str(many_findings(tmp_path))],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=_limit_memory)
+    process.stdout.readline()
+    process.stdout.close()  # what `| head -1` does after its line
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2 and b"Traceback" not in stderr, stderr
+    assert stderr.decode().count("\n") == 1 and "cannot write the report" in stderr.decode()
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path):
+    import signal
+    import time
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "k8slint", "lint", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=_limit_memory)
+    deadline = time.monotonic() + 30
+    # wait until it is blocked reading standard input (syscall 0 = read on fd 0; else just wait)
+    syscall = f"/proc/{process.pid}/syscall"
+    while time.monotonic() < deadline:
+        try:
+            with open(syscall) as handle:
+                if handle.read().startswith("0 0x0 "):
+                    break
+        except OSError:
+            time.sleep(3)
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert stderr.decode() == "k8slint: interrupted\n"
+
+
+def test_float_node_count_in_config(tmp_path):
+    repo = write_repo(tmp_path, "nodes: 2.0\n")
+    one_line_error(k8slint("lint", "deploy.yaml", cwd=repo, timeout=30), "nodes")
+
+
+def test_many_jobs_under_a_low_open_file_limit(tmp_path):
+    for number in range(40):
+        (tmp_path / f"d{number}.yaml").write_text(NO_PROBE_DEPLOYMENT + "# " + "x" * 20_000 + "\n",
+                                                  encoding="utf-8")
+
+    def limits():
+        _limit_memory()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "k8slint", "lint", "--jobs", "1000", str(tmp_path)],
+                            capture_output=True, text=True, env=env, preexec_fn=limits, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.count("missing-readiness-probe") == 40
+
+
+def test_worker_count_is_capped_at_the_cores():
+    from k8slint.cli import _worker_count
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert 1 <= _worker_count(1000) <= cores
+    assert _worker_count(1) == 1
+
+
+def _killed(args):
+    """A worker's batch that ends like an OOM kill."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_killed_worker_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    from k8slint import engine
+
+    for number in range(3):
+        (tmp_path / f"d{number}.yaml").write_text(NO_PROBE_DEPLOYMENT + "#" * 300_000 + "\n", encoding="utf-8")
+    monkeypatch.setattr(engine, "_lint_batch", _killed)
+    monkeypatch.setattr("k8slint.cli._worker_count", lambda jobs: 2)
+    result = cli("lint", "--jobs", "2", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("k8slint: a worker process died") and result.stderr.count("\n") == 1
+
+
+# --- 11. -o is written whole or not at all, never over an input --------------------------------
+
+
+def test_output_into_a_missing_directory_is_created(tmp_path):
+    deploy = tmp_path / "deploy.yaml"
+    deploy.write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    result = cli("lint", "--format", "json", "-o", tmp_path / "new" / "dir" / "report.json", deploy)
+    assert result.exit_code == 1
+    assert json.loads((tmp_path / "new" / "dir" / "report.json").read_text())["summary"]["files"] == 1
+    assert os.listdir(tmp_path / "new" / "dir") == ["report.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize("target", ["deploy.yaml", "sub/other.yaml"])
+def test_output_over_an_input_is_refused(tmp_path, target):
+    for name in ("deploy.yaml", "sub/other.yaml"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    given = tmp_path / "deploy.yaml" if target == "deploy.yaml" else tmp_path / "sub"
+    result = cli("lint", "-o", tmp_path / target, given)
+    assert result.exit_code == 2 and "is one of the files being linted" in result.stderr
+    assert (tmp_path / target).read_text() == NO_PROBE_DEPLOYMENT
+
+
+def test_interrupted_report_leaves_the_previous_one(tmp_path):
+    from k8slint.cli import _write
+
+    report = tmp_path / "report.json"
+    report.write_text('{"previous": true}\n', encoding="utf-8")
+
+    def lines():
+        yield '{"findings": ['
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _write(lines(), str(report))
+    assert json.loads(report.read_text()) == {"previous": True}
+    assert os.listdir(tmp_path) == ["report.json"]
+
+
+# --- 13. symbolic links out of the linted directory ----------------------------------------------
+
+
+def test_symlink_out_of_a_linted_directory_is_not_followed_unless_asked(tmp_path, secret_file):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "deploy.yaml").write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    (repo / "inside.yaml").symlink_to(repo / "deploy.yaml")
+    (repo / "leak.yaml").symlink_to(secret_file)
+    result = k8slint("lint", "--format", "json", repo, timeout=30)
+    report = json.loads(result.stdout)
+    assert SECRET not in result.stdout + result.stderr
+    [error] = report["errors"]
+    assert error["file"].endswith("leak.yaml") and "--follow-symlinks" in error["message"]
+    assert sorted(f["file"].rsplit("/", 1)[1] for f in report["findings"]) == ["deploy.yaml", "inside.yaml"]
+    followed = k8slint("lint", "--format", "json", "--follow-symlinks", repo, timeout=30)
+    assert "leak.yaml" in followed.stdout  # read as asked (a JSON object that is not a manifest)
