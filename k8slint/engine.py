@@ -884,8 +884,9 @@ def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     elsewhere = [path for path in files if path not in set(here)] if here else files
     jobs = min(max(1, options.jobs), len(elsewhere))
     by_path: dict[str, FileResult] = {}
-    for path in here:
-        by_path[path], _ = _lint_path(path, options)
+    for path in here:  # (their texts kept: they cannot be read again for the report's source lines)
+        by_path[path], text = _lint_path(path, options)
+        keep_text(path, text, only_file=True)
     if jobs < 2 or _total_bytes(elsewhere) < 512 * 1024:
         for path in elsewhere:
             result, text = _lint_path(path, options)
