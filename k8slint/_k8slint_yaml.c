@@ -3,7 +3,8 @@
  *   Stream       composes YAML documents straight from libyaml's events into the same values the
  *                Python composer (loader._compose) builds;
  *   shared_copy  makes the inventory copies of engine._shared_copy;
- *   path_spans   finds the positions of a few paths of a document, for engine._locate_deferred.
+ *   path_spans   finds the positions of a few paths of a document, for engine._locate_deferred;
+ *   schema_walk  walks a document against a compiled API schema (k8slint.model.apischema.check).
  *
  * The composer:
  * Why: the Python composer spends more time per event than ruamel.yaml's C parser spends making
@@ -26,6 +27,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <yaml.h>
+#include <math.h>
+#include <string.h>
 
 #define API_VERSION 5
 #define MAX_FRAMES 1024
@@ -982,12 +985,215 @@ static PyObject *path_spans(PyObject *module, PyObject *args) {
     return result;
 }
 
+
+/* ---- schema_walk: k8slint.model.apischema's walk over a document, in C ----------------------
+ * A compiled schema node is a list (apischema.Node.packed):
+ *   [kind, fields (dict name -> node) or None, required (tuple), extra (node or None),
+ *    item (node or None), enum (tuple or None), fmt (0 none, 1 int32, 2 int64, 3 other), Node]
+ * The walk decides only what is plainly fine (a string where a string belongs, an int32 that
+ * fits...) and reports the rest as entries for Python, which decides them with the same code as the
+ * pure-Python walk (apischema._value), so both give the same problems:
+ *   (0, path, node, value, key)     unknown field ``key`` (path ends with it)
+ *   (1, path, node, None, name)     required field ``name`` missing (3: present but null)
+ *   (2, path, node, value, None)    a value Python must judge against ``node``
+ */
+enum { K_ANY, K_OBJECT, K_MAP, K_LIST, K_STRING, K_INTEGER, K_NUMBER, K_BOOLEAN, K_INT_OR_STRING, K_QUANTITY };
+#define SCHEMA_MAX_DEPTH 256
+
+typedef struct {
+    PyObject *steps[SCHEMA_MAX_DEPTH];   /* keys, or NULL for a list index */
+    Py_ssize_t indexes[SCHEMA_MAX_DEPTH];
+    int depth;
+    PyObject *found;
+    PyObject *base;                      /* the path tuple the walk started at */
+} SchemaWalk;
+
+static PyObject *walk_path(SchemaWalk *w, PyObject *last) {
+    Py_ssize_t n = PyTuple_GET_SIZE(w->base);
+    PyObject *out = PyTuple_New(n + w->depth + (last ? 1 : 0));
+    if (!out) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(w->base, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(out, i, item);
+    }
+    for (int i = 0; i < w->depth; i++) {
+        PyObject *step = w->steps[i];
+        if (step) Py_INCREF(step);
+        else if (!(step = PyLong_FromSsize_t(w->indexes[i]))) { Py_DECREF(out); return NULL; }
+        PyTuple_SET_ITEM(out, n + i, step);
+    }
+    if (last) { Py_INCREF(last); PyTuple_SET_ITEM(out, n + w->depth, last); }
+    return out;
+}
+
+static int walk_report(SchemaWalk *w, long code, PyObject *node, PyObject *value, PyObject *field, PyObject *last) {
+    PyObject *path = walk_path(w, last);
+    if (!path) return -1;
+    PyObject *entry = Py_BuildValue("(lNOOO)", code, path, node, value ? value : Py_None, field ? field : Py_None);
+    if (!entry) return -1;
+    int rc = PyList_Append(w->found, entry);
+    Py_DECREF(entry);
+    return rc;
+}
+
+/* resource.ParseQuantity's grammar: [+-] digits [. digits] | [+-] . digits, then nothing, a
+ * binary suffix (Ki Mi Gi Ti Pi Ei), a decimal one (n u m k M G T P E) or an exponent (e|E [+-] digits). */
+static int is_quantity(PyObject *text) {
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+    if (!s) { PyErr_Clear(); return 0; }
+    Py_ssize_t i = 0, digits = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    while (i < n && s[i] >= '0' && s[i] <= '9') { i++; digits++; }
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && s[i] >= '0' && s[i] <= '9') { i++; digits++; }
+    }
+    if (!digits) return 0;
+    if (i == n) return 1;
+    if (n - i == 2 && s[i + 1] == 'i' && strchr("KMGTPE", s[i])) return 1;
+    if (n - i == 1 && strchr("numkMGTPE", s[i])) return 1;
+    if (s[i] == 'e' || s[i] == 'E') {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+        if (i == n) return 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        return i == n;
+    }
+    return 0;
+}
+
+static int int_fits(PyObject *value, long fmt) {
+    int overflow = 0;
+    long long number = PyLong_AsLongLongAndOverflow(value, &overflow);
+    if (number == -1 && PyErr_Occurred()) { PyErr_Clear(); return 0; }
+    if (overflow) return 0;
+    if (fmt == 2) return 1;
+    return number >= -2147483648LL && number <= 2147483647LL;
+}
+
+/* 1: plainly fine; 0: Python must judge it */
+static int plainly_fine(PyObject *value, PyObject *node, long kind) {
+    switch (kind) {
+    case K_ANY: return 1;
+    case K_STRING: {
+        if (!PyUnicode_CheckExact(value)) return 0;
+        PyObject *enumeration = PyList_GET_ITEM(node, 5);
+        long fmt = PyLong_AsLong(PyList_GET_ITEM(node, 6));
+        if (fmt != 0) return 0;
+        if (enumeration == Py_None || PyUnicode_GET_LENGTH(value) == 0) return 1;  /* "" is defaulted */
+        int has = PySequence_Contains(enumeration, value);
+        if (has < 0) { PyErr_Clear(); return 0; }
+        return has;
+    }
+    case K_INTEGER: return PyLong_CheckExact(value) && int_fits(value, PyLong_AsLong(PyList_GET_ITEM(node, 6)));
+    case K_BOOLEAN: return PyBool_Check(value);
+    case K_NUMBER: return PyLong_CheckExact(value) || (PyFloat_CheckExact(value) && isfinite(PyFloat_AS_DOUBLE(value)));
+    case K_INT_OR_STRING: return PyUnicode_CheckExact(value) || (PyLong_CheckExact(value) && int_fits(value, 1));
+    case K_QUANTITY:
+        if (PyUnicode_CheckExact(value)) return is_quantity(value);
+        return PyLong_CheckExact(value) || (PyFloat_CheckExact(value) && isfinite(PyFloat_AS_DOUBLE(value)));
+    }
+    return 0;
+}
+
+static int walk_value(SchemaWalk *w, PyObject *value, PyObject *node);
+
+static int walk_object(SchemaWalk *w, PyObject *value, PyObject *node) {
+    PyObject *fields = PyList_GET_ITEM(node, 1), *extra = PyList_GET_ITEM(node, 3);
+    PyObject *key, *item;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(value, &pos, &key, &item)) {
+        PyObject *child = fields != Py_None ? PyDict_GetItemWithError(fields, key) : NULL;
+        if (!child) {
+            if (PyErr_Occurred()) return -1;
+            if (extra == Py_None) {
+                if (walk_report(w, 0, node, item, key, key) < 0) return -1;
+                continue;
+            }
+            child = extra;
+        }
+        if (item == Py_None) continue;
+        w->steps[w->depth] = key;
+        w->depth++;
+        int rc = walk_value(w, item, child);
+        w->depth--;
+        if (rc < 0) return -1;
+    }
+    PyObject *required = PyList_GET_ITEM(node, 2);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(required); i++) {
+        PyObject *name = PyTuple_GET_ITEM(required, i);
+        PyObject *present = PyDict_GetItemWithError(value, name);
+        if (!present && PyErr_Occurred()) return -1;
+        if (!present || present == Py_None) {
+            if (walk_report(w, present ? 3 : 1, node, NULL, name, NULL) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int walk_value(SchemaWalk *w, PyObject *value, PyObject *node) {
+    long kind = PyLong_AsLong(PyList_GET_ITEM(node, 0));
+    if (value == Py_None || kind == K_ANY) return 0;
+    if (w->depth >= SCHEMA_MAX_DEPTH - 1) return 0;  /* deeper than any object: the loader refuses such documents */
+    if (kind == K_OBJECT) {
+        if (PyDict_Check(value)) return walk_object(w, value, node);
+        return walk_report(w, 2, node, value, NULL, NULL);
+    }
+    if (kind == K_LIST) {
+        if (!PyList_Check(value)) return walk_report(w, 2, node, value, NULL, NULL);
+        PyObject *child = PyList_GET_ITEM(node, 4);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(value); i++) {
+            PyObject *element = PyList_GET_ITEM(value, i);
+            if (element == Py_None) continue;
+            w->steps[w->depth] = NULL;
+            w->indexes[w->depth] = i;
+            w->depth++;
+            int rc = walk_value(w, element, child);
+            w->depth--;
+            if (rc < 0) return -1;
+        }
+        return 0;
+    }
+    if (kind == K_MAP) {
+        if (!PyDict_Check(value)) return walk_report(w, 2, node, value, NULL, NULL);
+        PyObject *child = PyList_GET_ITEM(node, 4), *key, *item;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(value, &pos, &key, &item)) {
+            if (item == Py_None) continue;
+            w->steps[w->depth] = key;
+            w->depth++;
+            int rc = walk_value(w, item, child);
+            w->depth--;
+            if (rc < 0) return -1;
+        }
+        return 0;
+    }
+    if (plainly_fine(value, node, kind)) return 0;
+    return walk_report(w, 2, node, value, NULL, NULL);
+}
+
+static PyObject *schema_walk(PyObject *module, PyObject *args) {
+    PyObject *value, *node, *base, *found;
+    if (!PyArg_ParseTuple(args, "OO!O!O!", &value, &PyList_Type, &node, &PyTuple_Type, &base, &PyList_Type, &found))
+        return NULL;
+    SchemaWalk w;
+    w.depth = 0;
+    w.found = found;
+    w.base = base;
+    if (walk_value(&w, value, node) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"shared_copy", shared_copy, METH_VARARGS,
      "shared_copy(value, drop, strings, containers, key_classes, make_key_class, annotations_only): "
      "engine._shared_copy in C."},
     {"path_spans", path_spans, METH_VARARGS,
      "path_spans(text, wanted_prefixes, resolve_key, special): positions of a few paths of the first document."},
+    {"schema_walk", schema_walk, METH_VARARGS,
+     "schema_walk(value, packed_node, base_path, found): k8slint.model.apischema.check's walk in C."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -630,10 +630,23 @@ def _run(paths: Iterable[str], options: Options) -> RunResult:
         if result.suppressions is not None:
             suppressions[path] = result.suppressions
     findings.extend(run_set_rules(inventory, options, suppressions, files, errors))
+    findings = one_finding_per_field(findings)
     order = {path: index for index, path in enumerate(files)}
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule, f.message))
     errors.sort(key=lambda e: (order.get(e.file, -1), e.line, e.column))
     return RunResult(findings, errors, notes, len(files), documents_count, tuple(options.policies))
+
+
+def one_finding_per_field(findings: list[Finding]) -> list[Finding]:
+    """Without the findings of deferring rules (``@rule(defers=True)``) at a field where another
+    rule reports an error about the same object: one finding per problem, the more specific one."""
+    deferring = {rule_id for r in all_rules().values() if r.defers for rule_id in r.ids}
+    if not deferring:
+        return findings
+    taken = {(f.file, f.doc_index, f.kind, f.name, f.path) for f in findings
+             if f.rule not in deferring and catalog.default_severity(f.rule) == "error"}
+    return [f for f in findings
+            if f.rule not in deferring or (f.file, f.doc_index, f.kind, f.name, f.path) not in taken]
 
 
 def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str, Suppressions],

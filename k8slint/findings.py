@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from k8slint.yaml_values import key_span, value_span
-from k8slint.model.objects import K8sObject, Path, format_path
+from k8slint.model.objects import FieldKey, FieldValue, K8sObject, Path, format_path
 
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1}
@@ -77,7 +77,8 @@ class Note:
 def locate(root, path: Path) -> tuple[tuple[int, int, int, int], Path]:
     """Span of ``path`` inside ``root`` and the part of the path that exists.
 
-    A scalar points at its value; a mapping or list under a key points at the key; a list item
+    A scalar points at its value; a mapping or list under a key points at the key (at the value
+    when the step is a ``FieldValue``; a ``FieldKey`` step always points at the key); a list item
     that is a mapping points at its first key (``- name: web`` points at ``name``). A path that
     does not exist points at its nearest existing parent.
     """
@@ -87,8 +88,12 @@ def locate(root, path: Path) -> tuple[tuple[int, int, int, int], Path]:
     for step in path:
         if isinstance(container, dict) and not isinstance(step, int) and step in container:
             value = container[step]
-            span = value_span(container, step) if not isinstance(value, (dict, list)) \
-                else key_span(container, step)
+            if type(step) is FieldKey:
+                span = key_span(container, step)
+            elif type(step) is FieldValue or not isinstance(value, (dict, list)):
+                span = value_span(container, step)
+            else:
+                span = key_span(container, step)
         elif isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container):
             value = container[step]
             span = value_span(container, step)

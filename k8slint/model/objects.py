@@ -35,6 +35,21 @@ def dig(value, path: Path, default=None):
 ABSENT = object()  # what walk() yields for a missing last key, when asked to
 
 
+class FieldKey(str):
+    """The last step of a field path that means the key itself rather than its value: a finding
+    about the name of a field (an unknown field) points at the key, not at what follows it."""
+
+    __slots__ = ()
+
+
+class FieldValue(str):
+    """The last step of a field path that means the value even when it is a mapping or a list
+    (a path to a container points at its key otherwise): a finding about a value's type points at
+    the value."""
+
+    __slots__ = ()
+
+
 def walk(value, pattern: Path, path: Path = (), report_absent: bool = False) -> list:
     """(path, value) for every place ``pattern`` reaches from ``value`` (which sits at ``path``);
     ``"*"`` in the pattern stands for every item of a list. With ``report_absent``, a missing

@@ -29,9 +29,9 @@ HEAVY = 2
 # checks that it equals what discovery finds: a new module or id needs its line here).
 RULE_MODULES: dict[str, tuple[str, ...]] = {
     "anti_affinity": ("anti-affinity-infeasible", "anti-affinity-invalid-term", "anti-affinity-no-effect"),
+    "api_schema": ("unknown-field", "invalid-field-type", "invalid-field-value", "missing-required-field"),
     "deprecated_api": ("deprecated-api",),
     "feature_gates": ("feature-gated-field",),
-    "field_types": ("invalid-field-type",),
     "hpa_conflict": ("hpa-conflict", "hpa-target-missing", "hpa-missing-requests", "hpa-fixed-replicas"),
     "job_restart_policy": ("job-restart-policy", "job-spec", "cronjob-spec"),
     "no_eligible_nodes": ("no-eligible-nodes",),
@@ -54,6 +54,9 @@ class Rule:
     kinds: frozenset | None  # object kinds (class names of k8slint.model.objects) it looks at
     also_reports: tuple[str, ...]  # further rule ids this check reports
     cost: int = LIGHT  # LIGHT, MEDIUM or HEAVY (cross-object rules: the order --jobs takes them in)
+    # True: its findings give way to an error another rule reports at the same field of the same
+    # object (one finding per problem: the API-schema checks defer to the rules that say more)
+    defers: bool = False
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -69,7 +72,7 @@ _DISCOVERED = False
 
 
 def rule(rule_id: str, *, scope: str = OBJECT, kinds: Iterable[str] | None = None,
-         also_reports: Iterable[str] = (), cost: int = LIGHT) -> Callable:
+         also_reports: Iterable[str] = (), cost: int = LIGHT, defers: bool = False) -> Callable:
     """Register ``check(subject, ctx)`` as rule ``rule_id`` (and the ids in ``also_reports``)."""
 
     def register(check: Callable) -> Callable:
@@ -80,7 +83,7 @@ def rule(rule_id: str, *, scope: str = OBJECT, kinds: Iterable[str] | None = Non
         if scope not in (OBJECT, SET) or cost not in (LIGHT, MEDIUM, HEAVY):
             raise ValueError(f"rule {rule_id}: unknown scope {scope!r} or cost {cost!r}")
         _REGISTRY[rule_id] = Rule(rule_id, check, scope, frozenset(kinds) if kinds else None,
-                                  tuple(also_reports), cost)
+                                  tuple(also_reports), cost, defers)
         return check
 
     return register
