@@ -132,9 +132,14 @@ def annotation_suppresses(obj: K8sObject, rule: str) -> bool:
     return rule in ids or "*" in ids or "all" in ids
 
 
+MAX_MESSAGE_CHARS = 1000  # a finding's message is cut in the middle beyond this
+
+
 def make_finding(obj: K8sObject, path: Path, rule: str, severity: str, message: str, hint: str,
                  suppressions: Suppressions | None) -> Finding:
     (line, column, end_line, end_column), _ = locate(obj.root, path)
+    if len(message) > MAX_MESSAGE_CHARS:  # a value from the input quoted whole (a 5,000-digit number)
+        message = message[:MAX_MESSAGE_CHARS * 2 // 3] + " [...] " + message[-MAX_MESSAGE_CHARS // 4:]
     finding = Finding(rule, severity, message, obj.file, line, column, end_line, end_column,
                       obj.api_version, obj.kind, obj.namespace, obj.name, format_path(path), hint,
                       doc_index=obj.doc_index)

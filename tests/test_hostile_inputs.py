@@ -506,3 +506,108 @@ def test_symlink_out_of_a_linted_directory_is_not_followed_unless_asked(tmp_path
     assert sorted(f["file"].rsplit("/", 1)[1] for f in report["findings"]) == ["deploy.yaml", "inside.yaml"]
     followed = k8slint("lint", "--format", "json", "--follow-symlinks", repo, timeout=30)
     assert "leak.yaml" in followed.stdout  # read as asked (a JSON object that is not a manifest)
+
+
+# --- 5. text output stays proportional to the findings, not to line length ----------------------
+
+
+def test_one_line_json_list_gives_bounded_text_output(tmp_path):
+    item = json.dumps({"apiVersion": "apps/v1", "kind": "Deployment",
+                       "metadata": {"name": "web", "annotations": {"pad": "x" * 2000}},
+                       "spec": {"selector": {"matchLabels": {"app": "web"}},
+                                "template": {"metadata": {"labels": {"app": "web"}},
+                                             "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}})
+    items = [item.replace('"name": "web"', f'"name": "web-{i}"', 1) for i in range(2000)]
+    path = tmp_path / "list.json"
+    path.write_text('{"apiVersion": "v1", "kind": "List", "items": [' + ", ".join(items) + "]}", encoding="utf-8")
+    assert path.stat().st_size > 4_000_000
+    result = k8slint("lint", "--no-color", path, timeout=120)
+    findings = [line for line in result.stdout.splitlines() if "missing-readiness-probe" in line]
+    assert len(findings) == 2000, result.stderr
+    assert len(result.stdout) < 2000 * 1500  # each finding's lines are bounded
+    lines = result.stdout.splitlines()
+    source, caret = lines[1], lines[2]
+    assert source.startswith("     1 | ...") and len(source) < 260
+    assert source[caret.index("^"):].startswith('"web"') and caret.endswith("^^^^^")  # under the name
+
+
+def test_caret_stays_aligned_past_line_9999(tmp_path):
+    path = tmp_path / "long.yaml"
+    path.write_text("#\n" * 12_000 + NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    result = k8slint("lint", "--no-color", path, timeout=60)
+    lines = result.stdout.splitlines()
+    source, caret = lines[1], lines[2]
+    assert source.startswith("  12011 | ") and source.index("|") == caret.index("|")
+    assert source[caret.index("^"):].startswith("web")
+
+
+# --- 13. file names with control characters are printed escaped ----------------------------------
+
+
+def test_control_characters_in_file_names_are_escaped(tmp_path):
+    for name in ("clear\x1b[2J.yaml", "new\nline.yaml"):
+        (tmp_path / name).write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    (tmp_path / "broken\x07.yaml").write_text("a: [\n", encoding="utf-8")
+    result = k8slint("lint", "--no-color", tmp_path, timeout=30)
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "clear\\x1b[2J.yaml:" in result.stdout and "new\\x0aline.yaml:" in result.stdout
+    assert "broken\\x07.yaml:" in result.stdout
+
+
+# --- 7. a bad value costs at most its own object's finding, never a crash -------------------------
+
+HUGE = "9" * 5000
+
+
+def crash_probes(tmp_path):
+    """Files whose values once crashed rules, and a normal file after them."""
+    files = {
+        "1-replicas.yaml": NO_PROBE_DEPLOYMENT.replace("spec:\n", "spec:\n  replicas: 2147483648\n", 1)
+        + "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
+          "spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}\n",
+        "2-ports.yaml": NO_PROBE_DEPLOYMENT.replace(
+            "image: nginx:1.27\n", "image: nginx:1.27\n        ports: [{name: {}, containerPort: 80}]\n"
+                                   "        readinessProbe: {httpGet: {path: /, port: http}}\n"),
+        "3-affinity.yaml": f"apiVersion: v1\nkind: Node\nmetadata: {{name: n1, labels: {{size: '{HUGE}'}}}}\n---\n"
+        + NO_PROBE_DEPLOYMENT.replace("    spec:\n", "    spec:\n      affinity:\n        nodeAffinity:\n"
+                                      "          requiredDuringSchedulingIgnoredDuringExecution:\n"
+                                      "            nodeSelectorTerms:\n"
+                                      f"            - matchExpressions: [{{key: size, operator: Gt, values: ['{HUGE}']}}]\n"
+                                      "        podAntiAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n"
+                                      "          - topologyKey: kubernetes.io/hostname\n"
+                                      "            labelSelector: {matchExpressions: [{key: [], operator: In, values: [x]}]}\n", 1),
+        "4-cron.yaml": f"apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: cj}}\nspec:\n  schedule: '{HUGE} * * * *'\n"
+                       "  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n"
+                       "          containers: [{name: c, image: busybox:1.36}]\n",
+        "5-replicas-negative.yaml": NO_PROBE_DEPLOYMENT.replace("spec:\n", "spec:\n  replicas: -1\n", 1),
+        "6-normal.yaml": NO_PROBE_DEPLOYMENT.replace("name: web\n", "name: normal\n", 1),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_values_that_crashed_rules_get_findings_instead(tmp_path):
+    result = k8slint("lint", "--format", "json", "--jobs", "1", crash_probes(tmp_path), timeout=60)
+    report = json.loads(result.stdout)
+    assert [e for e in report["errors"] if e["rule"] == "internal-error"] == []
+    by_file = {}
+    for finding in report["findings"]:
+        by_file.setdefault(finding["file"].rsplit("/", 1)[1], set()).add(finding["rule"])
+        assert len(finding["message"]) <= 1100, finding["message"][:200]  # a 5,000-digit value is cut
+    assert {"invalid-field-type"} <= by_file["1-replicas.yaml"]
+    assert "readiness-probe-invalid" in by_file["2-ports.yaml"]
+    assert {"anti-affinity-invalid-term", "no-eligible-nodes"} <= by_file["3-affinity.yaml"]
+    assert "cronjob-spec" in by_file["4-cron.yaml"]
+    assert "invalid-field-type" in by_file["5-replicas-negative.yaml"]
+    assert "missing-readiness-probe" in by_file["6-normal.yaml"]
+    text = k8slint("lint", "--jobs", "1", crash_probes(tmp_path), timeout=60).stdout
+    assert max(len(line) for line in text.splitlines()) < 1400
+
+
+def test_huge_kubernetes_version_is_a_config_error(tmp_path):
+    repo = write_repo(tmp_path, f"kubernetes_version: '1.{HUGE}'\n")
+    one_line_error(k8slint("lint", "deploy.yaml", cwd=repo, timeout=30), "is not a Kubernetes version")
+    result = k8slint("lint", "--kubernetes-version", f"{HUGE}.1", "deploy.yaml", cwd=repo, timeout=30)
+    one_line_error(result, "is not a Kubernetes version")
+    assert len(result.stderr) < 400

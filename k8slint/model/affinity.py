@@ -196,7 +196,8 @@ def _term_problem_list(term: Term) -> list[tuple[tuple, str]]:
 def _selector_keys(selector) -> set[str]:
     selector = as_dict(selector)
     keys = {k for k in as_dict(selector.get("matchLabels")) if isinstance(k, str)}
-    keys |= {as_dict(e).get("key") for e in as_list(selector.get("matchExpressions"))} - {None}
+    keys |= {key for key in (as_dict(e).get("key") for e in as_list(selector.get("matchExpressions")))
+             if isinstance(key, str)}
     return keys
 
 

@@ -95,6 +95,18 @@ def as_int(value, default=None):
     return default
 
 
+INT32_MAX = 2**31 - 1
+
+
+def as_count(value, default=None):
+    """A replica count as the API server accepts it: an int32 (the field's Go type; a larger
+    number fails to decode) that is not negative (``ValidateNonnegativeField``, pkg/apis/apps/
+    validation). Anything else is ``default``: rules treat it as unknown, and ``invalid-field-type``
+    reports it."""
+    number = as_int(value)
+    return number if number is not None and 0 <= number <= INT32_MAX else default
+
+
 def format_path(path: Path) -> str:
     """``("spec", "containers", 0, "name")`` -> ``spec.containers[0].name``."""
     out = []
@@ -285,7 +297,7 @@ class Workload(K8sObject):
         if self.DEFAULT_REPLICAS is None:
             return None
         value = self.spec.get("replicas")
-        return self.DEFAULT_REPLICAS if value is None else as_int(value)
+        return self.DEFAULT_REPLICAS if value is None else as_count(value)
 
     @property
     def selector(self):
@@ -383,11 +395,11 @@ class HorizontalPodAutoscaler(K8sObject):
     @property
     def min_replicas(self) -> int:
         value = dig(self.root, ("spec", "minReplicas"))
-        return 1 if value is None else as_int(value, 1)
+        return 1 if value is None else as_count(value, 1)
 
     @property
     def max_replicas(self) -> int | None:
-        return as_int(dig(self.root, ("spec", "maxReplicas")))
+        return as_count(dig(self.root, ("spec", "maxReplicas")))
 
 
 class Node(K8sObject):

@@ -53,7 +53,7 @@ def parse_version(value: object) -> Version:
     else:
         raise VersionError(_expected(value))
     match = _VERSION_TEXT.match(text)
-    if not match:
+    if not match or len(match.group(1)) > 6 or len(match.group(2)) > 6:  # (int() refuses 4300+ digits)
         raise VersionError(_expected(value))
     version = int(match.group(1)), int(match.group(2))
     if not OLDEST <= version <= NEWEST:
@@ -63,7 +63,8 @@ def parse_version(value: object) -> Version:
 
 
 def _expected(value: object) -> str:
-    return (f"{value!r} is not a Kubernetes version: expected major.minor such as "
+    shown = repr(value) if not isinstance(value, str) or len(value) <= 40 else repr(value[:37] + "...")
+    return (f"{shown} is not a Kubernetes version: expected major.minor such as "
             f"\"{text_of(NEWEST)}\" ({text_of(OLDEST)} to {text_of(NEWEST)})")
 
 

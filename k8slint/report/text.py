@@ -24,6 +24,23 @@ def _clean(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def _path(path: str) -> str:
+    """A file name as printed: valid text, control characters escaped (a name may hold ESC or a
+    newline)."""
+    return _clean(display_path(path))
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# The source line is shown through a window of this many characters around the finding's column
+# (a one-line 5 MB JSON file must not print 5 MB per finding), the caret under it cut to match.
+SNIPPET_WIDTH = 200
+# YAML's line breaks (str.splitlines also breaks at \v, \f and \x1c-\x1e, which YAML does not).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def render(result, color: bool = False, show_suppressed: bool = False, snippets: bool = True) -> str:
     return "".join(render_lines(result, color, show_suppressed, snippets))
 
@@ -34,28 +51,30 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
     paint = (lambda text, what: f"{_COLORS[what]}{text}{_COLORS['reset']}") if color else (lambda text, what: text)
     source_lines: dict[str, list[str]] = {}
     for error in result.errors:
-        yield _line(f"{display_path(error.file)}:{error.line}:{error.column}: "
+        yield _line(f"{_path(error.file)}:{error.line}:{error.column}: "
                     f"{paint('error', 'error')} {error.rule}: {_clean(error.message)}")
     for note in result.notes:
-        yield _line(f"{display_path(note.file)}: {paint('note', 'dim')}: {note.message}")
+        yield _line(f"{_path(note.file)}: {paint('note', 'dim')}: {_clean(note.message)}")
     for finding in result.findings:
         if finding.suppressed and not show_suppressed:
             continue
-        where = _clean(f"{finding.kind} {finding.namespace + '/' if finding.namespace else ''}{finding.name}")
+        where = _clean(_cut(f"{finding.kind} {finding.namespace + '/' if finding.namespace else ''}{finding.name}"))
         suffix = f" (suppressed by {finding.suppression})" if finding.suppressed else ""
         if finding.baseline_state:  # a baseline is in use: say which findings it does not hold
             suffix += " (baselined)" if finding.baseline_state == "unchanged" else " (new)"
-        yield _line(f"{paint(display_path(finding.file), 'bold')}:{finding.line}:{finding.column}: "
+        yield _line(f"{paint(_path(finding.file), 'bold')}:{finding.line}:{finding.column}: "
                     f"{paint(finding.severity, finding.severity)} {finding.rule}: {_clean(finding.message)} "
                     f"[{where}]{suffix}")
         if snippets:
             text = _source_line(source_lines, finding.file, finding.line)
             if text is not None:
                 width = max(1, (finding.end_column - finding.column) if finding.end_line == finding.line else 1)
-                yield _line(f"  {finding.line:>4} | {text}")
-                yield _line(f"       | {' ' * (finding.column - 1)}{paint('^' * width, finding.severity)}")
+                shown, offset, width = _window(text, finding.column - 1, width)
+                number = f"{finding.line:>4}"
+                yield _line(f"  {number} | {shown}")
+                yield _line(f"  {' ' * len(number)} | {' ' * offset}{paint('^' * width, finding.severity)}")
         if finding.template:
-            yield _line(f"       = {paint('template', 'dim')}: {_clean(display_path(finding.template))}")
+            yield _line(f"       = {paint('template', 'dim')}: {_path(finding.template)}")
         if finding.hint:
             yield _line(f"       = {paint('hint', 'dim')}: {_clean(finding.hint)}")
     tally = counts(result)
@@ -79,6 +98,23 @@ def _line(text: str) -> str:
     return text + "\n"
 
 
+def _window(text: str, start: int, width: int) -> tuple[str, int, int]:
+    """(what to show of the source line, where the caret starts in it, how wide it is): the whole
+    line when short, else a window of SNIPPET_WIDTH characters around ``start`` marked with "..."."""
+    if len(text) <= SNIPPET_WIDTH:
+        shown, offset = text, min(start, len(text))
+    else:
+        begin = max(0, min(start - SNIPPET_WIDTH // 4, len(text) - SNIPPET_WIDTH))
+        shown = text[begin:begin + SNIPPET_WIDTH]
+        offset = min(start, len(text)) - begin
+        if begin > 0:
+            shown, offset = "..." + shown, offset + 3
+        if begin + SNIPPET_WIDTH < len(text):
+            shown += "..."
+    shown = _clean(shown.replace("\t", " "))  # (escapes may lengthen what precedes the caret: rare)
+    return shown, offset, max(1, min(width, max(1, len(shown) - offset)))
+
+
 def _source_line(cache: dict, path: str, line: int) -> str | None:
     # Findings come sorted by file, so only the current file's lines are kept (100,000 documents
     # of snippets would otherwise hold every file in memory). The text is the one the run linted
@@ -88,10 +124,8 @@ def _source_line(cache: dict, path: str, line: int) -> str | None:
         from k8slint.source import text_again
 
         text = text_again(path, sys.maxsize)
-        cache[path] = text.splitlines() if text is not None else []
+        cache[path] = _LINE_BREAK.split(text) if text is not None else []
     lines = cache[path]
     if 1 <= line <= len(lines):
-        text = lines[line - 1]
-        text = _clean((text if len(text) <= 200 else text[:200] + "...").replace("\t", " "))
-        return text
+        return lines[line - 1]
     return None

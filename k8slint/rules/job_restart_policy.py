@@ -353,6 +353,8 @@ def _int_or_name(text: str, names):
         return names[text.lower()], None
     if not _GO_ATOI.match(text):
         return None, f"failed to parse int from {text}"
+    if len(text.lstrip("+-").lstrip("0")) > 19:  # past int64: strconv.Atoi's range error (and int() refuses 4300+ digits)
+        return None, f"failed to parse int from {text[:40]}...: value out of range"
     number = int(text)
     if number < 0:
         return None, f"negative number ({number}) not allowed: {text}"

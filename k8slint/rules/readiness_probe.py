@@ -293,7 +293,7 @@ def _invalid_port(obj, ctx, container: Container, handler: str, port, path: tupl
                               f"(IANA_SVC_NAME: lowercase letters, digits, '-', 15 chars max)",
                    rule=INVALID)
         return
-    names = {p.get("name") for p in container.ports}
+    names = {p.get("name") for p in container.ports if isinstance(p.get("name"), str)}
     if port not in names:
         known = ", ".join(sorted(n for n in names if isinstance(n, str))) or "none"
         ctx.report(obj, path, f"{where} names port {port!r}, which the container does not "
