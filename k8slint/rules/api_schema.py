@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from k8slint.model import apischema
 from k8slint.model.apischema import EXPECTED, REQUIRED, TYPE, UNKNOWN, VALUE, closest
-from k8slint.model.objects import FieldKey, FieldValue, K8sObject, Workload, describe_type, format_path
+from k8slint.model.objects import FieldKey, FieldValue, K8sObject, Workload, as_int, describe_type, format_path
 from k8slint.rules import rule
 
 UNKNOWN_FIELD = "unknown-field"
@@ -31,6 +31,7 @@ _POD_TEMPLATE = "io.k8s.api.core.v1.PodTemplateSpec"
 # readiness-probe-invalid, yaml-boolean-trap...) keeps that rule's finding alone.
 @rule(UNKNOWN_FIELD, also_reports=[INVALID_TYPE, INVALID_VALUE, MISSING_REQUIRED], defers=True)
 def check(obj: K8sObject, ctx) -> None:
+    _negative_replicas(obj, ctx)
     schema = apischema.api_schema(ctx.kubernetes_version)  # the run's --kubernetes-version
     if schema is None:  # kubernetes-validate is not installed
         return
@@ -49,6 +50,20 @@ def check(obj: K8sObject, ctx) -> None:
         if isinstance(template, dict):
             for problem in apischema.check(template, schema.definition(_POD_TEMPLATE), template_path):
                 _report(obj, ctx, problem, custom=True)
+
+
+def _negative_replicas(obj: K8sObject, ctx) -> None:
+    """What the schemas cannot say: spec.replicas below 0. ValidateNonnegativeField in
+    ValidateDeploymentSpec, ValidateStatefulSetSpec, ValidateReplicaSetSpec (pkg/apis/apps/validation)
+    and ValidateReplicationControllerSpec (pkg/apis/core/validation); the rules that count replicas
+    treat such a value as unknown (model.objects.as_count)."""
+    if not isinstance(obj, Workload) or obj.DEFAULT_REPLICAS is None:
+        return
+    number = as_int(obj.spec.get("replicas"))
+    if number is not None and number < 0:
+        ctx.report(obj, ("spec", "replicas"), f"spec.replicas is {number}; the API server requires 0 or more "
+                                              f"and rejects the {obj.kind}", rule=INVALID_VALUE,
+                   hint="Set spec.replicas to the number of pods to run (0 or more).")
 
 
 def _fragment(obj: K8sObject) -> bool:
