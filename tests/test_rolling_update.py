@@ -606,3 +606,20 @@ def test_arbitrary_values_never_crash(kind, surge, unavailable, partition, repli
         doc = deployment(kind=kind, replicas=replicas if kind != "DaemonSet" else None,
                          strategy=ru(**knobs), strategy_key="strategy" if kind == "Deployment" else "updateStrategy")
     _run(doc, cluster=uniform_cluster(3))  # no InputError (a rule crash is one), whatever the values
+
+
+def test_host_ports_hints_never_recommend_a_surge():
+    """A pod with host ports fits once per node: the outage hint must not send the user to
+    maxUnavailable 0 + maxSurge 1, which deadlocks the rollout on a one-node cluster."""
+    from conftest import FIXTURES
+
+    path = FIXTURES / "rules" / "rolling-update" / "fire" / "host-port-one-replica.yaml"
+    [finding] = [f for f in engine_run([path]).findings if f.rule == UNSAFE]
+    assert "host port 80" in finding.hint and "maxSurge: 1" not in finding.hint
+    assert "a surge pod needs a node without an old one" in finding.hint
+    without = path.read_text().replace("hostPort: 80, ", "").replace("hostPort: 443, ", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "plain.yaml"
+        plain.write_text(without)
+        [other] = [f for f in engine_run([plain]).findings if f.rule == UNSAFE]
+    assert "maxSurge: 1" in other.hint

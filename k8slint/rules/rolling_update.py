@@ -40,6 +40,7 @@ from k8slint.model.rollout import (
     update_type, validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
     version_defaults,
 )
+from k8slint.model.serving import host_ports
 from k8slint.model.relations import ReplicaCount, related, replica_counts
 from k8slint.model.versions import gate_state
 from k8slint.model.wording import show_value
@@ -328,6 +329,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
     def at(knob: _Knob) -> tuple:
         return knobs_path + (knob.name,) if knob.raw is not None else strategy_path
 
+    one_per_node = _one_per_node(obj)
     outage = next(((c, fp) for c, fp in resolved if fp.unavailable >= c.n), None)
     if outage is not None:
         c, fp = outage
@@ -345,7 +347,10 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
             f"{how}: at {c.text()} every pod may be down at once during a rollout, an outage until the new "
             f"pods are ready. These settings take all pods down at {where}.",
             hint="Set maxUnavailable: 0 with maxSurge: 1 (each new pod starts before an old one goes), "
-                 "or run more replicas.")
+                 "or run more replicas." if one_per_node is None else
+            f"{one_per_node[0].upper()}{one_per_node[1:]}, so one such pod fits per node and a surge pod needs a "
+            f"node without an old one (on a single node a rollout can only replace in place): run more replicas "
+            f"on more nodes, and use maxSurge only where the cluster has a node to spare.")
     else:
         forced = next(((c, fp) for c, fp in resolved if fp.forced_unavailable), None)
         if forced is not None:
@@ -357,7 +362,9 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
                 f"the {controller} then silently uses maxUnavailable 1: one pod at a time goes down before "
                 f"its replacement is ready",
                 hint="Write what should happen: maxUnavailable: 1 with maxSurge: 0, or maxSurge: 1 with "
-                     "maxUnavailable: 0 to keep every pod serving.",
+                     "maxUnavailable: 0 to keep every pod serving." if one_per_node is None else
+                f"Write what should happen: maxUnavailable: 1 with maxSurge: 0 ({one_per_node}: a surge pod "
+                f"needs a node without an old pod).",
                 severity="info")
     top, fp = resolved[-1]
     if top.n >= env.slow_replicas and fp.surge + fp.unavailable == 1:
@@ -371,7 +378,10 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
             f"allow {_plural(fp.surge, 'extra pod')} and {_plural(fp.unavailable, 'missing pod')} at {top.text()}: "
             f"the rollout replaces one pod "
             f"at a time, about {top.n} waves of start-up and readiness{wait}",
-            hint='Let more pods change per wave, e.g. maxSurge: "25%" (the default), if the cluster has room.',
+            hint='Let more pods change per wave, e.g. maxSurge: "25%" (the default), if the cluster has room.'
+            if one_per_node is None else
+            f'Let more pods change per wave, e.g. maxUnavailable: "25%" ({one_per_node}: a surge pod needs a '
+            f'node without an old pod).',
             severity="info")
 
 
@@ -430,32 +440,34 @@ def _daemonset(obj: DaemonSet, env: _Env):
                     obj, knobs_path + ("maxUnavailable",),
                     f"{shown}: on the {nodes} nodes of {ctx.cluster.source} that run this DaemonSet, every daemon "
                     f"pod may be down at once during a rollout",
-                    hint="Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0.")
+                    hint=_daemonset_hint(obj))
         elif nodes is None and parsed.percent and parsed.number >= 100:
             ctx.report(
                 obj, knobs_path + ("maxUnavailable",),
                 f"{unavailable.label()}: DaemonSet percentages round up against the number of nodes that run the "
                 f"pod, so the controller may take the daemon pod down on every node at once during a rollout",
-                hint="Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0.")
+                hint=_daemonset_hint(obj))
 
 
 def _host_ports(obj: Workload) -> list[tuple[str, int, str]]:
-    """(container, host port, how) for every host port of the long-running containers; with
-    hostNetwork every container port is a host port (K core/v1 defaults defaultHostNetworkPorts)."""
-    template = obj.pod_template
-    host_network = template.spec.get("hostNetwork") is True
-    out = []
-    for container in template.containers("containers", "initContainers"):
-        if not container.long_running:
-            continue
-        for port in container.ports:
-            host = as_int(port.get("hostPort"))
-            if host:
-                out.append((container.name, host, ""))
-            elif host_network and as_int(port.get("containerPort")):
-                out.append((container.name, as_int(port.get("containerPort")),
-                            " (hostNetwork: true makes every container port a host port)"))
-    return out
+    return host_ports(obj.pod_template)
+
+
+def _daemonset_hint(obj: DaemonSet) -> str:
+    if _host_ports(obj):  # a surge pod would wait for the old pod's port on the same node forever
+        return "Use a smaller maxUnavailable (e.g. 1 or \"10%\"); not maxSurge, which host ports make stall."
+    return "Use a smaller maxUnavailable (e.g. 1 or \"10%\"), or maxSurge with maxUnavailable: 0."
+
+
+def _one_per_node(obj: Workload) -> str | None:
+    """'container "controller" uses host port 80' when host ports allow one pod per node (the
+    scheduler's NodePorts filter): then a surge pod needs a node without an old pod, and a hint
+    must not recommend surge as if it were free."""
+    ports = _host_ports(obj)
+    if not ports:
+        return None
+    container, port, how = ports[0]
+    return f'container "{container}" uses host port {port}{how}'
 
 
 def _eligible_nodes(obj: DaemonSet, ctx) -> int | None:
