@@ -165,6 +165,7 @@ def compose_events(text: str, index: int):  # noqa: C901 - one tight loop on pur
     anchors: dict = {}
     nodes = expanded = 0  # real nodes and nodes added by alias expansion, for the bomb guard
     problem = None  # first document-level problem of the current document
+    duplicates: list = []  # DuplicateKey records of the current document
     root_event = None
 
     while True:
@@ -175,8 +176,9 @@ def compose_events(text: str, index: int):  # noqa: C901 - one tight loop on pur
             if key is None and is_map:  # a mapping key
                 if not event.style and (value in special or value[:1] in number_start):
                     value = key_string(resolve_plain(value))
-                if value in cur and problem is None:
-                    problem = _DocumentProblem(_duplicate_key(value, marks), event.start_mark)
+                if value in cur:  # kept, the last value wins (as kubectl): recorded for duplicate-key
+                    start = event.start_mark
+                    duplicates.append(_duplicate_key(value, marks, start.line + 1, start.column + 1))
                 # interned: all documents (and inventory copies) share one "apiVersion" string
                 key, key_event = intern(value), event
                 continue
@@ -244,12 +246,13 @@ def compose_events(text: str, index: int):  # noqa: C901 - one tight loop on pur
                     yield LoadError(str(problem), problem.mark.line + 1, problem.mark.column + 1)
                 elif cls is ME:
                     start = start_event.start_mark
-                    yield Document(done, index, start.line + 1, start.index - start.column)
+                    yield Document(done, index, start.line + 1, start.index - start.column, tuple(duplicates))
                 else:
                     yield LoadError("document is a list, not a Kubernetes object",
                                     start_event.start_mark.line + 1, start_event.start_mark.column + 1)
                 index += 1
                 problem = root_event = None
+                duplicates = []
                 anchors = {}
                 nodes = expanded = 0
             else:

@@ -15,8 +15,12 @@
  * also keeps (text as written, style), which the yaml-boolean-trap rule reads.
  *
  * Items yielded by Stream (loader._compose_native turns them into Document / LoadError):
- *   (0, root, index, line, offset)              a document whose root is a mapping (offset: of
- *                                               the start of its first line, in characters)
+ *   (0, root, index, line, offset, duplicates)  a document whose root is a mapping (offset: of
+ *                                               the start of its first line, in characters);
+ *                                               duplicates: None, or a list of what the
+ *                                               duplicate_message helper made of each mapping key
+ *                                               written twice (the last value is kept, as kubectl's
+ *                                               sigs.k8s.io/yaml does)
  *   (1, message, line, column)                  a document that cannot be used; composing goes on
  *   (2, message, line, column)                  a problem that ends the stream
  *   (3, error, problem, pline, pcol, context, cline, ccol, offset, value)   a libyaml error
@@ -30,7 +34,7 @@
 #include <math.h>
 #include <string.h>
 
-#define API_VERSION 5
+#define API_VERSION 6
 #define MAX_FRAMES 1024
 
 typedef struct {
@@ -60,6 +64,7 @@ typedef struct {
     Py_ssize_t nodes, expanded;
     PyObject *anchors;     /* name -> (value, size) */
     PyObject *problem;     /* (message, line, column) 1-based, or NULL */
+    PyObject *duplicates;  /* list of duplicate-key records of the current document, or NULL */
     int root_seen;         /* a bare scalar document is open */
 } Stream;
 
@@ -78,6 +83,7 @@ static void stream_reset_document(Stream *s) {
         frame_clear(&s->frames[--s->depth]);
     }
     Py_CLEAR(s->problem);
+    Py_CLEAR(s->duplicates);
     s->root_seen = 0;
 }
 
@@ -226,14 +232,15 @@ static PyObject *end_of_document_item(Stream *s, PyObject *done, int is_map, Fra
         item = Py_BuildValue("(iOOO)", 1, PyTuple_GET_ITEM(s->problem, 0),
                              PyTuple_GET_ITEM(s->problem, 1), PyTuple_GET_ITEM(s->problem, 2));
     } else if (is_map) {
-        item = Py_BuildValue("(iOlnn)", 0, done, s->index, (Py_ssize_t)(closed->line + 1),
-                             (Py_ssize_t)closed->offset);
+        item = Py_BuildValue("(iOlnnO)", 0, done, s->index, (Py_ssize_t)(closed->line + 1),
+                             (Py_ssize_t)closed->offset, s->duplicates ? s->duplicates : Py_None);
     } else {
         item = Py_BuildValue("(isnn)", 1, "document is a list, not a Kubernetes object",
                              (Py_ssize_t)(closed->line + 1), (Py_ssize_t)(closed->column + 1));
     }
     s->index += 1;
     Py_CLEAR(s->problem);
+    Py_CLEAR(s->duplicates);
     s->root_seen = 0;
     PyDict_Clear(s->anchors);
     s->nodes = s->expanded = 0;
@@ -278,11 +285,15 @@ static PyObject *Stream_next(Stream *s) {
                 }
                 int present = PyDict_Contains(f->cur, key);
                 if (present < 0) { Py_DECREF(key); Py_DECREF(text); fail = 1; break; }
-                if (present && s->problem == NULL) {
-                    PyObject *message = PyObject_CallFunctionObjArgs(s->duplicate_message, key, f->marks, NULL);
-                    if (!message) { Py_DECREF(key); Py_DECREF(text); fail = 1; break; }
-                    set_problem(s, problem_tuple(message, event.start_mark.line, event.start_mark.column));
-                    Py_DECREF(message);
+                if (present) {  /* kept, the last value wins: recorded for the duplicate-key rule */
+                    PyObject *record = PyObject_CallFunction(s->duplicate_message, "OOnn", key, f->marks,
+                                                             (Py_ssize_t)(event.start_mark.line + 1),
+                                                             (Py_ssize_t)(event.start_mark.column + 1));
+                    if (record && !s->duplicates) s->duplicates = PyList_New(0);
+                    if (!record || !s->duplicates || PyList_Append(s->duplicates, record) < 0) {
+                        Py_XDECREF(record); Py_DECREF(key); Py_DECREF(text); fail = 1; break;
+                    }
+                    Py_DECREF(record);
                 }
                 PyUnicode_InternInPlace(&key);
                 int changed = plain && tag == NULL && PyUnicode_Compare(key, text) != 0;
@@ -460,6 +471,7 @@ static PyObject *Stream_next(Stream *s) {
                     s->index += 1;
                 }
                 Py_CLEAR(s->problem);
+                Py_CLEAR(s->duplicates);
                 s->root_seen = 0;
             }
         }

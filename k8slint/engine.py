@@ -20,6 +20,7 @@ from k8slint import catalog
 from k8slint import source as source_module
 from k8slint.findings import Finding, InputError, Note, Suppressions, annotation_suppresses, locate, make_finding
 from k8slint.loader import Document, compact, compose, native_function
+from k8slint.yaml_values import key_span as _key_span
 from k8slint.model.objects import (
     HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, PodSource, Service, Workload,
     is_list_kind, make_object,
@@ -296,11 +297,16 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                 f"document at line {item.line} is a strategic-merge patch ({directive}), not a complete "
                 f"object: skipped (lint the output of `kustomize build` instead)")))
             continue
+        duplicates = _duplicate_paths(item) if item.duplicates else None
         for position, (obj, problem) in enumerate(_objects(item, source.path)):
             if problem is not None:
                 not_objects.append(problem)
                 continue
             objects_seen += 1
+            if duplicates:
+                where = () if obj.root is item.root else ("items", position)
+                obj.duplicate_keys = tuple((path[len(where):], record) for path, record in duplicates
+                                           if path[:len(where)] == where)
             _check_object(obj, object_rules, ctx)
             for policy in policies:
                 try:
@@ -330,6 +336,27 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
     result.findings = ctx.findings
     result.errors.extend(ctx.errors)
     return result
+
+
+def _duplicate_paths(document: Document) -> list[tuple[tuple, object]]:
+    """(field path, DuplicateKey) for each key the composer saw twice: the path of the key whose
+    mark is the second occurrence (the composed mapping keeps the last value and its mark). Only
+    documents with duplicates are walked."""
+    wanted = {(d.line, d.column): d for d in document.duplicates}
+    found, stack = [], [((), document.root)]
+    while stack and wanted:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                record = wanted.get(tuple((_key_span(value, key) or (0, 0))[:2]))
+                if record is not None and record.key == key:
+                    found.append((path + (key,), record))
+                    del wanted[(record.line, record.column)]
+                if isinstance(item, (dict, list)):
+                    stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value) if isinstance(item, (dict, list)))
+    return sorted(found, key=lambda entry: (entry[1].line, entry[1].column))
 
 
 # Keys that only strategic-merge patches (kustomize patches, kubectl patch files) contain.

@@ -59,7 +59,7 @@ def _error_from_exception(exc: Exception) -> LoadError:
 # hatch_build.py): the same composer in C, several times faster than _compose below. It calls back
 # into the helpers here for rare cases, so both give the same values, positions and problems
 # (tests/test_native_loader.py compares them). K8SLINT_PURE_YAML or K8SLINT_NO_NATIVE switch it off.
-_NATIVE_API_VERSION = 5
+_NATIVE_API_VERSION = 6
 try:
     if os.environ.get("K8SLINT_PURE_YAML") or os.environ.get("K8SLINT_NO_NATIVE"):
         raise ImportError("native composer switched off")
@@ -84,7 +84,7 @@ def _compose_native(text: str, index: int):
     for item in _native.Stream(text, index, helpers, MAX_DEPTH, MAX_ALIAS_EXPANSION, MAX_ALIAS_RATIO):
         kind = item[0]
         if kind == 0:
-            yield Document(item[1], item[2], item[3], item[4])
+            yield Document(item[1], item[2], item[3], item[4], tuple(item[5]) if item[5] else ())
         elif kind == 3:
             yield _error_from_exception(_libyaml_exception(*item[1:]))
         else:

@@ -182,13 +182,27 @@ class Document:
     index: int  # 0-based position of the document in its file
     line: int  # 1-based line of the document's first node
     offset: int = -1  # character offset of that line's start in the text (-1: unknown)
+    # Mapping keys written twice: DuplicateKey records. The composed value keeps the last one, as the
+    # API server sees the object: kubectl converts YAML with sigs.k8s.io/yaml's non-strict YAMLToJSON,
+    # which keeps the last value (kubernetes/kubernetes#125885).
+    duplicates: tuple = ()
 
 
-def _duplicate_key(key: str, marks: dict) -> str:
+@dataclass(frozen=True)
+class DuplicateKey:
+    """A mapping key written a second time (at ``line``:``column``) after ``first_line``."""
+
+    key: str
+    first_line: int
+    line: int
+    column: int
+
+
+def _duplicate_key(key: str, marks: dict, line: int, column: int) -> DuplicateKey:
+    """The record of a key written again at ``line``:``column`` (1-based) in a mapping whose marks
+    still hold the first occurrence (both composers call this before keeping the last value)."""
     first = marks.get(key)
-    where = f" (first at line {span_of(first[0])[0]})" if first else ""
-    return (f"duplicate key {key!r}{where}: kubectl silently keeps the last value, while kustomize "
-            f"and other strict YAML parsers reject the document")
+    return DuplicateKey(key, span_of(first[0])[0] if first else 0, line, column)
 
 
 def _scalar_document_message(value) -> str:

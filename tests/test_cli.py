@@ -62,7 +62,6 @@ def test_broken_file_is_reported_and_others_still_linted(write):
 
 
 @pytest.mark.parametrize("name,content,message", [
-    ("dup.yaml", "apiVersion: v1\nkind: Pod\nkind: Service\n", "duplicate key 'kind'"),
     ("list.yaml", "- a\n- b\n", "document is a list"),
     ("nokind.yaml", "apiVersion: v1\nmetadata: {name: x}\n", "not a Kubernetes manifest"),
     ("binary.yaml", b"\x00\x01\x02binary", "binary file"),

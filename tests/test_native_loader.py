@@ -51,7 +51,7 @@ def items(compose_function, text):
     out = []
     for item in compose_function(text):
         if isinstance(item, Document):
-            out.append(("doc", item.index, item.line, shape(item.root)))
+            out.append(("doc", item.index, item.line, shape(item.root), item.duplicates))
         else:
             out.append(("error", item.message, item.line, item.column, item.ends_stream))
     return out
@@ -284,3 +284,41 @@ def test_a_lint_with_the_native_composer_never_imports_ruamel(tmp_path):
     assert "HEAVY []" in run.stderr, run.stderr
     assert "warning missing-readiness-probe" in run.stdout  # it did lint
 
+
+
+DUPLICATES = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: etcd, labels: {a: b, a: c}}
+spec:
+  selector:
+    matchLabels: {name: etcd}
+  selector:
+    matchLabels: {name: etcd-2}
+  template:
+    metadata: {labels: {name: etcd-2}}
+    spec:
+      containers:
+      - name: etcd
+        image: quay.io/coreos/etcd
+        image: quay.io/coreos/etcd:v3.5.0
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Service, metadata: {name: s}, spec: {type: ClusterIP, type: NodePort}}
+"""
+
+
+def test_duplicate_keys_keep_the_last_value_in_both_composers():
+    """kubectl (sigs.k8s.io/yaml, non-strict) keeps the last value of a key written twice: both
+    composers compose the document that way and record each duplicate for the duplicate-key rule."""
+    assert native_items(DUPLICATES) == python_items(DUPLICATES)
+    documents = [item for item in loader.compose(DUPLICATES) if isinstance(item, Document)]
+    assert len(documents) == 2
+    first = documents[0]
+    assert first.root["spec"]["selector"] == {"matchLabels": {"name": "etcd-2"}}
+    assert first.root["metadata"]["labels"] == {"a": "c"}
+    assert [(d.key, d.first_line, d.line, d.column) for d in first.duplicates] == [
+        ("a", 3, 3, 39), ("selector", 5, 7, 3), ("image", 14, 15, 9)]
+    assert [(d.key, d.first_line, d.line) for d in documents[1].duplicates] == [("type", 20, 20)]

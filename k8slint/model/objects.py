@@ -124,10 +124,14 @@ def format_path(path: Path) -> str:
 class K8sObject:
     """Any Kubernetes object: identity and metadata."""
 
-    __slots__ = ("root", "file", "doc_index", "doc_line", "api_version", "kind", "name", "namespace")
+    __slots__ = ("root", "file", "doc_index", "doc_line", "api_version", "kind", "name", "namespace",
+                 "duplicate_keys")
 
     def __init__(self, root: dict, file: str, doc_index: int, doc_line: int) -> None:
         self.root = root
+        # (field path, DuplicateKey) for mapping keys written twice in this object's YAML: the
+        # loader keeps the last value, as the API server would receive it (see duplicate-key)
+        self.duplicate_keys: tuple = ()
         self.file = file
         self.doc_index = doc_index
         self.doc_line = doc_line

@@ -31,6 +31,7 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "anti_affinity": ("anti-affinity-infeasible", "anti-affinity-invalid-term", "anti-affinity-no-effect"),
     "api_schema": ("unknown-field", "invalid-field-type", "invalid-field-value", "missing-required-field"),
     "deprecated_api": ("deprecated-api",),
+    "duplicate_key": ("duplicate-key",),
     "feature_gates": ("feature-gated-field",),
     "hpa_conflict": ("hpa-conflict", "hpa-target-missing", "hpa-missing-requests", "hpa-fixed-replicas"),
     "job_restart_policy": ("job-restart-policy", "job-spec", "cronjob-spec"),
