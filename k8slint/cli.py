@@ -98,21 +98,27 @@ def main() -> None:
                    "point at DIR/templates/... (from each document's `# Source:` comment).")
 @click.option("--follow-symlinks", is_flag=True,
               help="Follow symbolic links inside linted directories even when they lead out of them.")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Apply the fixes first (as `k8slint fix`), then report what remains.")
+@click.option("--unsafe", is_flag=True, help="With --fix: also apply fixes that change behaviour.")
 def lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
          nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size, baseline_path,
-         write_baseline_path, show_baselined, render, chart_root, follow_symlinks) -> None:
+         write_baseline_path, show_baselined, render, chart_root, follow_symlinks, apply_fixes,
+         unsafe) -> None:
     """Lint manifests: files, directories (recursively) or - for standard input."""
     from concurrent.futures.process import BrokenProcessPool
 
     if not paths:
         raise click.UsageError("give files, directories, or - for standard input")
+    if render and apply_fixes:
+        raise click.UsageError("--fix changes files, not what --render builds from them: fix the sources")
     # Every failure of k8slint itself is one line on stderr and exit 2 (130 for Ctrl-C): never a
     # traceback, never exit 1 (which says "findings"). K8SLINT_DEBUG=1 shows the traceback.
     try:
         code = _lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color,
                      cluster_path, nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version,
                      max_file_size, baseline_path, write_baseline_path, show_baselined, render, chart_root,
-                     follow_symlinks)
+                     follow_symlinks, apply_fixes, unsafe)
     except KeyboardInterrupt:
         _say("interrupted")
         code = EXIT_INTERRUPTED
@@ -148,7 +154,8 @@ def _reason(exc: BaseException) -> str:
 
 def _lint(paths, output_format, output, config_path, enable, disable, fail_on, no_color, cluster_path,
           nodes, zones, jobs, show_suppressed, sarif_category, kubernetes_version, max_file_size,
-          baseline_path, write_baseline_path, show_baselined, render, chart_root, follow_symlinks) -> int:
+          baseline_path, write_baseline_path, show_baselined, render, chart_root, follow_symlinks,
+          apply_fixes=False, unsafe=False) -> int:
     from k8slint.config import ConfigError, load_config
     from k8slint.engine import run
     from k8slint.report import at_or_above, reported
@@ -171,6 +178,9 @@ def _lint(paths, output_format, output, config_path, enable, disable, fail_on, n
                                                          glob.escape(os.path.abspath(baseline_file))))
     if render:
         result = _run_rendered(paths, options)
+    elif apply_fixes:
+        outcome = _fix_and_write(paths, options, frozenset(), unsafe, diff=False, report=sys.stderr)
+        result = outcome.result
     else:
         result = run(paths, options)
     from k8slint.helm import annotate
@@ -178,6 +188,8 @@ def _lint(paths, output_format, output, config_path, enable, disable, fail_on, n
     annotate(result.findings, chart_root, options.max_file_bytes)
     if baseline_file:
         _apply_baseline(result, baseline_file, write_baseline_path is not None, show_baselined)
+    if output_format in ("json", "sarif"):
+        _describe_fixes(result)
     if output_format == "json":
         from k8slint.report.json_report import render_lines as render_json
 
@@ -250,6 +262,115 @@ def _apply_baseline(result, path: str, write: bool, show: bool) -> None:
     result.baselined, result.baseline_absent = baseline.apply(held, result.findings)
     if not show:
         result.findings = [f for f in result.findings if f.baseline_state != baseline.UNCHANGED]
+
+
+def _describe_fixes(result) -> None:
+    """Give the findings whose fix can be placed their text edits (JSON and SARIF carry them)."""
+    if not any(f.fix is not None for f in result.findings):
+        return
+    from k8slint.fixer import describe_fixes
+    from k8slint.source import text_again
+
+    describe_fixes(result.findings, text_again)
+
+
+@main.command("fix")
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option("--diff", is_flag=True, help="Print a unified diff of the fixes; write nothing.")
+@click.option("--select", multiple=True, metavar="ID", help="Apply only the fixes of this rule (repeatable).")
+@click.option("--unsafe", is_flag=True, help="Also apply fixes that change behaviour (review them).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (default: .k8slint.yaml in the current directory or a parent).")
+@click.option("--enable", multiple=True, metavar="ID", help="Enable a rule (repeatable).")
+@click.option("--disable", multiple=True, metavar="ID", help="Disable a rule (repeatable).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity of the remaining findings that makes the exit code 1 (default: warning).")
+@click.option("--no-color", is_flag=True, help="Never colour text output.")
+@click.option("--cluster", "cluster_path", type=click.Path(dir_okay=False),
+              help="Cluster profile, or `kubectl get nodes -o yaml` output, for the scheduling rules.")
+@click.option("--nodes", type=click.IntRange(min=0), help="Assume N identical untainted nodes.")
+@click.option("--zones", type=click.IntRange(min=1), help="With --nodes: spread them over Z zones.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes for many files (default: all cores).")
+@click.option("--kubernetes-version", metavar="MAJOR.MINOR",
+              help="Kubernetes release to fix for (as `lint`; decides e.g. whether matchLabelKeys is honoured).")
+@click.option("--max-file-size", type=click.IntRange(min=1), default=None, metavar="MIB",
+              help="Skip (with an error) files larger than this many MiB (default 32).")
+def fix_command(paths, diff, select, unsafe, config_path, enable, disable, fail_on, no_color, cluster_path,
+                nodes, zones, jobs, kubernetes_version, max_file_size) -> None:
+    """Apply the fixes the rules offer, in place (or print them with --diff).
+
+    Only the text the fixes name changes; the rest of each file stays byte for byte. Exit codes
+    as `lint`, for the findings that remain after fixing."""
+    from k8slint.config import ConfigError, load_config
+    from k8slint.report import at_or_above
+    from k8slint.rules import reported_ids
+
+    if not paths:
+        raise click.UsageError("give files, directories, or - for standard input")
+    unknown = sorted(set(select) - set(reported_ids()))
+    if unknown:
+        raise click.UsageError(f"--select: unknown rule {unknown[0]!r} (see `k8slint rules`)")
+    try:
+        config = load_config(config_path)
+        options = _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size,
+                           kubernetes_version)
+    except ConfigError as exc:
+        click.echo(f"k8slint: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    # The diff goes to standard output (for `patch`/`git apply`), the account of it to standard error.
+    outcome = _fix_and_write(paths, options, frozenset(select), unsafe, diff=diff,
+                             report=sys.stderr if diff or paths == ("-",) else sys.stdout)
+    result = outcome.result
+    if not diff and paths != ("-",):
+        from k8slint.report.text import render_lines
+
+        color = sys.stdout.isatty() and not no_color and "NO_COLOR" not in os.environ
+        _write(render_lines(result, color=color, show_suppressed=False), None)
+    threshold = fail_on or config.data.get("fail-on") or "warning"
+    if result.errors or outcome.write_failed:
+        sys.exit(EXIT_INPUT)
+    if any(not f.suppressed and at_or_above(f.severity, threshold) for f in result.findings):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+def _fix_and_write(paths, options, select, unsafe: bool, diff: bool, report):
+    """Run the fixer, then print the diff (``diff``) or write the fixed files; account for every
+    fix applied or not on ``report``."""
+    from k8slint.fixer import fix_run, unified_diff, write_fixed
+    from k8slint.source import STDIN, display_path
+
+    stdin_text = None
+    if STDIN in paths:
+        from k8slint.source import decode
+
+        stdin_text, _ = decode(sys.stdin.buffer.read(options.max_file_bytes + 1))
+    outcome = fix_run(list(paths), options, select, unsafe, stdin_text=stdin_text)
+    outcome.write_failed = False
+    if stdin_text is not None and not diff:  # a filter: the text goes out, fixed or not
+        click.echo(outcome.after.get(STDIN, stdin_text), nl=False)
+    for path in outcome.changed:
+        if diff:
+            click.echo(unified_diff(path, outcome.before[path], outcome.after[path]), nl=False)
+        elif path != STDIN:
+            problem = write_fixed(path, outcome.before[path], outcome.after[path], paths)
+            if problem is not None:
+                outcome.write_failed = True
+                click.echo(f"k8slint: {display_path(path)}: not written: {problem}", file=report)
+    verb = "would fix" if diff else "fixed"
+    for file, line, column, rule_id, description, safety in outcome.applied:
+        click.echo(f"{verb} {display_path(file)}:{line}:{column}: {rule_id}: {description}"
+                   + (" (unsafe)" if safety == "unsafe" else ""), file=report)
+    for file, line, column, rule_id, why in outcome.skipped:
+        click.echo(f"not fixed {display_path(file)}:{line}:{column}: {rule_id}: {why}", file=report)
+    files = len(outcome.changed)
+    unsafe_left = sum(1 for entry in outcome.skipped if entry[4].startswith("unsafe fix"))
+    summary = f"{len(outcome.applied)} fix(es) {'to apply' if diff else 'applied'} in {files} file(s)"
+    if unsafe_left:
+        summary += f"; {unsafe_left} more with --unsafe"
+    click.echo(summary, file=report)
+    return outcome
 
 
 def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size, kubernetes_version=None,

@@ -121,18 +121,19 @@ class RuleContext:
         return rule_id in self.options.enabled
 
     def report(self, obj: K8sObject, path: tuple, message: str, hint: str | None = None,
-               rule: str | None = None, severity: str | None = None) -> None:
+               rule: str | None = None, severity: str | None = None, fix=None) -> None:
         """Report ``message`` about ``obj`` at field ``path`` (nothing when the id is disabled).
         ``rule`` names another id of the same check (declared in ``also_reports``); ``severity``
         overrides the catalogue default for findings whose weight depends on the case (the config's
-        per-rule severity still wins); ``hint`` defaults to the catalogue's."""
+        per-rule severity still wins); ``hint`` defaults to the catalogue's. ``fix`` is the fix the
+        rule offers (k8slint.model.fixes), only where the right change is certain."""
         rule_id = rule or self.rule_id
         if rule_id not in self.options.enabled:
             return
         level = self.options.severities.get(rule_id) or severity or catalog.default_severity(rule_id)
         if hint is None:
             hint = catalog.metadata(rule_id).get("hint") or ""
-        found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file))
+        found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix)
         if type(obj.root) is Summary:  # no positions kept: _locate_deferred() fills them in
             self.deferred.append((found, obj, tuple(path)))
         self.findings.append(found)

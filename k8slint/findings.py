@@ -35,12 +35,15 @@ class Finding:
     doc_index: int = 0
     baseline_state: str | None = None  # with a baseline: "new" or "unchanged" (k8slint.baseline)
     template: str = ""  # Helm: the template a "# Source:" comment names (k8slint.helm)
+    doc_line: int = 0  # line of the object's document (the fixer finds the object by it)
+    fix: object = None  # k8slint.model.fixes.Fix the rule offers, or None
+    fix_edits: list | None = None  # its text edits as report dicts (k8slint.fixer.describe_fixes)
 
     def sort_key(self):
         return (self.line, self.column, self.rule, self.message)
 
     def to_dict(self) -> dict:
-        return {
+        item = {
             "rule": self.rule, "severity": self.severity, "message": self.message, "file": self.file,
             "line": self.line, "column": self.column, "end_line": self.end_line,
             "end_column": self.end_column, "api_version": self.api_version, "kind": self.kind,
@@ -49,6 +52,9 @@ class Finding:
             **({"template": self.template} if self.template else {}),
             **({"baseline_state": self.baseline_state} if self.baseline_state else {}),
         }
+        if self.fix_edits is not None:  # a fix the rule offers, as text edits (fixer.describe_fixes)
+            item["fix"] = {"description": self.fix.description, "safety": self.fix.safety, "edits": self.fix_edits}
+        return item
 
 
 @dataclass
@@ -136,13 +142,13 @@ MAX_MESSAGE_CHARS = 1000  # a finding's message is cut in the middle beyond this
 
 
 def make_finding(obj: K8sObject, path: Path, rule: str, severity: str, message: str, hint: str,
-                 suppressions: Suppressions | None) -> Finding:
+                 suppressions: Suppressions | None, fix=None) -> Finding:
     (line, column, end_line, end_column), _ = locate(obj.root, path)
     if len(message) > MAX_MESSAGE_CHARS:  # a value from the input quoted whole (a 5,000-digit number)
         message = message[:MAX_MESSAGE_CHARS * 2 // 3] + " [...] " + message[-MAX_MESSAGE_CHARS // 4:]
     finding = Finding(rule, severity, message, obj.file, line, column, end_line, end_column,
                       obj.api_version, obj.kind, obj.namespace, obj.name, format_path(path), hint,
-                      doc_index=obj.doc_index)
+                      doc_index=obj.doc_index, doc_line=obj.doc_line, fix=fix)
     if annotation_suppresses(obj, rule):
         finding.suppressed, finding.suppression = True, "annotation"
     elif suppressions is not None and suppressions.suppresses(rule, line):

@@ -187,11 +187,25 @@ def display_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+# path -> text that stands in for the file's content (k8slint.fixer: fixes are linted again before
+# anything is written, and ``fix --diff`` writes nothing at all).
+_OVERRIDES: dict[str, str] = {}
+
+
+def set_overrides(texts: dict[str, str]) -> None:
+    """Lint ``texts`` instead of the files' contents (an empty dict: the files again)."""
+    _OVERRIDES.clear()
+    _OVERRIDES.update(texts)
+
+
 def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFile:
     """Read and decode one file; problems become ``SourceFile.problem``, never exceptions."""
     source = SourceFile(path)
+    override = _OVERRIDES.get(path)
     try:
-        if path == STDIN:
+        if override is not None:  # a text being fixed (k8slint fix): linted as it would be written
+            data = override.encode("utf-8", "surrogatepass")
+        elif path == STDIN:
             data = _read_upto(sys.stdin.buffer, max_bytes + 1)
         else:
             # O_NONBLOCK: opening a FIFO that no one writes to returns at once (then reads EOF)
@@ -329,6 +343,8 @@ def text_again(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str | None
     kept = _KEPT_TEXTS.get(path)
     if kept is not None:
         return kept
+    if path in _OVERRIDES:
+        return _OVERRIDES[path]
     if path == STDIN or not _is_regular_file(path):  # re-opening a FIFO the user named would block
         return None
     return read_source(path, max_bytes).text

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 
+from k8slint.model import fixes
 from k8slint.model.objects import PodDisruptionBudget, Workload, dig, format_path, walk
 from k8slint.model.written import key_source, resolve_plain, scalar_source
 from k8slint.rules import rule
@@ -133,23 +134,30 @@ def _value_finding(obj, ctx, container, path: tuple, what: str, why: str):
         fix = f"- {quoted}"
     else:
         fix = f"{json.dumps(key, ensure_ascii=False) if _needs_quotes(key) else key}: {quoted}"
+    # Quoting keeps the text the author wrote and makes it the string the field needs: the object
+    # is refused as it is, so nothing that works today changes (safe).
+    offer = fixes.fix(f"quote {text}: {quoted}", fixes.set_value(path, text)) if source else None
     ctx.report(
         obj, path,
         f"{what}: {text} is read as {seen}{_why_not_string(text, value)}, not as the string {quoted}; "
         f"the API server rejects the object ({why}: \"cannot unmarshal {_go_kind(value)} into Go "
         f"struct field ... of type string\")",
-        hint=f"Quote it: {fix}")
+        hint=f"Quote it: {fix}", fix=offer)
 
 
 def _key_finding(obj, ctx, mapping, key, path: tuple, what: str):
     text = key_source(mapping, key)
     if text is None or text == key:
         return None
+    # Quoting the key changes which key Kubernetes stores (selectors or tools may rely on the
+    # converted one): a reviewer confirms it (unsafe).
+    offer = fixes.fix(f"quote the key {text}: {json.dumps(text)}", fixes.rename_key(path + (key,), text),
+                      safe=False)
     ctx.report(
         obj, path + (key,),
         f"{what} key {text} is read as {_seen_key(text)} and becomes the key \"{key}\"; "
         f"Kubernetes stores {format_path(path + (key,))}, not {json.dumps(text)}",
-        hint=f"Quote the key: {json.dumps(text)}: ...", severity="warning")
+        hint=f"Quote the key: {json.dumps(text)}: ...", severity="warning", fix=offer)
 
 
 def _seen(value) -> str:
