@@ -267,6 +267,12 @@ def _edits(context: _Text, root: Node, change: Change) -> list[TextEdit]:
 
 
 def _replace(context: _Text, node: Node, value, path: tuple) -> list[TextEdit]:
+    if isinstance(value, dict) and value and _is_null(node):  # "rollingUpdate:" -> a mapping under it
+        block = _block(value, _owner_column(context, node) + INDENT_STEP, context.newline)
+        start = node.start
+        while start > 0 and context.text[start - 1] in " \t":  # "key: ~" -> "key:" + the block
+            start -= 1
+        return [TextEdit(start, node.end, context.newline + block.rstrip("\r\n"))]
     if isinstance(value, dict):
         if node.kind != "map":
             raise Unfixable(f"{_dotted(path)} is not a mapping")
@@ -301,14 +307,11 @@ def _insert(context: _Text, parent: Node, rest: tuple, value, parent_path: tuple
     for step in reversed(rest[1:]):
         nested = {step: nested}
     key = rest[0]
-    if parent.kind == "scalar" and not parent.decorated and parent.value is None and parent.style == "":
-        # "rollingUpdate:" or "rollingUpdate: null": the mapping replaces the null
-        owner_column = _owner_column(context, parent)
-        indent = owner_column + INDENT_STEP
+    if _is_null(parent):
+        # "rollingUpdate:" or "rollingUpdate: null": the mapping takes the null's place
+        indent = _owner_column(context, parent) + INDENT_STEP
         block = _block({key: nested}, indent, context.newline)
-        return [TextEdit(parent.start, parent.end, context.newline + block.rstrip("\r\n"))] \
-            if parent.start != parent.end else [TextEdit(parent.start, parent.end,
-                                                         context.newline + block.rstrip("\r\n"))]
+        return [TextEdit(parent.start, parent.end, context.newline + block.rstrip("\r\n"))]
     if parent.kind != "map" or parent.decorated:
         raise Unfixable(f"{_dotted(parent_path)} is not a mapping")
     if parent.flow:
@@ -326,6 +329,10 @@ def _insert(context: _Text, parent: Node, rest: tuple, value, parent_path: tuple
     at = context.line_end(end) if context.text[end - 1:end] not in ("\n", "\r") else end
     prefix = "" if at == 0 or context.text[at - 1] in "\r\n" else context.newline
     return [TextEdit(at, at, prefix + _block({key: nested}, indent, context.newline))]
+
+
+def _is_null(node: Node) -> bool:
+    return node.kind == "scalar" and not node.decorated and node.style == "" and node.value is None
 
 
 def _owner_column(context: _Text, scalar: Node) -> int:
@@ -352,8 +359,11 @@ def _delete_pair(context: _Text, parent: Node, pair: tuple) -> TextEdit:
             previous_end = parent.pairs[index - 1][1].end
             return TextEdit(previous_end, value.end, "")
         return TextEdit(key.start, value.end, "")
-    if not context.only_blanks_before(key.start):
-        raise Unfixable("the key shares its line with the start of a list item")
+    if not context.only_blanks_before(key.start):  # "- key: ..." opens a list item: the next key takes its place
+        index = next(i for i, p in enumerate(parent.pairs) if p[0] is key)
+        if index + 1 >= len(parent.pairs):
+            raise Unfixable("the key is the only one of its list item")
+        return TextEdit(key.start, parent.pairs[index + 1][0].start, "")
     end = value.content_end() if value.end > value.start else key.end
     stop = context.line_end(end) if context.text[end - 1:end] not in ("\n", "\r") else end
     return TextEdit(context.line_start(key.start), stop, "")

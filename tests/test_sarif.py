@@ -145,6 +145,19 @@ def schema_errors(document: dict, schema_path: Path) -> list[str]:
             for e in sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))]
 
 
+# Findings with fixes: a replacement, and one whose fix spans several edits (SARIF ``fixes``).
+FIXABLE = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: flags
+  labels: {tier: 1}
+data:
+  DEBUG: yes
+  "ratio": 1.10   # a comment that stays
+"""
+
+
 def sample_logs(root: Path) -> dict[str, dict]:
     """Logs covering every part of the output: findings, suppressions, parse errors, skipped
     files, a category, and a clean run."""
@@ -153,10 +166,13 @@ def sample_logs(root: Path) -> dict[str, dict]:
     put(root, "deploy/broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
     put(root, "deploy/kustomization.yaml", "resources: [app.yaml]\n")
     put(root, "clean/api.yaml", GOOD)
+    put(root, "fixable/config.yaml", FIXABLE)
     logs = {"findings": lint_sarif("deploy/app.yaml")[0],
             "everything": lint_sarif("deploy", "--sarif-category", "k8slint/prod")[0],
-            "clean": lint_sarif("clean")[0]}
+            "clean": lint_sarif("clean")[0],
+            "fixes": lint_sarif("fixable")[0]}
     assert logs["clean"]["runs"][0]["results"] == []
+    assert all(r.get("fixes") for r in logs["fixes"]["runs"][0]["results"])
     return logs
 
 

@@ -195,6 +195,8 @@ def build_log(result, category: str | None = None, root: str | None = None):
             item.related_locations = related
         if finding.baseline_state:
             item.baseline_state = finding.baseline_state
+        if finding.fix_edits:
+            item.fixes = [_fix(finding, uri, base)]
         if any_suppressed:
             item.suppressions = [_suppression(finding)] if finding.suppressed else []
         results.append(item)
@@ -274,6 +276,25 @@ def _result_properties(finding) -> dict:
              "namespace": finding.namespace, "name": finding.name, "path": finding.path,
              "template": finding.template}
     return {key: value for key, value in props.items() if value}
+
+
+def _fix(finding, uri: str, base: str | None):
+    """A finding's fix as SARIF: its text edits as replacements (an empty deleted region inserts)."""
+    import sarif_om as om
+
+    description = finding.fix.description
+    if not finding.fix.safe:
+        description += " (unsafe: changes behaviour, review it)"
+    replacements = []
+    for edit in finding.fix_edits:
+        given = {"deleted_region": _new(om.Region, start_line=edit["line"], start_column=edit["column"],
+                                        end_line=edit["end_line"], end_column=edit["end_column"])}
+        if edit["text"]:
+            given["inserted_content"] = _new(om.ArtifactContent, text=edit["text"])
+        replacements.append(_new(om.Replacement, **given))
+    return _new(om.Fix, description=_new(om.Message, text=_text(description)),
+                artifact_changes=[_new(om.ArtifactChange, artifact_location=_artifact(uri, base),
+                                       replacements=replacements)])
 
 
 def _suppression(finding):

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from k8slint.model import affinity as aff
+from k8slint.model import fixes
 from k8slint.model.affinity import ALL_REVISIONS, ANTI, AFFINITY, INFINITE, OTHER_REVISIONS, SAME_REVISION, \
     count_noun, domain_noun
 from k8slint.model.cluster import HOSTNAME_LABEL
@@ -360,6 +361,48 @@ def _rollout_peak(w: _Workload, noun_one: str) -> _Peak | None:
     return None
 
 
+# matchLabelKeys in pod (anti-)affinity terms (KEP-3633, MatchLabelKeysInPodAffinity): alpha in
+# 1.29 (off by default: the API server drops the field), beta and on by default from 1.31.
+MATCH_LABEL_KEYS_SINCE = (1, 31)
+DEFAULT_TARGET_VERSION = (1, 31)
+
+
+def _target_version(ctx) -> tuple[int, int]:
+    """The Kubernetes version linted for (run-wide option when given, else the default)."""
+    version = getattr(ctx.options, "kubernetes_version", None)
+    if isinstance(version, tuple) and len(version) >= 2:
+        return version[0], version[1]
+    return DEFAULT_TARGET_VERSION
+
+
+def _deadlock_fix(w: _Workload, terms: list, ctx):
+    """The Deployment rollout that can never finish because old and new pods repel each other.
+
+    Where the target version honours matchLabelKeys, adding ``pod-template-hash`` (the label the
+    Deployment controller puts on each ReplicaSet's pods) keeps the anti-affinity within one
+    revision: the surge pod may start beside an old pod, and the steady state is unchanged.
+    Otherwise ``maxSurge: 0, maxUnavailable: 1`` replaces one pod at a time in place of an old
+    one, which needs no extra node. Both change how rollouts behave: unsafe."""
+    if not isinstance(w.obj, Deployment):
+        return None
+    version = _target_version(ctx)
+    label_keys_fit = all(isinstance(t.data.get("labelSelector"), dict) and t.data.get("matchLabelKeys") is None
+                         and not t.injected for t in terms)
+    if version >= MATCH_LABEL_KEYS_SINCE and label_keys_fit and terms:
+        return fixes.fix(
+            f"add matchLabelKeys: [pod-template-hash] to the anti-affinity term: Kubernetes "
+            f"{version[0]}.{version[1]} applies it per ReplicaSet, so new pods no longer repel the old ones "
+            f"during a rollout (steady-state spreading is unchanged)",
+            *(fixes.set_value(t.path + ("matchLabelKeys",), ["pod-template-hash"]) for t in terms), safe=False)
+    why = (f"matchLabelKeys in pod anti-affinity needs Kubernetes {MATCH_LABEL_KEYS_SINCE[0]}."
+           f"{MATCH_LABEL_KEYS_SINCE[1]} (linting for {version[0]}.{version[1]})"
+           if version < MATCH_LABEL_KEYS_SINCE else "the term cannot take matchLabelKeys as it is")
+    return fixes.fix(
+        f"set maxSurge: 0 and maxUnavailable: 1 ({why}): each old pod goes before its replacement starts, so "
+        f"a rollout needs no extra node, but one pod is down at a time",
+        fixes.set_value(("spec", "strategy", "rollingUpdate"), {"maxSurge": 0, "maxUnavailable": 1}), safe=False)
+
+
 def _unavailable(w: _Workload) -> tuple[int, bool] | None:
     """(resolved maxUnavailable, old pods stay at full scale until the new ones are ready)."""
     from k8slint.model.rollout import IntOrPercentError, argo_canary_fenceposts, deployment_rollout_peak
@@ -485,7 +528,7 @@ def _check_cluster(w: _Workload, ctx, cluster) -> None:
             ctx.report(w.obj, term.key_path,
                        f"required podAntiAffinity on {' and '.join(keys)} needs {need} {peak.during} "
                        f"({peak.numbers}) but {_eligibility(w, keys, cap)}: {peak.consequence}; {peak.fix}",
-                       severity="error")
+                       severity="error", fix=_deadlock_fix(w, [t for t, _ in rollout_pairs], ctx))
             return
     seen = set()
     for term, _ in w.self_terms((OTHER_REVISIONS,)):

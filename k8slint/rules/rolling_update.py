@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-from k8slint.model import memo
+from k8slint.model import fixes, memo
 from k8slint.model.objects import (
     DaemonSet, Deployment, HorizontalPodAutoscaler, Rollout, Service, StatefulSet, Workload,
     as_dict, as_int,
@@ -117,7 +117,36 @@ def check_invalid(obj: Workload, ctx):
         if (path, message) in seen:
             continue
         seen.add((path, message))
-        ctx.report(obj, path, message, hint=hint)
+        ctx.report(obj, path, message, hint=hint, fix=_fix(obj, layout, problem))
+
+
+# Both knobs 0: the controller could replace no pod. maxUnavailable: 1 is the smallest change that
+# lets a rollout proceed (one pod down at a time, no extra capacity needed); it is unsafe because
+# it lets a pod go down where the author asked for none.
+_BOTH_ZERO = ("may not be 0 when `maxSurge` is 0", "cannot be 0 when maxSurge is 0", ARGO_BOTH_ZERO)
+
+
+def _fix(obj: Workload, layout: _Layout, problem: Problem):
+    """The fix of a rejected rolling-update value, where the right value is certain."""
+    knobs = as_dict(obj.get(*layout.knobs))
+    if problem.message in _BOTH_ZERO:
+        return fixes.fix("set maxUnavailable: 1 (one pod at a time is replaced; maxSurge stays 0)",
+                         fixes.set_value(layout.knobs + ("maxUnavailable",), 1), safe=False)
+    if problem.message == PERCENT_ERROR and problem.field in ("maxSurge", "maxUnavailable"):
+        # "25" is a pod count written as a string or a percentage without its "%": certain only
+        # when the other knob beside it is written as a valid percentage.
+        value = knobs.get(problem.field)
+        other = knobs.get("maxUnavailable" if problem.field == "maxSurge" else "maxSurge")
+        digits = value.strip() if isinstance(value, str) else ""
+        if digits.isascii() and digits.isdigit() and isinstance(other, str) and _is_percent(other):
+            return fixes.fix(f'write {problem.field} as the percentage "{digits}%", like '
+                             f'{"maxUnavailable" if problem.field == "maxSurge" else "maxSurge"} {other!r} beside it',
+                             fixes.set_value(layout.knobs + (problem.field,), f"{digits}%"))
+    return None
+
+
+def _is_percent(text: str) -> bool:
+    return text.endswith("%") and text[:-1].isascii() and text[:-1].isdigit()
 
 
 def _explain(obj: Workload, layout: _Layout, problem: Problem) -> tuple[tuple, str, str]:

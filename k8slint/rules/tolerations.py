@@ -16,7 +16,7 @@ it.
 
 from __future__ import annotations
 
-from k8slint.model import memo
+from k8slint.model import fixes, memo
 from k8slint.model.cluster import VALID_EFFECTS, Cluster, Node, Taint
 from k8slint.model.objects import Workload, as_int, workload_kind
 from k8slint.model.scheduling import (
@@ -419,5 +419,19 @@ def _cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster: Cluste
             hint = "Omit effect to tolerate every effect of the taint, or add one toleration per effect."
         message += f" ({cluster.source})"
         ctx.report(obj, base + (index, "effect"), message, hint=hint, rule=MISMATCH,
-                   severity="error" if error else "warning")
+                   severity="error" if error else "warning",
+                   fix=_effect_fix(toleration, wanted, base + (index,)))
     return set(found)
+
+
+def _effect_fix(toleration: dict, wanted: list[str], path: tuple):
+    """The effect the cluster's matching taints carry, when they carry one. Unsafe: tolerating a
+    NoExecute taint keeps pods on those nodes for good, tolerating NoSchedule lets them be placed
+    there; a reviewer confirms that is the intent. The API server accepts tolerationSeconds only
+    with NoExecute (ValidateTolerations, pkg/apis/core/validation), so none is offered where that
+    would break."""
+    if len(wanted) != 1 or (wanted[0] != "NoExecute" and toleration.get("tolerationSeconds") is not None):
+        return None
+    return fixes.fix(f"set effect: {wanted[0]}, the effect of the matching taint in the cluster",
+                     fixes.set_value(path + ("effect",), wanted[0]), safe=False)
+
