@@ -521,6 +521,7 @@ class Outcome:
     after: dict = field(default_factory=dict)  # path -> text with the fixes
     applied: list = field(default_factory=list)  # (file, line, column, rule, description, safety)
     skipped: list = field(default_factory=list)  # (file, line, column, rule, why)
+    steps: list = field(default_factory=list)  # (file, text before, the edits applied to it): pass by pass
 
     @property
     def changed(self) -> list[str]:
@@ -559,8 +560,9 @@ def fix_run(paths, options, select: frozenset = frozenset(), unsafe: bool = Fals
                     if text is None:
                         continue
                     outcome.before[path] = texts[path] = text
-                new_text, applied = _apply_file(texts[path], fixable)
+                new_text, applied, taken = _apply_file(texts[path], fixable)
                 if new_text != texts[path]:
+                    outcome.steps.append((path, texts[path], taken))
                     texts[path] = outcome.after[path] = new_text
                     outcome.applied.extend(applied)
                     changed = True
@@ -575,7 +577,7 @@ def fix_run(paths, options, select: frozenset = frozenset(), unsafe: bool = Fals
     return outcome
 
 
-def _apply_file(text: str, findings: list) -> tuple[str, list]:
+def _apply_file(text: str, findings: list) -> tuple[str, list, list]:
     """Apply the fixes of ``findings`` to ``text`` that do not overlap each other (first come,
     in file order); the others wait for the next pass."""
     placed = edits_for(findings, lambda _path: text)
@@ -591,7 +593,7 @@ def _apply_file(text: str, findings: list) -> tuple[str, list]:
         taken.extend(edits)
         applied.append((finding.file, finding.line, finding.column, finding.rule, finding.fix.description,
                         finding.fix.safety))
-    return apply_edits(text, taken), applied
+    return apply_edits(text, taken), applied, taken
 
 
 def _not_applied(outcome: Outcome, select, unsafe: bool, texts: dict, read) -> None:
@@ -644,6 +646,8 @@ def unified_diff(path: str, before: str, after: str) -> str:
     from k8slint.source import display_path
 
     shown = display_path(path)
+    while shown.startswith(("./", "/")):  # git's a/ b/ prefixes: `git apply` and `patch -p1` take it
+        shown = shown[1:] if shown[0] == "/" else shown[2:]
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                         f"a/{shown}", f"b/{shown}"))
 

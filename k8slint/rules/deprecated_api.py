@@ -18,6 +18,7 @@ for kind ... in version ..."), one deprecated but still served is a warning.
 
 from __future__ import annotations
 
+from k8slint.model import fixes
 from k8slint.model.versions import text_of as _text
 from k8slint.rules import rule
 
@@ -108,6 +109,49 @@ _add("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema PriorityLevelConfigurat
 _add("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema PriorityLevelConfiguration", "1.29", "1.32",
      "flowcontrol.apiserver.k8s.io/v1")
 
+# Bumps that change nothing but apiVersion: the replacement has the same fields with the same
+# meaning and defaults (Deprecated API Migration Guide: "no notable changes"; checked against the
+# types in k8s.io/api). Left out on purpose: every bump with a note above, Event (events.k8s.io/v1
+# renames and requires fields), NetworkPolicy/PodSecurityPolicy (left alone with the rest of the
+# extensions group), FlowSchema/PriorityLevelConfiguration (assuredConcurrencyShares was renamed;
+# in v1 nominalConcurrencyShares 0 stays 0, where v1beta3 made it 30).
+_PLAIN_BUMPS = frozenset({
+    ("apiregistration.k8s.io/v1beta1", "APIService"),
+    ("authentication.k8s.io/v1beta1", "TokenReview"),
+    ("coordination.k8s.io/v1beta1", "Lease"),
+    ("networking.k8s.io/v1beta1", "IngressClass"),
+    ("scheduling.k8s.io/v1beta1", "PriorityClass"),
+    ("storage.k8s.io/v1beta1", "CSIDriver"), ("storage.k8s.io/v1beta1", "CSINode"),
+    ("storage.k8s.io/v1beta1", "StorageClass"), ("storage.k8s.io/v1beta1", "VolumeAttachment"),
+    ("storage.k8s.io/v1beta1", "CSIStorageCapacity"),
+    ("batch/v1beta1", "CronJob"),
+    ("node.k8s.io/v1beta1", "RuntimeClass"),
+    ("autoscaling/v2beta2", "HorizontalPodAutoscaler"),
+    *(("rbac.authorization.k8s.io/v1beta1", kind) for kind in ("ClusterRole", "ClusterRoleBinding", "Role",
+                                                                "RoleBinding")),
+})
+_PDB = ("policy/v1beta1", "PodDisruptionBudget")
+
+
+def _bump(obj, replacement: str | None):
+    """The apiVersion bump, where nothing else has to change."""
+    if replacement is None:
+        return None
+    key = (obj.api_version, obj.kind)
+    if key == _PDB:
+        # policy/v1beta1 reads an empty selector ({}) as "no pods", policy/v1 as "every pod of the
+        # namespace" (the disruption controller's LabelSelectorAsSelector); a missing selector
+        # selects nothing in both. Only a selector with some content keeps its meaning.
+        spec = obj.root.get("spec")
+        selector = spec.get("selector") if isinstance(spec, dict) else None
+        if not (isinstance(selector, dict) and (selector.get("matchLabels") or selector.get("matchExpressions"))):
+            return None
+    elif key not in _PLAIN_BUMPS:
+        return None
+    return fixes.fix(f"change apiVersion to {replacement} (the same fields with the same meaning)",
+                     fixes.set_value(("apiVersion",), replacement))
+
+
 @rule(RULE)
 def check(obj, ctx):
     entry = _APIS.get((obj.api_version, obj.kind))
@@ -137,4 +181,4 @@ def _api_finding(obj, ctx, entry):
         severity = "warning"
     if note and replacement:
         message += f" ({note})"
-    ctx.report(obj, ("apiVersion",), message, hint=hint, severity=severity)
+    ctx.report(obj, ("apiVersion",), message, hint=hint, severity=severity, fix=_bump(obj, replacement))
