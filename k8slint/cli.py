@@ -357,7 +357,7 @@ def _fix_and_write(paths, options, select, unsafe: bool, diff: bool, report):
             problem = write_fixed(path, outcome.before[path], outcome.after[path], paths)
             if problem is not None:
                 outcome.write_failed = True
-                click.echo(f"k8slint: {display_path(path)}: not written: {problem}", file=report)
+                click.echo(f"k8slint: {display_path(path)}: not written: {problem}", err=True)
     verb = "would fix" if diff else "fixed"
     for file, line, column, rule_id, description, safety in outcome.applied:
         click.echo(f"{verb} {display_path(file)}:{line}:{column}: {rule_id}: {description}"

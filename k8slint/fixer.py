@@ -286,7 +286,9 @@ def _replace(context: _Text, node: Node, value, path: tuple) -> list[TextEdit]:
             else:
                 edits.extend(_insert(context, node, (key,), item, path))
         return edits
-    if node.kind != "scalar" or node.decorated or node.style in ("|", ">"):
+    if node.decorated:
+        raise Unfixable(f"{_dotted(path)} carries a YAML anchor or tag (other values may share it)")
+    if node.kind != "scalar" or node.style in ("|", ">"):
         raise Unfixable(f"{_dotted(path)} is not a plain or quoted scalar")
     if node.start == node.end and _is_scalar(value):  # an empty (null) value: "key:" -> "key: value"
         return [TextEdit(node.start, node.end, " " + render_scalar(value))]
