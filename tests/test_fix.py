@@ -238,3 +238,14 @@ def test_fixing_everything_changes_only_the_lines_the_fixes_name(tree):
 
     placed = edits_for(left, lambda p: outcome.after.get(p) or source.read_source(p).text)
     assert not placed, [(f.file, f.line, f.rule) for f in left if id(f) in placed]
+
+
+def test_readme_shows_real_fix_diff_output_on_seed_000(monkeypatch):
+    command = "k8slint fix --diff --unsafe --nodes 2 fixtures/examples/seed-000-anti-affinity.yaml"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split(f"$ {command}\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    result = cli(*command.split()[1:])
+    assert result.exit_code == 0
+    assert block == result.stdout + result.stderr
+    assert "+            matchLabelKeys: [pod-template-hash]\n" in block
