@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from k8slint.model import affinity as aff
-from k8slint.model import fixes
+from k8slint.model import fixes, versions
 from k8slint.model.affinity import ALL_REVISIONS, ANTI, AFFINITY, INFINITE, OTHER_REVISIONS, SAME_REVISION, \
     count_noun, domain_noun
 from k8slint.model.cluster import HOSTNAME_LABEL
@@ -361,20 +361,6 @@ def _rollout_peak(w: _Workload, noun_one: str) -> _Peak | None:
     return None
 
 
-# matchLabelKeys in pod (anti-)affinity terms (KEP-3633, MatchLabelKeysInPodAffinity): alpha in
-# 1.29 (off by default: the API server drops the field), beta and on by default from 1.31.
-MATCH_LABEL_KEYS_SINCE = (1, 31)
-DEFAULT_TARGET_VERSION = (1, 31)
-
-
-def _target_version(ctx) -> tuple[int, int]:
-    """The Kubernetes version linted for (run-wide option when given, else the default)."""
-    version = getattr(ctx.options, "kubernetes_version", None)
-    if isinstance(version, tuple) and len(version) >= 2:
-        return version[0], version[1]
-    return DEFAULT_TARGET_VERSION
-
-
 def _deadlock_fix(w: _Workload, terms: list, ctx):
     """The Deployment rollout that can never finish because old and new pods repel each other.
 
@@ -385,18 +371,19 @@ def _deadlock_fix(w: _Workload, terms: list, ctx):
     one, which needs no extra node. Both change how rollouts behave: unsafe."""
     if not isinstance(w.obj, Deployment):
         return None
-    version = _target_version(ctx)
+    # matchLabelKeys in pod (anti-)affinity terms is feature gate MatchLabelKeysInPodAffinity: with
+    # the gate off the API server drops the field, and the fix would change nothing.
+    gate = versions.gate_state("MatchLabelKeysInPodAffinity", ctx.kubernetes_version)
     label_keys_fit = all(isinstance(t.data.get("labelSelector"), dict) and t.data.get("matchLabelKeys") is None
                          and not t.injected for t in terms)
-    if version >= MATCH_LABEL_KEYS_SINCE and label_keys_fit and terms:
+    if gate.default and label_keys_fit and terms:
         return fixes.fix(
             f"add matchLabelKeys: [pod-template-hash] to the anti-affinity term: Kubernetes "
-            f"{version[0]}.{version[1]} applies it per ReplicaSet, so new pods no longer repel the old ones "
-            f"during a rollout (steady-state spreading is unchanged)",
+            f"{versions.text_of(ctx.kubernetes_version)} applies it per ReplicaSet, so new pods no longer repel "
+            f"the old ones during a rollout (steady-state spreading is unchanged)",
             *(fixes.set_value(t.path + ("matchLabelKeys",), ["pod-template-hash"]) for t in terms), safe=False)
-    why = (f"matchLabelKeys in pod anti-affinity needs Kubernetes {MATCH_LABEL_KEYS_SINCE[0]}."
-           f"{MATCH_LABEL_KEYS_SINCE[1]} (linting for {version[0]}.{version[1]})"
-           if version < MATCH_LABEL_KEYS_SINCE else "the term cannot take matchLabelKeys as it is")
+    why = (f"matchLabelKeys would be dropped: {gate.describe()}" if not gate.default
+           else "the term cannot take matchLabelKeys as it is")
     return fixes.fix(
         f"set maxSurge: 0 and maxUnavailable: 1 ({why}): each old pod goes before its replacement starts, so "
         f"a rollout needs no extra node, but one pod is down at a time",
