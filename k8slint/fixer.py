@@ -15,8 +15,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from k8slint.loader import _NUMBER_START, _SPECIAL, key_string, resolve_plain
 from k8slint.model.fixes import DELETE, RENAME, SET, Change, Fix
+from k8slint.yaml_values import _NUMBER_START, _SPECIAL, key_string, resolve_plain
 
 INDENT_STEP = 2
 
