@@ -629,10 +629,10 @@ def misspelt_field(mapping: dict, field: str, target: Version, definition: str =
     (``readinesProbe`` for ``readinessProbe``), or None. For rules that report a field's absence."""
     if not isinstance(mapping, dict) or field in mapping:
         return None
-    schema = api_schema(target)
-    known = schema.definition(definition).fields if schema is not None else {field: None}
     for key in mapping:
-        if isinstance(key, str) and key not in known and closest(key, (field,)) == field \
-                and closest(key, known) in (field, None):
-            return key
+        if isinstance(key, str) and abs(len(key) - len(field)) <= 3 and closest(key, (field,)) == field:
+            schema = api_schema(target)
+            known = schema.definition(definition).fields if schema is not None else {field: None}
+            if key not in known and closest(key, known) in (field, None):
+                return key
     return None

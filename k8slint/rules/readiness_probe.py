@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from k8slint.model.apischema import misspelt_field
 from k8slint.model.objects import Container, DaemonSet, Service, StatefulSet, Workload, as_dict, as_int, as_list
 from k8slint.model.relations import ServicesByLabel, related
 from k8slint.model.rollout import argo_gates, update_type
@@ -80,6 +81,13 @@ def _check_workload(obj: Workload, ctx, services: ServicesByLabel) -> None:
                if c.long_running and c.data.get("readinessProbe") is None and not _helper(c, template)]
     selecting = None  # computed for the first container that needs it
     for container in missing:
+        misspelt = misspelt_field(container.data, "readinessProbe", ctx.kubernetes_version)
+        if misspelt is not None:  # the probe is there, under a name the API server does not know
+            ctx.report(obj, container.path + (misspelt,),
+                       f'{_label(container)} has no readinessProbe: there is `{misspelt}`: did you mean '
+                       f'`readinessProbe`? (the API server rejects or drops the misspelt field)',
+                       hint=f"Rename {misspelt} to readinessProbe.")
+            continue
         if idle_reason(container) is not None:
             continue  # it clearly serves nothing: a probe would gate nothing
         if selecting is None:
