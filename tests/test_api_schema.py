@@ -86,3 +86,24 @@ def test_rollout_template_is_checked_as_a_pod_template(write):
             "      containers:\n      - name: r\n        image: i\n        readinesProbe: {tcpSocket: {port: 80}}\n")
     (finding,) = [f for f in engine_run([write("r.yaml", text)]).findings if f.rule == "unknown-field"]
     assert finding.line == 12 and "Rollout controller" in finding.message
+
+
+def test_unknown_kinds_follow_the_target_release(write):
+    from k8slint.engine import Options, run
+
+    from k8slint.rules import reported_ids
+
+    text = ("apiVersion: v1\nkind: Sevrice\nmetadata: {name: s}\n---\n"
+            "apiVersion: resource.k8s.io/v1\nkind: DeviceClass\nmetadata: {name: gpu}\nspec: {}\n---\n"
+            "apiVersion: skaffold/v4beta9\nkind: Config\nmetadata: {name: tool-config}\n---\n"
+            "apiVersion: v1\nkind: Config\nclusters: []\n")
+    path = write("k.yaml", text)
+
+    def unknown(version):
+        options = Options(enabled=frozenset(reported_ids()), kubernetes_version=version)
+        return [(f.line, f.message) for f in run([path], options).findings if f.rule == "unknown-kind"]
+
+    old = unknown((1, 28))
+    assert [line for line, _ in old] == [2, 5]
+    assert 'did you mean "Service"?' in old[0][1] and "served from 1.34" in old[1][1]
+    assert [line for line, _ in unknown((1, 35))] == [2]  # DeviceClass v1 is served; tools' files are not judged

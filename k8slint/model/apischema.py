@@ -196,6 +196,17 @@ EXTRA_REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
+def served_in(api_version: str, kind: str) -> list:
+    """The shipped releases whose API serves ``kind`` in ``api_version``, oldest first (reads every
+    release's schema: only asked about pairs the target release does not serve)."""
+    found = []
+    for version in sorted(available_versions()):
+        schema = api_schema(version)
+        if schema is not None and (api_version, kind) in schema.kinds:
+            found.append(version)
+    return found
+
+
 def _short(definition: str) -> str:
     return definition[len("io.k8s.api."):] if definition.startswith("io.k8s.api.") else definition
 
@@ -209,6 +220,7 @@ class ApiSchema:
         self._definitions: dict | None = None
         self._compiled: dict[str, Node] = {}
         self._kinds: dict[tuple[str, str], str] | None = None
+        self._groups: dict[str, set] | None = None
 
     @property
     def definitions(self) -> dict:
@@ -236,11 +248,20 @@ class ApiSchema:
 
     def groups(self) -> dict[str, set]:
         """Group -> its served versions (the core group is "")."""
-        found: dict[str, set] = {}
-        for api_version, _ in self.kinds:
-            group, _, version = api_version.rpartition("/")
-            found.setdefault(group, set()).add(version)
-        return found
+        if self._groups is None:
+            found: dict[str, set] = {}
+            for api_version, _ in self.kinds:
+                group, _, version = api_version.rpartition("/")
+                found.setdefault(group, set()).add(version)
+            self._groups = found
+        return self._groups
+
+    def api_versions_of(self, kind: str) -> list:
+        """The apiVersions this release serves ``kind`` in."""
+        return sorted(api_version for api_version, served in self.kinds if served == kind)
+
+    def kinds_in(self, api_version: str) -> list:
+        return sorted(kind for served, kind in self.kinds if served == api_version)
 
     def node_for(self, api_version: str, kind: str) -> Node | None:
         name = self.kinds.get((api_version, kind))

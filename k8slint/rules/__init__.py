@@ -29,7 +29,8 @@ HEAVY = 2
 # checks that it equals what discovery finds: a new module or id needs its line here).
 RULE_MODULES: dict[str, tuple[str, ...]] = {
     "anti_affinity": ("anti-affinity-infeasible", "anti-affinity-invalid-term", "anti-affinity-no-effect"),
-    "api_schema": ("unknown-field", "invalid-field-type", "invalid-field-value", "missing-required-field"),
+    "api_schema": ("unknown-field", "invalid-field-type", "invalid-field-value", "missing-required-field",
+                   "unknown-kind"),
     "deprecated_api": ("deprecated-api",),
     "duplicate_key": ("duplicate-key",),
     "feature_gates": ("feature-gated-field",),

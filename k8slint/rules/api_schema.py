@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from k8slint.model import apischema
 from k8slint.model.apischema import EXPECTED, REQUIRED, TYPE, UNKNOWN, VALUE, closest
+from k8slint.model.deprecated_apis import DEPRECATED_APIS
 from k8slint.model.objects import FieldKey, FieldValue, K8sObject, Workload, as_int, describe_type, format_path
+from k8slint.model.versions import text_of
 from k8slint.rules import rule
 
 UNKNOWN_FIELD = "unknown-field"
 INVALID_TYPE = "invalid-field-type"  # the id of the hand-written type checks this rule replaced
 INVALID_VALUE = "invalid-field-value"
 MISSING_REQUIRED = "missing-required-field"
+UNKNOWN_KIND = "unknown-kind"
 
 _WHAT = {UNKNOWN: UNKNOWN_FIELD, TYPE: INVALID_TYPE, VALUE: INVALID_VALUE, REQUIRED: MISSING_REQUIRED}
 
@@ -29,7 +32,7 @@ _POD_TEMPLATE = "io.k8s.api.core.v1.PodTemplateSpec"
 
 # defers: a field another rule reports an error about (toleration-invalid, rolling-update-invalid,
 # readiness-probe-invalid, yaml-boolean-trap...) keeps that rule's finding alone.
-@rule(UNKNOWN_FIELD, also_reports=[INVALID_TYPE, INVALID_VALUE, MISSING_REQUIRED], defers=True)
+@rule(UNKNOWN_FIELD, also_reports=[INVALID_TYPE, INVALID_VALUE, MISSING_REQUIRED, UNKNOWN_KIND], defers=True)
 def check(obj: K8sObject, ctx) -> None:
     _negative_replicas(obj, ctx)
     schema = apischema.api_schema(ctx.kubernetes_version)  # the run's --kubernetes-version
@@ -44,7 +47,14 @@ def check(obj: K8sObject, ctx) -> None:
                 if not (fragment and problem.what == REQUIRED):
                     _report(obj, ctx, problem, custom=False)
         return
-    template_path = _TEMPLATES.get((obj.group, obj.kind))
+    group = obj.group
+    if group in schema.groups() or "." not in group:
+        # A Kubernetes group (or a name no CustomResourceDefinition can have: their groups need a
+        # dot, apiextensions validation "should be a domain with at least one dot").
+        if (obj.api_version, obj.kind) not in DEPRECATED_APIS and ctx.enabled(UNKNOWN_KIND):
+            _unknown_kind(obj, ctx, schema)
+        return
+    template_path = _TEMPLATES.get((group, obj.kind))
     if template_path is not None and isinstance(obj, Workload):
         template = obj.get(*template_path)
         if isinstance(template, dict):
@@ -64,6 +74,42 @@ def _negative_replicas(obj: K8sObject, ctx) -> None:
         ctx.report(obj, ("spec", "replicas"), f"spec.replicas is {number}; the API server requires 0 or more "
                                               f"and rejects the {obj.kind}", rule=INVALID_VALUE,
                    hint="Set spec.replicas to the number of pods to run (0 or more).")
+
+
+def _unknown_kind(obj: K8sObject, ctx, schema) -> None:
+    """apiVersion/kind that the target release does not serve: kubectl apply fails with 'no matches
+    for kind "X" in version "Y"' (the RESTMapper finds no resource for it)."""
+    version = text_of(schema.version)
+    what = f'kind "{obj.kind}" in {obj.api_version}'
+    fails = f'kubectl apply fails with \'no matches for kind "{obj.kind}" in version "{obj.api_version}"\''
+    served = apischema.served_in(obj.api_version, obj.kind)
+    elsewhere = schema.api_versions_of(obj.kind)
+    instead = f" (Kubernetes {version} serves {obj.kind} as {', '.join(elsewhere)})" if elsewhere else ""
+    if served:
+        first, last = served[0], served[-1]
+        if first > schema.version:
+            message = f"Kubernetes {version} does not serve {what} yet (served from {text_of(first)}){instead}; {fails}"
+        else:
+            message = (f"Kubernetes {version} no longer serves {what} (served up to {text_of(last)})"
+                       f"{instead}; {fails}")
+        hint = f"Change apiVersion to {elsewhere[-1]}." if elsewhere else "Lint for the release the cluster runs (--kubernetes-version)."
+        ctx.report(obj, ("apiVersion",), message, hint=hint, rule=UNKNOWN_KIND)
+        return
+    kinds = schema.kinds_in(obj.api_version)
+    meant = closest(obj.kind, kinds) if kinds else None
+    if meant:
+        ctx.report(obj, ("kind",), f'{obj.api_version} has no kind "{obj.kind}" in Kubernetes {version}: did you mean '
+                                   f'"{meant}"?; {fails}', hint=f"Write kind: {meant}.", rule=UNKNOWN_KIND)
+    elif elsewhere:
+        ctx.report(obj, ("apiVersion",), f"Kubernetes {version} does not serve {what}: it serves {obj.kind} as "
+                                         f"{', '.join(elsewhere)}; {fails}",
+                   hint=f"Change apiVersion to {elsewhere[-1]}.", rule=UNKNOWN_KIND)
+    elif obj.group and obj.group in schema.groups() and not apischema.served_in(obj.api_version, obj.kind):
+        # A kind nothing close to in a Kubernetes group other than the core one. Unknown kinds of the
+        # core group ("v1") or of dotless groups Kubernetes never had are tools' own files
+        # (kubeconfig Config, scheduler Policy, skaffold, descheduler...), not judged.
+        ctx.report(obj, ("kind",), f"Kubernetes {version} serves no {what}: {obj.api_version} has no such kind; {fails}",
+                   hint="Check apiVersion and kind against `kubectl api-resources`.", rule=UNKNOWN_KIND)
 
 
 def _fragment(obj: K8sObject) -> bool:

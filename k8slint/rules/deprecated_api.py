@@ -19,99 +19,20 @@ for kind ... in version ..."), one deprecated but still served is a warning.
 from __future__ import annotations
 
 from k8slint.model import fixes
+from k8slint.model.deprecated_apis import DEPRECATED_APIS
 from k8slint.model.versions import text_of as _text
 from k8slint.rules import rule
 
 RULE = "deprecated-api"
 
-# (apiVersion, kind) -> (deprecated in, removed in, replacement apiVersion or None, note)
-_APIS: dict[tuple[str, str], tuple[tuple[int, int], tuple[int, int], str | None, str]] = {}
-
-
-def _add(api_version: str, kinds: str, deprecated: str, removed: str, replacement: str | None,
-         note: str = "") -> None:
-    for kind in kinds.split():
-        _APIS[(api_version, kind)] = (_minor(deprecated), _minor(removed), replacement, note)
-
-
-def _minor(text: str) -> tuple[int, int]:
-    major, minor = text.split(".")
-    return int(major), int(minor)
-
-
-_SELECTOR_NOTE = "spec.selector is required and immutable in apps/v1"
-# v1.16
-_add("extensions/v1beta1", "Deployment", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("apps/v1beta1", "Deployment", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("apps/v1beta2", "Deployment", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("extensions/v1beta1", "DaemonSet", "1.9", "1.16", "apps/v1",
-     _SELECTOR_NOTE + "; updateStrategy now defaults to RollingUpdate")
-_add("apps/v1beta2", "DaemonSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("extensions/v1beta1", "ReplicaSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("apps/v1beta1", "ReplicaSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("apps/v1beta2", "ReplicaSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("apps/v1beta1", "StatefulSet", "1.9", "1.16", "apps/v1",
-     _SELECTOR_NOTE + "; updateStrategy now defaults to RollingUpdate")
-_add("apps/v1beta2", "StatefulSet", "1.9", "1.16", "apps/v1", _SELECTOR_NOTE)
-_add("extensions/v1beta1", "NetworkPolicy", "1.9", "1.16", "networking.k8s.io/v1")
-_add("extensions/v1beta1", "PodSecurityPolicy", "1.11", "1.16", None,
-     "PodSecurityPolicy was removed in 1.25 altogether: use Pod Security Admission")
-# v1.22
-_add("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration ValidatingWebhookConfiguration",
-     "1.16", "1.22", "admissionregistration.k8s.io/v1",
-     "sideEffects and admissionReviewVersions are required in v1; failurePolicy defaults to Fail")
-_add("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", "1.16", "1.22", "apiextensions.k8s.io/v1",
-     "v1 needs spec.versions[*].schema.openAPIV3Schema (a structural schema) and an explicit spec.scope")
-_add("apiregistration.k8s.io/v1beta1", "APIService", "1.19", "1.22", "apiregistration.k8s.io/v1")
-_add("authentication.k8s.io/v1beta1", "TokenReview", "1.19", "1.22", "authentication.k8s.io/v1")
-_add("authorization.k8s.io/v1beta1",
-     "LocalSubjectAccessReview SelfSubjectAccessReview SubjectAccessReview SelfSubjectRulesReview",
-     "1.19", "1.22", "authorization.k8s.io/v1", "spec.group is spec.groups in v1")
-_add("certificates.k8s.io/v1beta1", "CertificateSigningRequest", "1.19", "1.22", "certificates.k8s.io/v1",
-     "spec.signerName and spec.usages are required in v1")
-_add("coordination.k8s.io/v1beta1", "Lease", "1.19", "1.22", "coordination.k8s.io/v1")
-_add("extensions/v1beta1", "Ingress", "1.14", "1.22", "networking.k8s.io/v1",
-     "v1 renames spec.backend to spec.defaultBackend and serviceName/servicePort to "
-     "service.name/service.port, and requires pathType")
-_add("networking.k8s.io/v1beta1", "Ingress", "1.19", "1.22", "networking.k8s.io/v1",
-     "v1 renames spec.backend to spec.defaultBackend and serviceName/servicePort to "
-     "service.name/service.port, and requires pathType")
-_add("networking.k8s.io/v1beta1", "IngressClass", "1.19", "1.22", "networking.k8s.io/v1")
-_add("rbac.authorization.k8s.io/v1beta1", "ClusterRole ClusterRoleBinding Role RoleBinding",
-     "1.17", "1.22", "rbac.authorization.k8s.io/v1")
-_add("scheduling.k8s.io/v1beta1", "PriorityClass", "1.14", "1.22", "scheduling.k8s.io/v1")
-_add("storage.k8s.io/v1beta1", "CSIDriver CSINode StorageClass VolumeAttachment", "1.19", "1.22",
-     "storage.k8s.io/v1")
-# v1.25
-_add("batch/v1beta1", "CronJob", "1.21", "1.25", "batch/v1")
-_add("discovery.k8s.io/v1beta1", "EndpointSlice", "1.21", "1.25", "discovery.k8s.io/v1",
-     "topology is deprecatedTopology in v1: use endpoints[*].nodeName and zone")
-_add("events.k8s.io/v1beta1", "Event", "1.22", "1.25", "events.k8s.io/v1")
-_add("autoscaling/v2beta1", "HorizontalPodAutoscaler", "1.22", "1.25", "autoscaling/v2",
-     "targetAverageUtilization is target.averageUtilization with target.type: Utilization in v2")
-_add("policy/v1beta1", "PodDisruptionBudget", "1.21", "1.25", "policy/v1",
-     "in policy/v1 an empty spec.selector ({}) selects every pod of the namespace")
-_add("policy/v1beta1", "PodSecurityPolicy", "1.21", "1.25", None,
-     "PodSecurityPolicy is gone: use Pod Security Admission (pod-security.kubernetes.io labels on "
-     "the namespace) or a policy admission webhook")
-_add("node.k8s.io/v1beta1", "RuntimeClass", "1.22", "1.25", "node.k8s.io/v1")
-# v1.26
-_add("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema PriorityLevelConfiguration", "1.23", "1.26",
-     "flowcontrol.apiserver.k8s.io/v1")
-_add("autoscaling/v2beta2", "HorizontalPodAutoscaler", "1.23", "1.26", "autoscaling/v2")
-# v1.27
-_add("storage.k8s.io/v1beta1", "CSIStorageCapacity", "1.24", "1.27", "storage.k8s.io/v1")
-# v1.29
-_add("flowcontrol.apiserver.k8s.io/v1beta2", "FlowSchema PriorityLevelConfiguration", "1.26", "1.29",
-     "flowcontrol.apiserver.k8s.io/v1",
-     "spec.limited.assuredConcurrencyShares is spec.limited.nominalConcurrencyShares in v1")
-# v1.32
-_add("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema PriorityLevelConfiguration", "1.29", "1.32",
-     "flowcontrol.apiserver.k8s.io/v1")
+# (apiVersion, kind) -> (deprecated in, removed in, replacement apiVersion or None, note): the
+# table lives in the model, where the API-schema rule reads it too (an API this rule reports is not
+# also an unknown kind).
+_APIS = DEPRECATED_APIS
 
 # Bumps that change nothing but apiVersion: the replacement has the same fields with the same
 # meaning and defaults (Deprecated API Migration Guide: "no notable changes"; checked against the
-# types in k8s.io/api). Left out on purpose: every bump with a note above, Event (events.k8s.io/v1
+# types in k8s.io/api). Left out on purpose: every bump with a note in the table, Event (events.k8s.io/v1
 # renames and requires fields), NetworkPolicy/PodSecurityPolicy (left alone with the rest of the
 # extensions group), FlowSchema/PriorityLevelConfiguration (assuredConcurrencyShares was renamed;
 # in v1 nominalConcurrencyShares 0 stays 0, where v1beta3 made it 30).
