@@ -52,8 +52,18 @@ def entry() -> None:
         os._exit(code)
 
 
+def _version(ctx, _param, value) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from k8slint.loader import NATIVE_STATUS
+
+    click.echo(f"k8slint, version {__version__} ({NATIVE_STATUS})")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="k8slint")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version, and whether the native YAML composer is in use, and exit.")
 def main() -> None:
     """Static linter and policy analyzer for Kubernetes manifests."""
 
@@ -73,7 +83,7 @@ def main() -> None:
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 @click.option("--cluster", "cluster_path", type=click.Path(dir_okay=False),
               help="Cluster profile, or `kubectl get nodes -o yaml` output, for the scheduling rules.")
-@click.option("--nodes", type=click.IntRange(min=0), help="Assume N identical untainted nodes.")
+@click.option("--nodes", type=click.IntRange(min=1), help="Assume N identical untainted nodes (not with --cluster).")
 @click.option("--zones", type=click.IntRange(min=1), help="With --nodes: spread them over Z zones.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for many files (default: all cores).")
@@ -112,6 +122,8 @@ def lint(paths, output_format, output, config_path, enable, disable, fail_on, no
         raise click.UsageError("give files, directories, or - for standard input")
     if render and apply_fixes:
         raise click.UsageError("--fix changes files, not what --render builds from them: fix the sources")
+    if cluster_path is not None and nodes is not None:
+        raise click.UsageError("--cluster and --nodes both describe the cluster: give one of them")
     # Every failure of k8slint itself is one line on stderr and exit 2 (130 for Ctrl-C): never a
     # traceback, never exit 1 (which says "findings"). K8SLINT_DEBUG=1 shows the traceback.
     try:

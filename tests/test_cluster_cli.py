@@ -132,3 +132,16 @@ def test_text_output_shows_the_cluster_verdict():
     assert result.exit_code == 1
     assert "error anti-affinity-infeasible: required podAntiAffinity on kubernetes.io/hostname needs 3 nodes" \
            in result.stdout
+
+
+def test_cluster_and_nodes_together_or_zero_nodes_are_usage_errors(tmp_path):
+    manifest = tmp_path / "d.yaml"
+    manifest.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n")
+    profile = tmp_path / "cluster.yaml"
+    profile.write_text("nodes:\n- name: a\n")
+    both = cli("lint", "--cluster", profile, "--nodes", "3", manifest)
+    assert both.exit_code == 2
+    assert "--cluster and --nodes both describe the cluster: give one of them" in both.stderr
+    zero = cli("lint", "--nodes", "0", manifest)
+    assert zero.exit_code == 2
+    assert "Invalid value for '--nodes': 0 is not in the range x>=1" in zero.stderr

@@ -30,17 +30,20 @@ def test_installed_package_carries_its_data(tmp_path):
     assert "config.schema.json" in out[2] and "report.schema.json" in out[2]
 
 
-def _build_wheel(tmp_path, **env):
+def _build_wheel(tmp_path, verbose=False, **env):
     import os
 
     out = tmp_path / "dist"
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-v" if verbose else "-q", "-w",
+                           str(out), str(ROOT)],
                           capture_output=True, text=True, env={**os.environ, **env}, timeout=600)
     assert done.returncode == 0, done.stderr
     wheels = list(out.glob("k8slint-*.whl"))
     assert len(wheels) == 1
     import zipfile
 
+    if verbose:
+        return wheels[0].name, zipfile.ZipFile(wheels[0]).namelist(), done.stdout + done.stderr
     return wheels[0].name, zipfile.ZipFile(wheels[0]).namelist()
 
 
@@ -50,6 +53,34 @@ def test_wheel_without_a_compiler_is_pure_python(tmp_path):
     assert name.endswith("-py3-none-any.whl")
     assert not any(m.startswith("_k8slint_yaml") for m in members)
     assert "k8slint/loader.py" in members and any(m.startswith("k8slint/_data/rules/") for m in members)
+
+
+def test_a_failed_native_build_shows_the_compilers_real_error(tmp_path):
+    # what gcc prints without libyaml-dev: the cause is the first line, not the last
+    compiler = tmp_path / "cc"
+    compiler.write_text("#!/bin/sh\n"
+                        "echo 'k8slint/_k8slint_yaml.c:14:10: fatal error: yaml.h: No such file or directory' >&2\n"
+                        "echo '   14 | #include <yaml.h>' >&2\n"
+                        "echo 'compilation terminated.' >&2\nexit 1\n")
+    compiler.chmod(0o755)
+    name, members, log = _build_wheel(tmp_path, verbose=True, CC=str(compiler))
+    assert name.endswith("-py3-none-any.whl")
+    assert "native YAML composer not built" in log
+    assert "fatal error: yaml.h: No such file or directory" in log
+
+
+def test_version_says_whether_the_native_composer_is_in_use(tmp_path):
+    from k8slint import loader
+
+    def version(**env):
+        import os
+
+        return subprocess.run([sys.executable, "-m", "k8slint", "--version"], capture_output=True, text=True,
+                              cwd=tmp_path, env={**os.environ, **env}, check=True, timeout=120).stdout
+
+    expected = "native YAML composer (libyaml, C) in use" if loader.HAVE_NATIVE else "pure-Python YAML composer"
+    assert expected in version()
+    assert "(pure-Python YAML composer: native composer switched off)" in version(K8SLINT_NO_NATIVE="1")
 
 
 def test_the_repository_carries_what_its_tests_read():
