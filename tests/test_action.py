@@ -96,6 +96,9 @@ def test_expressions_name_declared_inputs_and_step_outputs(action):
     ids = {s["id"]: s for s in steps(action) if "id" in s}
     for step_id, output in re.findall(r"\bsteps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)", text):
         assert step_id in ids, step_id
+        if "uses" in ids[step_id]:  # actions/setup-python's documented output
+            assert ids[step_id]["uses"].startswith("actions/setup-python@") and output == "python-path"
+            continue
         assert f'echo "{output}=' in ids[step_id]["run"], f"step {step_id} never sets {output}"
     for name, spec in action["outputs"].items():
         assert EXPRESSION.fullmatch(spec["value"]), name
@@ -277,3 +280,45 @@ def test_lint_step_with_a_cluster_profile(action, runner, tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert outputs[("lint", "exit-code")] in ("0", "1"), completed.stdout + completed.stderr
     assert outputs[("lint", "sarif-written")] == "true"
+
+
+def test_missing_paths_are_skipped_with_a_notice(action, runner, tmp_path):
+    # the README's `paths: deploy/ k8s/` in a repository that has only deploy/
+    work, outputs = runner
+    inputs = inputs_with(action, paths="deploy/web.yaml k8s/")
+    completed = run_step(step(action, "lint"), inputs, outputs, work, tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "::notice::k8slint: 'k8s/' (from the paths input) does not exist here; skipped" in completed.stdout
+    assert outputs[("lint", "exit-code")] == "1" and outputs[("lint", "sarif-written")] == "true"
+
+    outputs = {k: v for k, v in outputs.items() if k[0] == "install"}
+    inputs = inputs_with(action, paths="k8s/ manifests/")
+    completed = run_step(step(action, "lint"), inputs, outputs, work, tmp_path)
+    assert completed.returncode == 0
+    assert "::warning::k8slint: none of the paths exist (k8s/ manifests/); nothing was linted" in completed.stdout
+    assert outputs[("lint", "exit-code")] == "0" and ("lint", "sarif-written") not in outputs
+
+
+def test_lints_once_and_writes_sarif_under_a_new_directory(action, runner, tmp_path):
+    work, outputs = runner
+    calls = tmp_path / "calls"
+    wrapper = Path(outputs[("install", "k8slint")])
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\nexec "{sys.executable}" -m k8slint "$@"\n')
+    inputs = inputs_with(action, paths="deploy/web.yaml", sarif_file="reports/scans/k8slint.sarif")
+    completed = run_step(step(action, "lint"), inputs, outputs, work, tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert outputs[("lint", "sarif-written")] == "true"
+    assert json.loads((work / "reports" / "scans" / "k8slint.sarif").read_text())["runs"][0]["results"]
+    assert len(calls.read_text().splitlines()) == 1  # one k8slint run
+    # the job log still lists the findings, read back from the SARIF log
+    assert re.search(r"^deploy/web\.yaml:\d+:\d+: warning readiness-equals-liveness: ", completed.stdout, re.M)
+    assert "finding(s) in reports/scans/k8slint.sarif" in completed.stdout
+
+
+def test_the_callers_python_is_left_alone(action):
+    # actions/setup-python would otherwise put its python first on PATH for every later step
+    [setup] = [s for s in steps(action) if s.get("uses", "").startswith("actions/setup-python@")]
+    assert setup["with"]["update-environment"] is False
+    install = step(action, "install")
+    assert install["env"]["SETUP_PYTHON"] == "${{ steps.python.outputs.python-path }}"
+    assert '"${SETUP_PYTHON:-python3}" -m venv' in install["run"]

@@ -42,7 +42,7 @@ import hashlib
 import json
 import os
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from k8slint import __version__
 from k8slint.baseline import identity as _identity
@@ -538,3 +538,32 @@ def drop_suppressed_in_file(path: str) -> int:
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return dropped
+
+
+def print_results_of_file(path: str) -> int:
+    """Print a SARIF log's results as k8slint's text lines (``uri:line:column: level rule:
+    message``), then a count: the GitHub Action shows its one run's findings in the job log this
+    way instead of linting a second time. Returns how many results it printed."""
+    with open(path, encoding="utf-8") as handle:
+        document = json.load(handle)
+    level_names = {"error": "error", "warning": "warning", "note": "info"}
+    printed = 0
+    for run in document.get("runs", []):
+        for item in run.get("results", []):
+            where = (item.get("locations") or [{}])[0].get("physicalLocation", {})
+            region = where.get("region", {})
+            uri = unquote(where.get("artifactLocation", {}).get("uri", "?"))
+            state = " (suppressed)" if item.get("suppressions") else ""
+            text = item.get("message", {}).get("text", "").replace("\n", "\n       ")
+            print(f"{uri}:{region.get('startLine', 1)}:{region.get('startColumn', 1)}: "
+                  f"{level_names.get(item.get('level'), item.get('level'))} {item.get('ruleId')}: {text}{state}")
+            printed += 1
+        for invocation in run.get("invocations", []):
+            for note in invocation.get("toolExecutionNotifications", []):
+                where = (note.get("locations") or [{}])[0].get("physicalLocation", {})
+                region = where.get("region", {})
+                print(f"{unquote(where.get('artifactLocation', {}).get('uri', '?'))}:{region.get('startLine', 1)}:"
+                      f"{region.get('startColumn', 1)}: {note.get('level', 'note')}: "
+                      f"{note.get('message', {}).get('text', '')}")
+    print(f"{printed} finding(s) in {path}")
+    return printed
