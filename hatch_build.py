@@ -2,7 +2,8 @@
 
 It needs a C compiler, Python's headers and libyaml's (Debian: libyaml-dev). Where any of them is
 missing, the build says so and the wheel is pure Python: k8slint then composes YAML in Python,
-with the same results, about three times slower. K8SLINT_NO_NATIVE=1 skips the compile.
+with the same results, and a lint takes 1.3x-2.3x as long (README, Performance). K8SLINT_NO_NATIVE=1
+skips the compile.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class NativeComposerHook(BuildHookInterface):
             causes = [line for line in output if "error" in line.lower()] or output
             detail = "\n  ".join(causes[:10] + (["..."] if len(causes) > 10 else []))
             self.app.display_warning(
-                f"k8slint: native YAML composer not built; using the Python one (about 3x slower). "
+                f"k8slint: native YAML composer not built; using the Python one (a lint takes up to ~2x as long). "
                 f"`{' '.join(command)}` failed:\n  {detail}")
             return None
         return out

@@ -25,8 +25,9 @@ from k8slint.model.objects import (
     HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, PodSource, Service, Workload,
     is_list_kind, make_object,
 )
+from k8slint.model import suppression_ids
 from k8slint.model.versions import NEWEST
-from k8slint.rules import OBJECT, SET, Rule, all_rules
+from k8slint.rules import OBJECT, SET, Rule, all_rules, reported_ids
 from k8slint.yaml_values import _SPECIAL, key_string, resolve_plain
 from k8slint.source import (
     DEFAULT_MAX_FILE_BYTES, STDIN, SourceFile, discover, documents, forget_kustomizations, forget_texts, keep_text,
@@ -335,6 +336,8 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
         result.errors = [InputError(syntax_error.file, syntax_error.line, syntax_error.column,
                                     f"{syntax_error.message} (also: {also})", rule=syntax_error.rule)]
     result.findings = ctx.findings
+    if source.suppression_ids and suppression_ids.RULE in options.enabled:
+        result.findings.extend(_unknown_comment_ids(source, options, suppressions))
     result.errors.extend(ctx.errors)
     return result
 
@@ -358,6 +361,23 @@ def _duplicate_paths(document: Document) -> list[tuple[tuple, object]]:
         elif isinstance(value, list):
             stack.extend((path + (index,), item) for index, item in enumerate(value) if isinstance(item, (dict, list)))
     return sorted(found, key=lambda entry: (entry[1].line, entry[1].column))
+
+
+def _unknown_comment_ids(source: SourceFile, options: Options, suppressions: Suppressions) -> list[Finding]:
+    """unknown-suppression for ``# k8slint: disable=`` comments (the rule module checks the
+    annotation; rules never see comments): one info finding per id no rule or policy reports."""
+    known = set(reported_ids()) | {policy.id for policy in options.policies}
+    rule_id = suppression_ids.RULE
+    level = options.severities.get(rule_id) or catalog.default_severity(rule_id)
+    found = []
+    for line, column, end_column, name in source.suppression_ids:
+        for unknown, suggestion in suppression_ids.unknown_ids((name,), known):
+            text, hint = suppression_ids.message(unknown, suggestion, "the k8slint suppression comment")
+            finding = Finding(rule_id, level, text, source.path, line, column, line, end_column, hint=hint)
+            if suppressions.suppresses(rule_id, line):
+                finding.suppressed, finding.suppression = True, "comment"
+            found.append(finding)
+    return found
 
 
 # Keys that only strategic-merge patches (kustomize patches, kubectl patch files) contain.

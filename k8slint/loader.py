@@ -72,7 +72,7 @@ try:
 except ImportError as exc:
     _native = None
     HAVE_NATIVE = False
-    # for `k8slint --version`: why YAML is composed in Python (about 3x slower)
+    # for `k8slint --version`: why YAML is composed in Python (a lint takes up to ~2x as long)
     NATIVE_STATUS = ("pure-Python YAML composer: " + (
         str(exc) if str(exc) in ("native composer switched off", "stale native composer")
         else "the native composer was not built with this installation (see the build log: "

@@ -40,6 +40,8 @@ class SourceFile:
     note: str | None = None  # why it is skipped on purpose (kustomization.yaml ...)
     line_suppressions: dict[int, frozenset[str]] = field(default_factory=dict)
     file_suppressions: frozenset[str] = frozenset()
+    # (line, column, end column, id) of each id a suppression comment names (unknown-suppression)
+    suppression_ids: list[tuple[int, int, int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -434,6 +436,12 @@ def _collect_suppressions(source: SourceFile) -> None:
             continue
         kind, ids = match.group(1), match.group(2)
         rules = {i.strip() for i in (ids or "").split(",") if i.strip()} or {"*"}
+        if ids:
+            for part in re.finditer(r"[^,]+", ids):  # the ids as the suppression reads them
+                name = part.group().strip()
+                if name:
+                    start = match.start(2) + part.start() + part.group().index(name) + 1
+                    source.suppression_ids.append((number, start, start + len(name), name))
         if kind == "disable-file":
             file_wide |= rules
             continue

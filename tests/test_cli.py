@@ -175,8 +175,12 @@ def test_annotation_suppression_stays_visible_in_json(write):
                             "    k8slint.io/ignore: \"missing-readiness-probe, other\"\n")
     result = cli("lint", "--format", "json", write("d.yaml", text))
     assert result.exit_code == 0
-    finding = json.loads(result.stdout)["findings"][0]
+    findings = json.loads(result.stdout)["findings"]
+    [finding] = [f for f in findings if f["rule"] == "missing-readiness-probe"]
     assert finding["suppressed"] is True and finding["suppression"] == "annotation"
+    # "other" is no rule id: reported (info), which does not change the exit code
+    [unknown] = [f for f in findings if f["rule"] == "unknown-suppression"]
+    assert "'other'" in unknown["message"] and unknown["severity"] == "info"
 
 
 @pytest.mark.parametrize("edit", [

@@ -62,9 +62,10 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
         suffix = f" (suppressed by {finding.suppression})" if finding.suppressed else ""
         if finding.baseline_state:  # a baseline is in use: say which findings it does not hold
             suffix += " (baselined)" if finding.baseline_state == "unchanged" else " (new)"
+        where = f" [{where}]" if where.strip() else ""  # a finding on a comment has no object
         yield _line(f"{paint(_path(finding.file), 'bold')}:{finding.line}:{finding.column}: "
-                    f"{paint(finding.severity, finding.severity)} {finding.rule}: {_clean(finding.message)} "
-                    f"[{where}]{suffix}")
+                    f"{paint(finding.severity, finding.severity)} {finding.rule}: {_clean(finding.message)}"
+                    f"{where}{suffix}")
         if snippets:
             text = _source_line(source_lines, finding.file, finding.line)
             if text is not None:

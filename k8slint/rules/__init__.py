@@ -43,6 +43,7 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "rolling_update": ("rolling-update-invalid", "unsafe-rolling-update"),
     "selector_mismatch": ("selector-mismatch", "service-no-endpoints", "service-target-port"),
     "statefulset_service": ("statefulset-service",),
+    "unknown_suppression": ("unknown-suppression",),
     "tolerations": ("toleration-invalid", "toleration-ineffective", "toleration-effect-mismatch"),
     "yaml_boolean_trap": ("yaml-boolean-trap",),
 }
