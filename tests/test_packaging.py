@@ -113,3 +113,17 @@ def test_the_sdist_carries_what_its_tests_read():
     needed = {"k8slint", "rules", "schemas", "tests", "fixtures", "scripts", "docs", "action.yml",
               ".pre-commit-hooks.yaml", "README.md", "LICENSE", "hatch_build.py", ".ci"}
     assert needed <= include, needed - include
+
+
+def test_readme_usage_lists_every_lint_option_and_installs_from_what_exists():
+    from k8slint.cli import lint
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    usage = readme.split("k8slint lint [PATH]", 1)[1].split("```", 1)[0]
+    options = {o for p in lint.params for o in getattr(p, "opts", []) if o.startswith("--") and o != "--output"}
+    assert {o for o in options if o not in usage} == set()
+    # no release yet: the commands users copy must not need one (the prose may name the future tag)
+    commands = [line for block in readme.split("```")[1::2] for line in block.splitlines()
+                if not line.lstrip().startswith("#")]
+    assert not [line for line in commands if "pip install k8slint" in line.split("#")[0]]
+    assert not [line for line in commands if "@v0.1.0" in line.split("#")[0] or "rev: v0.1.0" in line]
