@@ -78,6 +78,13 @@ def test_argo_steps_shape_the_consequence():
     assert all(f.severity == "warning" for f in got.values())
 
 
+def test_workload_ref_deployment_takes_the_rollouts_strategy():
+    got = findings(READINESS / "fire" / "argo-steps.yaml")
+    message = got["rollout-ref-deployment"].message
+    assert "Rollout rollout-ref runs these pods through its workloadRef" in message and "Argo Rollouts counts" in message
+    assert "a rolling update counts" not in message
+
+
 def test_idle_containers_stay_silent():
     assert findings(READINESS / "near-miss" / "idle-containers.yaml") == {}
 
@@ -93,6 +100,7 @@ def container(**data):
     ({"image": "busybox", "command": ["/bin/sleep", "infinity"]}, True),
     ({"image": "busybox", "args": ["/bin/sh", "-c", "while true; do echo hi; sleep 10; done"]}, True),
     ({"image": "ubuntu", "command": ["tail", "-f", "/dev/null"]}, True),
+    ({"image": "busybox", "args": ["/bin/sh", "-c", "touch /tmp/healthy; sleep 3600"]}, True),
     # serving: a listener in the loop, a declared port, a real program
     ({"image": "busybox", "command": ["sh", "-c", "while true; do nc -l -p 8080 < r; sleep 1; done"]}, False),
     ({"image": "registry.k8s.io/pause:3.10", "ports": [{"containerPort": 80}]}, False),

@@ -42,6 +42,9 @@ _PAUSE_IMAGES = frozenset(("pause", "pause-amd64", "pause-arm64"))
 _IDLE_COMMAND = re.compile(
     r"^\s*(?:exec\s+)?(?:sleep\s+(?:infinity|inf|\d+[smhd]?|\d*\.\d+)|tail\s+-f\s+/dev/null|"
     r"cat|read|wait)\s*;?\s*$")
+# Commands that set something up and return: a script made of them and ending in a wait serves nothing.
+_INERT = frozenset(("touch", "echo", "date", "true", "mkdir", "hostname", "printf", "rm", "cp", "ln", "export", "set",
+                    "trap", "chmod", "chown", "ls", "env"))
 _LOOP = re.compile(r"\bwhile\s+(?:true|:|\[\s*1\s*\]|\[\s*true\s*\])\s*;?\s*do\b(?P<body>.*?)\bdone\b", re.S)
 # Programs that listen (a loop that runs one of them serves).
 _LISTENS = re.compile(r"\b(?:nc|ncat|netcat|socat|httpd|http\.server|SimpleHTTPServer|python|node|nginx|"
@@ -120,6 +123,10 @@ def idle_reason(container: Container) -> str | None:
         return None
     if _IDLE_COMMAND.match(script):
         return f"it only runs `{script.strip()}`"
+    statements = [part.strip() for part in re.split(r"[;\n]|&&", script) if part.strip()]
+    if statements and _IDLE_COMMAND.match(statements[-1]) and all(
+            _IDLE_COMMAND.match(part) or part.split()[0] in _INERT for part in statements):
+        return f"it only runs `{script.strip()}`"  # e.g. `touch /tmp/healthy; sleep 3600`
     loop = _LOOP.search(script)
     if loop is not None and not _LISTENS.search(script) and "sleep" in loop.group("body"):
         return "it only runs a shell loop"

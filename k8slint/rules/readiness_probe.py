@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 from k8slint.model.apischema import misspelt_field
-from k8slint.model.objects import Container, DaemonSet, Service, StatefulSet, Workload, as_dict, as_int, as_list
+from k8slint.model.objects import (
+    Container, DaemonSet, Deployment, Rollout, Service, StatefulSet, Workload, as_dict, as_int, as_list,
+)
 from k8slint.model.relations import ServicesByLabel, related
 from k8slint.model.rollout import argo_gates, update_type
 from k8slint.model.serving import (
@@ -69,13 +71,22 @@ def check(obj: Workload, ctx):
 @rule(MISSING, scope=SET, cost=LIGHT)
 def check_missing(inventory, ctx):
     services = ServicesByLabel([s for s in inventory.of(Service) if _routes_to_pods(s)])
+    # Argo Rollouts with workloadRef run the pods of a Deployment's template (usually scaled to 0)
+    referring: dict[str, list] = {}
+    for rollout in inventory.of(Rollout):
+        ref = as_dict(rollout.spec.get("workloadRef"))
+        if ref.get("kind") == "Deployment" and isinstance(ref.get("name"), str):
+            referring.setdefault(ref["name"], []).append(rollout)
     for obj in inventory.workloads:
         if obj.LONG_RUNNING:
             with ctx.guard(obj):
-                _check_workload(obj, ctx, services)
+                owner = related(obj, referring.get(obj.name, ())) if isinstance(obj, Deployment) else []
+                _check_workload(obj, ctx, services, owner[0] if owner else obj)
 
 
-def _check_workload(obj: Workload, ctx, services: ServicesByLabel) -> None:
+def _check_workload(obj: Workload, ctx, services: ServicesByLabel, runs: Workload) -> None:
+    """``runs`` is the workload whose strategy rolls these pods out: ``obj``, or the Rollout whose
+    workloadRef names it."""
     template = obj.pod_template
     missing = [c for c in template.containers("containers", "initContainers")
                if c.long_running and c.data.get("readinessProbe") is None and not _helper(c, template)]
@@ -95,12 +106,14 @@ def _check_workload(obj: Workload, ctx, services: ServicesByLabel) -> None:
         reaching = [s for s in selecting if _reaches(s, container, template)]
         if selecting and not reaching:
             continue  # the Services send their traffic to another container of the pod
-        _missing(obj, ctx, container, reaching)
+        _missing(obj, ctx, container, reaching, runs)
 
 
-def _missing(obj: Workload, ctx, container: Container, services: list):
+def _missing(obj: Workload, ctx, container: Container, services: list, runs: Workload):
     label = _label(container)
-    rolls = _rollout_consequence(obj)
+    rolls = _rollout_consequence(runs)
+    if rolls and runs is not obj:
+        rolls = f"{rolls} (Rollout {runs.name} runs these pods through its workloadRef)"
     if services:
         unique = list(dict.fromkeys(s.name for s in services))
         names = ", ".join(f'"{n}"' for n in unique[:2]) + (" and others" if len(unique) > 2 else "")
@@ -150,6 +163,8 @@ def _rollout_consequence(obj: Workload) -> str | None:
     """What a rolling update of ``obj`` does with pods that are Ready as soon as they start; None for
     kinds that do not roll (ReplicaSet, ReplicationController, bare Pods, OnDelete, Recreate)."""
     how = update_type(obj.kind, obj.api_version, obj.spec)
+    if obj.replicas == 0 and not isinstance(obj, Rollout):
+        return None  # no pod to roll (a Deployment scaled to 0, e.g. the template of a workloadRef)
     if how == "RollingUpdate":
         if isinstance(obj, DaemonSet):
             return ("a rolling update counts each new daemon pod available as soon as it starts and moves on to "
