@@ -170,6 +170,11 @@ def explain(row: Row, corpus: Path) -> tuple[str, str]:
         if row.expected == "fail" and row.verdict == "pass" and kinds & {"Job", "CronJob"}:
             return ("deliberate: no readiness on batch workloads",
                     "Jobs/CronJobs run to completion: nothing consumes their readiness")
+        if row.expected == "fail" and row.verdict == "pass" and re.search(
+                r"sleep \d+|sleep infinity|tail -f /dev/null", text):
+            return ("deliberate: the container serves nothing",
+                    "the container only runs shell commands around `sleep` (a liveness demo): no Service "
+                    "traffic or rollout depends on its readiness, so k8slint does not ask for a probe")
         if row.check == "Pod Probes" and row.expected == "pass" and row.verdict == "fail":
             if any(w in note for w in ("not targeted", "selected by a Service", "other namespace",
                                        "different namespace")):
