@@ -3,7 +3,8 @@ timing.
 
     python scripts/corpus.py            # summary: files, documents, findings per rule, seconds
     python scripts/corpus.py --write    # regenerate tests/snapshots/corpus.tsv, docs/peer-agreement.md and
-                                        # the findings appendix of docs/precision-review.md
+                                        # docs/precision-review.md (findings + reviewed verdicts, see
+                                        # scripts/precision_review.py)
     python scripts/corpus.py --check    # compare with both; print the diff, exit 1 if either differs
     python scripts/corpus.py --review   # print every error/warning finding on real/ with its message
 
@@ -205,47 +206,6 @@ def review(result: CorpusResult) -> str:
     return "\n".join(out)
 
 
-def review_markdown(result: CorpusResult) -> str:
-    """Every error- and warning-level finding and parse error on real/, as markdown tables by rule
-    (the appendix of docs/precision-review.md, between its BEGIN/END markers)."""
-    by_rule: dict[str, list] = {}
-    for rel, finding in result.findings:
-        if rel.startswith("real/") and finding.severity in ("error", "warning") and not finding.suppressed:
-            by_rule.setdefault(finding.rule, []).append((rel, finding.line, object_label(finding),
-                                                         finding.severity, finding.message))
-    for rel, error in result.errors:
-        if rel.startswith("real/"):
-            by_rule.setdefault(error.rule, []).append((rel, error.line, "-", "error", error.message))
-    out = []
-    for rule in sorted(by_rule):
-        items = sorted(by_rule[rule])
-        out += [f"### {rule} ({len(items)})", "", "<details><summary>every finding</summary>", "",
-                "| file:line | object | severity | message |", "|---|---|---|---|"]
-        for rel, line, obj, severity, message in items:
-            text = message if len(message) <= 200 else message[:197] + "..."
-            text = text.replace("|", "\\|")
-            out.append(f"| `{rel[5:]}:{line}` | {obj} | {severity} | {text} |")
-        out += ["", "</details>", ""]
-    return "\n".join(out)
-
-
-REVIEW_DOC = ROOT / "docs" / "precision-review.md"
-BEGIN, END = "<!-- BEGIN findings (python scripts/corpus.py --write) -->", "<!-- END findings -->"
-
-
-def refresh_review_doc(result: CorpusResult) -> bool:
-    """Rewrite the generated appendix of docs/precision-review.md; False when the doc has no markers."""
-    if not REVIEW_DOC.exists():
-        return False
-    text = REVIEW_DOC.read_text(encoding="utf-8")
-    if BEGIN not in text or END not in text:
-        return False
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    REVIEW_DOC.write_text(f"{head}{BEGIN}\n{review_markdown(result)}\n{END}{tail}", encoding="utf-8")
-    return True
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", help="corpus directory (default tests/corpus)")
@@ -273,8 +233,14 @@ def main(argv=None) -> int:
         print(f"wrote {SNAPSHOT.relative_to(ROOT)} ({len(result.rows)} rows)")
         peer_agreement.DOC.write_text(agreement, encoding="utf-8")
         print(f"wrote {peer_agreement.DOC.relative_to(ROOT)}")
-        if refresh_review_doc(result):
-            print(f"refreshed the findings appendix of {REVIEW_DOC.relative_to(ROOT)} (review the new ones)")
+        import precision_review
+
+        unreviewed = precision_review.write(result)
+        print(f"wrote {precision_review.DOC.relative_to(ROOT)}")
+        for line in unreviewed:
+            print(f"  {line}")
+        if unreviewed:
+            print(f"review each finding above and record its verdict in {precision_review.VERDICTS.relative_to(ROOT)}")
     print(summary(result))
     if args.timing:
         for part, (seconds, files, documents, findings, errors) in whole_corpus_seconds(corpus).items():
@@ -288,9 +254,14 @@ def main(argv=None) -> int:
             print(f"snapshot differs: review the diff, then run `{REGENERATE}`")
         if stale:
             print(f"docs/peer-agreement.md is not current: run `{REGENERATE}`")
-        if diff or stale:
+        import precision_review
+
+        review_issues = precision_review.check(result)
+        for line in review_issues:
+            print(line)
+        if diff or stale or review_issues:
             return 1
-        print("snapshot and docs/peer-agreement.md are current")
+        print("snapshot, docs/peer-agreement.md and docs/precision-review.md are current")
     return 0
 
 
