@@ -38,8 +38,9 @@ def main(argv=None) -> int:
     parser.add_argument("--max-file-size", type=int, default=64, metavar="MIB")
     args = parser.parse_args(argv)
 
-    from k8slint import engine, rules
-    from k8slint.engine import Inventory, Options
+    from k8slint import rules
+    from k8slint.engine import Inventory, Options, context, inventory as inventory_module, runner
+    from k8slint.source import discover
     from k8slint.rules import SET, all_rules, reported_ids
 
     object_seconds: dict[str, float] = defaultdict(float)
@@ -58,14 +59,13 @@ def main(argv=None) -> int:
         if item.scope != SET:
             rules._REGISTRY[rule_id] = dataclasses.replace(item, check=timed(rule_id, item.check))
     options = Options(enabled=frozenset(reported_ids()), jobs=1, max_file_bytes=args.max_file_size << 20)
-    engine._ACTIVE.clear()
+    context._ACTIVE.clear()
 
     start = time.perf_counter()
-    files, _ = engine.discover(args.paths, [])
-    results = engine._lint_files(files, options)
+    files, _ = discover(args.paths, [])
+    results = runner._lint_files(files, options)
     per_file = time.perf_counter() - start
-    engine._SHARED_STRINGS.clear()
-    engine._SHARED_CONTAINERS.clear()
+    inventory_module.forget_shared()
     inventory = Inventory([obj for result in results for obj in result.inventory])
     documents = sum(r.documents for r in results)
     rss_after_files = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -82,11 +82,11 @@ def main(argv=None) -> int:
     for item in set_rules:
         errors: list = []
         one = dataclasses.replace(options, enabled=frozenset(item.ids))
-        engine._ACTIVE.clear()
+        context._ACTIVE.clear()
         begin = time.perf_counter()
         signal.setitimer(signal.ITIMER_REAL, args.rule_timeout)
         try:
-            engine.run_set_rules(inventory, one, suppressions, files, errors)
+            runner.run_set_rules(inventory, one, suppressions, files, errors)
         except RuleTimeout:
             errors.append("timeout")
         finally:

@@ -276,15 +276,16 @@ def test_list_kind_items_and_positions(fuzz_dir, documents):
 def test_cross_object_findings_are_located_as_with_positions_kept(fuzz_dir, documents, as_list):
     """Inventory summaries drop positions and the run finds them again at the end; the result
     must be what copies that keep every position give."""
-    from k8slint import engine
+    from k8slint.engine import file_lint
 
     if as_list:
         documents = [documents[0], {"apiVersion": "v1", "kind": "List", "items": documents[1:]}]
     lazy = [f.to_dict() for f in lint(fuzz_dir, documents).findings]
-    original = engine._inventory_copy
+    original = file_lint.inventory_copy
     try:
-        engine._inventory_copy = lambda obj, where=(), lazy_positions=True, offset=-1: original(obj, where, False)
+        file_lint.inventory_copy = lambda obj, where=(), lazy_positions=True, offset=-1, kept=frozenset(): \
+            original(obj, where, False, kept=kept)
         eager = [f.to_dict() for f in lint(fuzz_dir, documents).findings]
     finally:
-        engine._inventory_copy = original
+        file_lint.inventory_copy = original
     assert lazy == eager

@@ -439,11 +439,11 @@ def _killed(args):
 
 
 def test_killed_worker_is_one_line_and_exit_2(tmp_path, monkeypatch):
-    from k8slint import engine
+    from k8slint.engine import runner
 
     for number in range(3):
         (tmp_path / f"d{number}.yaml").write_text(NO_PROBE_DEPLOYMENT + "#" * 300_000 + "\n", encoding="utf-8")
-    monkeypatch.setattr(engine, "_lint_batch", _killed)
+    monkeypatch.setattr(runner, "_lint_batch", _killed)
     monkeypatch.setattr("k8slint.cli._worker_count", lambda jobs: 2)
     result = cli("lint", "--jobs", "2", tmp_path)
     assert result.exit_code == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import FIXTURES, CORPUS, engine_run
 
-from k8slint import engine
+from k8slint.engine import inventory as engine_inventory
 
 
 def _findings(paths, **options):
@@ -22,29 +22,29 @@ def test_pruned_copies_find_what_whole_copies_find(monkeypatch):
     paths = _corpus_and_fixtures()
     pruned = _findings(paths)
     assert len(pruned) > 500
-    monkeypatch.setattr(engine, "_drop_spec", lambda obj: {})
+    monkeypatch.setattr(engine_inventory, "_drop_spec", lambda obj, kept=frozenset(): {})
     assert _findings(paths) == pruned
 
 
 def test_shared_containers_find_what_private_copies_find(monkeypatch):
     paths = _corpus_and_fixtures()
     shared = _findings(paths)
-    monkeypatch.setattr(engine, "_shared", lambda container, content, containers: container)
+    monkeypatch.setattr(engine_inventory, "_shared", lambda container, content, containers: container)
     assert _findings(paths) == shared
 
 
 def test_equal_blocks_are_shared_and_different_ones_are_not():
-    engine._SHARED_STRINGS.clear()
-    engine._SHARED_CONTAINERS.clear()
+    engine_inventory._SHARED_STRINGS.clear()
+    engine_inventory._SHARED_CONTAINERS.clear()
     tolerations = [{"key": "a", "operator": "Exists"}]
-    first = engine._shared_copy({"t": tolerations, "n": 1}, None, engine._SHARED_STRINGS, engine._SHARED_CONTAINERS)
-    second = engine._shared_copy({"t": [{"key": "a", "operator": "Exists"}], "n": 1}, None,
-                                 engine._SHARED_STRINGS, engine._SHARED_CONTAINERS)
+    first = engine_inventory._shared_copy({"t": tolerations, "n": 1}, None, engine_inventory._SHARED_STRINGS, engine_inventory._SHARED_CONTAINERS)
+    second = engine_inventory._shared_copy({"t": [{"key": "a", "operator": "Exists"}], "n": 1}, None,
+                                 engine_inventory._SHARED_STRINGS, engine_inventory._SHARED_CONTAINERS)
     assert first is second and first["t"] is second["t"]
     # 1, 1.0 and True are equal in Python but not in YAML: no sharing across types
-    as_int = engine._shared_copy({"v": [1]}, None, engine._SHARED_STRINGS, engine._SHARED_CONTAINERS)
-    as_bool = engine._shared_copy({"v": [True]}, None, engine._SHARED_STRINGS, engine._SHARED_CONTAINERS)
-    as_float = engine._shared_copy({"v": [1.0]}, None, engine._SHARED_STRINGS, engine._SHARED_CONTAINERS)
+    as_int = engine_inventory._shared_copy({"v": [1]}, None, engine_inventory._SHARED_STRINGS, engine_inventory._SHARED_CONTAINERS)
+    as_bool = engine_inventory._shared_copy({"v": [True]}, None, engine_inventory._SHARED_STRINGS, engine_inventory._SHARED_CONTAINERS)
+    as_float = engine_inventory._shared_copy({"v": [1.0]}, None, engine_inventory._SHARED_STRINGS, engine_inventory._SHARED_CONTAINERS)
     assert as_int["v"] is not as_bool["v"] and as_int["v"] is not as_float["v"]
     assert type(as_bool["v"][0]) is bool and type(as_float["v"][0]) is float
 
@@ -64,7 +64,7 @@ def test_dropped_fields_and_the_ignore_annotation(kind, template):
                                      "spec": pod_spec}}
     else:
         root["spec"] = pod_spec
-    copy = engine._inventory_copy(make_object(root, "f.yaml", 0, 1))
+    copy = engine_inventory.inventory_copy(make_object(root, "f.yaml", 0, 1))
     assert "status" not in copy.root
     assert copy.annotations == {"k8slint.io/ignore": "unsafe-rolling-update"}
     spec = dig(copy.root, template + ("spec",))

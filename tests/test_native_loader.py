@@ -184,9 +184,9 @@ def test_generated_yaml_composes_the_same(text):
 
 
 def test_native_inventory_copies_equal_the_python_ones():
-    """engine._shared_copy in C and in Python: the same values, types, pruning and sharing."""
-    from k8slint import engine
-    from k8slint.engine import _K8SLINT_ANNOTATIONS_ONLY, _drop_spec, _key_class, _shared_copy
+    """inventory._shared_copy in C and in Python: the same values, types, pruning and sharing."""
+    from k8slint.engine import inventory as engine
+    from k8slint.engine.inventory import _K8SLINT_ANNOTATIONS_ONLY, _drop_spec, _key_class, _shared_copy
     from k8slint.loader import compose
     from k8slint.model.objects import make_object
 
@@ -234,9 +234,9 @@ def _all_paths(value, path=(), limit=400):
 
 
 def test_native_path_spans_locate_as_composing_does(monkeypatch):
-    """engine._DocumentPositions: positions and object identity from path_spans equal those of the
+    """locate._DocumentPositions: positions and object identity from path_spans equal those of the
     composed document, for every path of every document (and paths that do not exist)."""
-    from k8slint import engine
+    from k8slint.engine import locate as engine
     from k8slint.model.objects import make_object
 
     paths = _yaml_files(ROOT / "fixtures")

@@ -37,14 +37,14 @@ spec:
 
 
 def test_parallel_run_equals_single_process(tmp_path):
-    from k8slint.engine import (
-        _PARALLEL_SET_RULES_MIN_OBJECTS, Options, _active, _heaviest_first, _set_rule_processes,
-    )
+    from k8slint.engine import Options
+    from k8slint.engine.context import active_rules
+    from k8slint.engine.runner import _PARALLEL_SET_RULES_MIN_OBJECTS, _heaviest_first, _set_rule_processes
     from k8slint.rules import HEAVY, LIGHT, MEDIUM
     from conftest import all_rule_ids
 
     count = _PARALLEL_SET_RULES_MIN_OBJECTS // 2 + 50  # two objects each: above the threshold
-    set_rules = _active(Options(enabled=all_rule_ids()))[1]
+    set_rules = active_rules(Options(enabled=all_rule_ids()))[1]
     assert _set_rule_processes(set_rules, 2, 2 * count) == 2  # so the set rules are shared out
     # the slowest (by the cost class each rule declares) are taken first
     ordered = _heaviest_first(set_rules)

@@ -204,3 +204,33 @@ def test_only_cross_object_rules_see_the_cluster(write, temporary_rule):
     assert [n.name for n in cluster.nodes] == ["n1"]
     assert [(e.rule, "ctx.cluster is for cross-object rules" in e.message) for e in result.errors] == [
         (INTERNAL_ERROR, True)]
+
+
+def test_a_cross_object_rule_declares_the_pruned_fields_it_reads(write, temporary_rule):
+    """The inventory leaves out fields no cross-object rule needs (env, volumes...); a rule that
+    needs one says so on the rule, and the engine keeps it, for that run."""
+    seen = {}
+
+    def reader(inventory, ctx):
+        for obj in inventory.workloads:
+            container = obj.pod_template.spec["containers"][0]
+            seen[ctx.rule_id] = ("env" in container, "volumes" in obj.pod_template.spec)
+
+    temporary_rule("test-reads-env", reader, scope=rules.SET, reads=["container.env"])
+    temporary_rule("test-reads-nothing", reader, scope=rules.SET)
+    deployment = TWO_DEPLOYMENTS.split("---")[0].replace(
+        "spec: {containers: [{name: c, image: nginx}]}",
+        "spec: {volumes: [{name: v, emptyDir: {}}], containers: [{name: c, image: nginx, env: [{name: A, value: b}]}]}")
+    path = write("one.yaml", deployment)
+    engine_run([path], enabled={"test-reads-nothing"})
+    assert seen == {"test-reads-nothing": (False, False)}
+    engine_run([path], enabled={"test-reads-env", "test-reads-nothing"})
+    assert seen == {"test-reads-env": (True, False), "test-reads-nothing": (True, False)}
+
+
+def test_every_field_a_rule_reads_is_one_the_inventory_may_drop():
+    from k8slint.engine.inventory import DROPPABLE
+
+    for item in rules.all_rules().values():
+        assert set(item.reads) <= DROPPABLE, item.id
+        assert not item.reads or item.scope == rules.SET, item.id

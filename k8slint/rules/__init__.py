@@ -60,6 +60,9 @@ class Rule:
     # True: its findings give way to an error another rule reports at the same field of the same
     # object (one finding per problem: the API-schema checks defer to the rules that say more)
     defers: bool = False
+    # cross-object rules: fields the inventory drops unless a rule reads them ("container.env",
+    # "pod.volumes"; the list is k8slint.engine.inventory.DROPPABLE)
+    reads: tuple[str, ...] = ()
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -75,7 +78,8 @@ _DISCOVERED = False
 
 
 def rule(rule_id: str, *, scope: str = OBJECT, kinds: Iterable[str] | None = None,
-         also_reports: Iterable[str] = (), cost: int = LIGHT, defers: bool = False) -> Callable:
+         also_reports: Iterable[str] = (), cost: int = LIGHT, defers: bool = False,
+         reads: Iterable[str] = ()) -> Callable:
     """Register ``check(subject, ctx)`` as rule ``rule_id`` (and the ids in ``also_reports``)."""
 
     def register(check: Callable) -> Callable:
@@ -86,7 +90,7 @@ def rule(rule_id: str, *, scope: str = OBJECT, kinds: Iterable[str] | None = Non
         if scope not in (OBJECT, SET) or cost not in (LIGHT, MEDIUM, HEAVY):
             raise ValueError(f"rule {rule_id}: unknown scope {scope!r} or cost {cost!r}")
         _REGISTRY[rule_id] = Rule(rule_id, check, scope, frozenset(kinds) if kinds else None,
-                                  tuple(also_reports), cost, defers)
+                                  tuple(also_reports), cost, defers, tuple(sorted(reads)))
         return check
 
     return register

@@ -1,0 +1,129 @@
+"""What a rule sees of the run: ``RuleContext`` (parameters, the cluster, ``report()``, the
+per-object guard) and which rules a run's options make active."""
+
+from __future__ import annotations
+
+from k8slint import catalog
+from k8slint.engine.inventory import Summary
+from k8slint.engine.options import Options
+from k8slint.findings import Finding, InputError, Suppressions, make_finding
+from k8slint.model.objects import K8sObject
+from k8slint.rules import OBJECT, SET, Rule, all_rules
+
+
+INTERNAL_ERROR = "internal-error"
+
+
+_PER_OBJECT = object()  # the cluster of a per-object rule's context: not known yet
+
+
+class RuleContext:
+    """What a rule may use: its parameters, the cluster, and ``report()``, its one way to report.
+
+    ``guard(obj)`` isolates one object's work in a cross-object rule: an exception inside it
+    costs only that object's findings from that rule, recorded as an internal error."""
+
+    def __init__(self, options: Options, suppressions: dict[str, Suppressions], cluster=_PER_OBJECT) -> None:
+        self.options = options
+        self._cluster = cluster
+        # The target Kubernetes release, (major, minor): compare with < and >=, look feature gates
+        # up with k8slint.model.versions.gate_state.
+        self.kubernetes_version = options.kubernetes_version
+        self._suppressions = suppressions
+        self.rule_id = ""
+        self.findings: list[Finding] = []
+        self.errors: list[InputError] = []  # internal errors of rules, each on the object it failed on
+        self._params: dict[str, dict] = {}
+        # set-rule findings on position-free inventory summaries: located at the end of the run
+        self.deferred: list[tuple[Finding, K8sObject, tuple]] = []
+
+    @property
+    def cluster(self):
+        """The cluster of the run (``--cluster``/``--nodes``/config, else the Node objects among the
+        linted files, else None): known only once every file is read, so only cross-object rules
+        may ask; every one of them sees the same."""
+        if self._cluster is _PER_OBJECT:
+            raise RuntimeError("ctx.cluster is for cross-object rules (scope=SET): Node objects anywhere in "
+                               "the run are part of the cluster")
+        return self._cluster
+
+    @property
+    def params(self) -> dict:
+        # Computed once per rule id and run (a rule may read it per object); a copy so that a
+        # rule changing its dict cannot leak into the next object.
+        cached = self._params.get(self.rule_id)
+        if cached is None:
+            cached = {p["name"]: p.get("default") for p in catalog.metadata(self.rule_id).get("parameters", [])
+                      if isinstance(p, dict) and "name" in p}
+            cached.update(self.options.params.get(self.rule_id, {}))
+            self._params[self.rule_id] = cached
+        return dict(cached)
+
+    def enabled(self, rule_id: str) -> bool:
+        """Whether ``rule_id`` is reported in this run: a check that reports several ids skips the
+        work of each disabled one."""
+        return rule_id in self.options.enabled
+
+    def report(self, obj: K8sObject, path: tuple, message: str, hint: str | None = None,
+               rule: str | None = None, severity: str | None = None, fix=None) -> None:
+        """Report ``message`` about ``obj`` at field ``path`` (nothing when the id is disabled).
+        ``rule`` names another id of the same check (declared in ``also_reports``); ``severity``
+        overrides the catalogue default for findings whose weight depends on the case (the config's
+        per-rule severity still wins); ``hint`` defaults to the catalogue's. ``fix`` is the fix the
+        rule offers (k8slint.model.fixes), only where the right change is certain."""
+        rule_id = rule or self.rule_id
+        if rule_id not in self.options.enabled:
+            return
+        level = self.options.severities.get(rule_id) or severity or catalog.default_severity(rule_id)
+        if hint is None:
+            hint = catalog.metadata(rule_id).get("hint") or ""
+        found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix)
+        if type(obj.root) is Summary:  # no positions kept: locate_deferred() fills them in
+            self.deferred.append((found, obj, tuple(path)))
+        self.findings.append(found)
+
+    def guard(self, obj: K8sObject) -> "_ObjectGuard":
+        """``with ctx.guard(obj):`` around one object's work in a cross-object rule."""
+        return _ObjectGuard(self, obj)
+
+    def failed(self, obj: K8sObject, exc: Exception, what: str | None = None) -> None:
+        """Record that ``what`` (the current rule) failed on ``obj``: an internal error at the object."""
+        what = what or f"rule {self.rule_id}"
+        self.errors.append(InputError(
+            obj.file, obj.doc_line, 1,
+            f"{what} failed on {obj.kind} {obj.display_name}: {type(exc).__name__}: {exc}", rule=INTERNAL_ERROR))
+
+
+class _ObjectGuard:
+    """One object's work in a rule: on an exception, its findings so far are taken back and an
+    internal error naming the file, the object and the rule takes their place."""
+
+    __slots__ = ("ctx", "obj", "findings", "deferred")
+
+    def __init__(self, ctx: RuleContext, obj: K8sObject) -> None:
+        self.ctx, self.obj = ctx, obj
+
+    def __enter__(self) -> None:
+        self.findings, self.deferred = len(self.ctx.findings), len(self.ctx.deferred)
+
+    def __exit__(self, kind, exc, traceback) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        del self.ctx.findings[self.findings:]
+        del self.ctx.deferred[self.deferred:]
+        self.ctx.failed(self.obj, exc)
+        return True
+
+
+def active_rules(options: Options) -> tuple[list[Rule], list[Rule]]:
+    # once per set of enabled ids, not once per file (runs over many small files call it a lot)
+    registry = all_rules()
+    key = (options.enabled, len(registry))
+    cached = _ACTIVE.get(key)
+    if cached is None:
+        rules = [r for r in registry.values() if any(i in options.enabled for i in r.ids)]
+        cached = _ACTIVE[key] = ([r for r in rules if r.scope == OBJECT], [r for r in rules if r.scope == SET])
+    return cached
+
+
+_ACTIVE: dict[tuple, tuple[list[Rule], list[Rule]]] = {}

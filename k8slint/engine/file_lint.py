@@ -1,0 +1,219 @@
+"""Linting one file: its documents, the objects in them (``kind: List`` items included), the
+per-object rules and policies on each, and the inventory copies for the cross-object rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from k8slint import catalog
+from k8slint.engine.context import RuleContext, active_rules
+from k8slint.engine.inventory import INVENTORY_TYPES, inventory_copy, kept_fields
+from k8slint.engine.options import Options
+from k8slint.findings import Finding, InputError, Note, Suppressions, locate
+from k8slint.loader import Document
+from k8slint.model import suppression_ids
+from k8slint.model.objects import K8sObject, PodSource, is_list_kind, make_object
+from k8slint.rules import Rule, reported_ids
+from k8slint.source import STDIN, SourceFile, documents, read_source
+from k8slint.yaml_values import key_span as _key_span
+
+
+@dataclass
+class FileResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    inventory: list[K8sObject] = field(default_factory=list)
+    suppressions: Suppressions | None = None
+    documents: int = 0
+
+
+def lint_source(source: SourceFile, options: Options) -> FileResult:
+    """Lint one decoded file with the per-object rules; collect its inventory entries."""
+    result = FileResult()
+    if source.note:
+        result.notes.append(Note(source.path, source.note))
+        return result
+    if source.problem is not None:
+        p = source.problem
+        result.errors.append(InputError(source.path, p.line, p.column, p.message))
+        return result
+    suppressions = Suppressions(source.line_suppressions, source.file_suppressions)
+    result.suppressions = suppressions
+    object_rules, set_rules = active_rules(options)
+    keep_inventory = bool(set_rules)
+    kept = kept_fields(set_rules)  # pruned fields that a cross-object rule of this run reads
+    # Inventory copies of files drop positions (set-rule findings re-read the file for them);
+    # standard input cannot be read twice, so its copies keep them.
+    lazy_positions = source.path != STDIN
+    ctx = RuleContext(options, {source.path: suppressions})
+    policies = options.policies
+    not_objects: list[InputError] = []
+    objects_seen = 0
+    syntax_error = None
+    # Strategic-merge patch directives can only be in patches; a cheap text test spares the walk.
+    maybe_patches = _PATCH_DIRECTIVE_TEXT.search(source.text or "") is not None
+    for item in documents(source):
+        if not isinstance(item, Document):
+            error = InputError(source.path, item.line, item.column, item.message)
+            result.errors.append(error)
+            if item.ends_stream and syntax_error is None:
+                syntax_error = error
+            continue
+        result.documents += 1
+        directive = _patch_directive(item.root) if maybe_patches else None
+        if directive is not None:
+            result.notes.append(Note(source.path, (
+                f"document at line {item.line} is a strategic-merge patch ({directive}), not a complete "
+                f"object: skipped (lint the output of `kustomize build` instead)")))
+            continue
+        duplicates = _duplicate_paths(item) if item.duplicates else None
+        for position, (obj, problem) in enumerate(_objects(item, source.path)):
+            if problem is not None:
+                not_objects.append(problem)
+                continue
+            objects_seen += 1
+            if duplicates:
+                where = () if obj.root is item.root else ("items", position)
+                obj.duplicate_keys = tuple((path[len(where):], record) for path, record in duplicates
+                                           if path[:len(where)] == where)
+            _check_object(obj, object_rules, ctx)
+            for policy in policies:
+                try:
+                    policy.check(obj, ctx)
+                except Exception as exc:  # like a rule bug: report it, keep linting
+                    ctx.failed(obj, exc, f"policy {policy.id}")
+            if keep_inventory and isinstance(obj, INVENTORY_TYPES):
+                where = () if obj.root is item.root else ("items", position)
+                if isinstance(obj, PodSource):  # an operator's input: only its identity and pod labels
+                    obj = obj.identity_only()
+                result.inventory.append(inventory_copy(obj, where, lazy_positions, item.offset, kept))
+    if not_objects:
+        if objects_seen == 0 and not result.errors:
+            first = not_objects[0]
+            result.errors.append(InputError(
+                source.path, first.line, first.column,
+                "not a Kubernetes manifest: no document has both apiVersion and kind"))
+        else:
+            result.errors.extend(not_objects)
+    if objects_seen == 0 and syntax_error is not None and len(result.errors) > 1:
+        # Nothing in the file could be read as an object: the syntax error explains the rest, so
+        # the file gets one diagnostic that mentions the others.
+        others = [e for e in result.errors if e is not syntax_error]
+        also = "; ".join(f"line {e.line}: {e.message}" for e in others[:3]) + ("; ..." if len(others) > 3 else "")
+        result.errors = [InputError(syntax_error.file, syntax_error.line, syntax_error.column,
+                                    f"{syntax_error.message} (also: {also})", rule=syntax_error.rule)]
+    result.findings = ctx.findings
+    if source.suppression_ids and suppression_ids.RULE in options.enabled:
+        result.findings.extend(_unknown_comment_ids(source, options, suppressions))
+    result.errors.extend(ctx.errors)
+    return result
+
+
+def _duplicate_paths(document: Document) -> list[tuple[tuple, object]]:
+    """(field path, DuplicateKey) for each key the composer saw twice: the path of the key whose
+    mark is the second occurrence (the composed mapping keeps the last value and its mark). Only
+    documents with duplicates are walked."""
+    wanted = {(d.line, d.column): d for d in document.duplicates}
+    found, stack = [], [((), document.root)]
+    while stack and wanted:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                record = wanted.get(tuple((_key_span(value, key) or (0, 0))[:2]))
+                if record is not None and record.key == key:
+                    found.append((path + (key,), record))
+                    del wanted[(record.line, record.column)]
+                if isinstance(item, (dict, list)):
+                    stack.append((path + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value) if isinstance(item, (dict, list)))
+    return sorted(found, key=lambda entry: (entry[1].line, entry[1].column))
+
+
+def _unknown_comment_ids(source: SourceFile, options: Options, suppressions: Suppressions) -> list[Finding]:
+    """unknown-suppression for ``# k8slint: disable=`` comments (the rule module checks the
+    annotation; rules never see comments): one info finding per id no rule or policy reports."""
+    known = set(reported_ids()) | {policy.id for policy in options.policies}
+    rule_id = suppression_ids.RULE
+    level = options.severities.get(rule_id) or catalog.default_severity(rule_id)
+    found = []
+    for line, column, end_column, name in source.suppression_ids:
+        for unknown, suggestion in suppression_ids.unknown_ids((name,), known):
+            text, hint = suppression_ids.message(unknown, suggestion, "the k8slint suppression comment")
+            finding = Finding(rule_id, level, text, source.path, line, column, line, end_column, hint=hint)
+            if suppressions.suppresses(rule_id, line):
+                finding.suppressed, finding.suppression = True, "comment"
+            found.append(finding)
+    return found
+
+
+# Keys that only strategic-merge patches (kustomize patches, kubectl patch files) contain.
+_PATCH_DIRECTIVE_TEXT = re.compile(r"\$(?:patch|retainKeys|setElementOrder/|deleteFromPrimitiveList/)")
+
+
+def _patch_directive(root) -> str | None:
+    """The first strategic-merge patch directive in a document (``$patch: delete``...), or None."""
+    stack = [root]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and key[:1] == "$" and (key in ("$patch", "$retainKeys") or key.startswith(
+                        ("$setElementOrder/", "$deleteFromPrimitiveList/"))):
+                    return f"{key}: {item}" if key == "$patch" and isinstance(item, str) else key
+                if isinstance(item, (dict, list)):
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(v for v in value if isinstance(v, (dict, list)))
+    return None
+
+
+def _objects(document: Document, path: str):
+    """Objects of a document: itself, or the items of a ``kind: List``."""
+    root = document.root
+    if is_list_kind(root):
+        for index, item in enumerate(root["items"]):
+            yield _object_or_problem(item, path, document, ("items", index))
+        return
+    yield _object_or_problem(root, path, document, ())
+
+
+def _object_or_problem(root, path: str, document: Document, where: tuple):
+    if isinstance(root, dict) and isinstance(root.get("apiVersion"), str) and root["apiVersion"] \
+            and isinstance(root.get("kind"), str) and root["kind"]:
+        return make_object(root, path, document.index, document.line), None
+    (line, column, _, _), _ = locate(document.root, where)
+    missing = [f for f in ("apiVersion", "kind") if not isinstance(root, dict) or not root.get(f)]
+    what = " and ".join(missing)
+    return None, InputError(path, line, column, f"not a Kubernetes object: {what} missing or not a string")
+
+
+# (object class, id of a rule list) -> (that list, its rules for that class). The entry holds the
+# list, so its id cannot be reused while the entry exists.
+_RULES_BY_CLASS: dict[tuple, tuple[list[Rule], list[Rule]]] = {}
+
+
+def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext) -> None:
+    key = (type(obj), id(rules))
+    entry = _RULES_BY_CLASS.get(key)
+    if entry is None or entry[0] is not rules:  # once per class and rule set, not per object
+        names = frozenset(c.__name__ for c in type(obj).__mro__)
+        entry = _RULES_BY_CLASS[key] = (rules, [r for r in rules if r.kinds is None or not r.kinds.isdisjoint(names)])
+    for rule in entry[1]:
+        ctx.rule_id = rule.id
+        reported = len(ctx.findings)
+        try:
+            rule.check(obj, ctx)
+        except Exception as exc:  # a rule bug must not hide the other objects' findings
+            del ctx.findings[reported:]  # as ctx.guard(obj) does, without an object per call
+            ctx.failed(obj, exc)
+
+
+def lint_path(path: str, options: Options) -> tuple[FileResult, str | None]:
+    """Lint one file; with the result, its text when it will be read again (findings to show,
+    inventory objects to locate findings on), for keep_text()."""
+    source = read_source(path, options.max_file_bytes)
+    result = lint_source(source, options)
+    return result, source.text if result.findings or result.inventory else None
