@@ -353,6 +353,8 @@ def _delete_pair(context: _Text, parent: Node, pair: tuple) -> TextEdit:
     key, value = pair
     if key.kind != "scalar" or key.decorated:
         raise Unfixable("the key is not a plain or quoted scalar")
+    if any(node.decorated and node.kind != "alias" for node in _subtree(value)):
+        raise Unfixable("the value defines a YAML anchor or tag that may be used elsewhere")
     if parent.flow:
         index = next(i for i, p in enumerate(parent.pairs) if p[0] is key)
         if index + 1 < len(parent.pairs):
@@ -369,6 +371,15 @@ def _delete_pair(context: _Text, parent: Node, pair: tuple) -> TextEdit:
     end = value.content_end() if value.end > value.start else key.end
     stop = context.line_end(end) if context.text[end - 1:end] not in ("\n", "\r") else end
     return TextEdit(context.line_start(key.start), stop, "")
+
+
+def _subtree(node: Node):
+    yield node
+    for key, value in node.pairs:
+        yield key
+        yield from _subtree(value)
+    for item in node.items:
+        yield from _subtree(item)
 
 
 # --- rendering ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ pkg/apis/rollouts/v1alpha1/types.go). Other custom resources are left alone.
 from __future__ import annotations
 
 from k8slint.model import apischema
+from k8slint.model import fixes
 from k8slint.model.apischema import EXPECTED, REQUIRED, TYPE, UNKNOWN, VALUE, closest
 from k8slint.model.deprecated_apis import DEPRECATED_APIS
 from k8slint.model.objects import FieldKey, FieldValue, K8sObject, Workload, as_int, describe_type, format_path
@@ -169,7 +170,10 @@ def _unknown(obj, ctx, problem, custom: bool) -> None:
     else:
         explain = ".".join([obj.kind.lower()] + [step for step in parent if isinstance(step, str)])
         hint = f'Remove "{key}" or correct its name: `kubectl explain {explain}` lists the fields.'
-    ctx.report(obj, parent + (FieldKey(key),), message, hint=hint, rule=UNKNOWN_FIELD)
+    # One close match (closest() returns None on a tie) among the fields not written yet: renaming
+    # the key is what the author meant, and the value stays as written (safe).
+    offer = fixes.fix(f'rename "{key}" to "{meant}"', fixes.rename_key(parent + (key,), meant)) if meant else None
+    ctx.report(obj, parent + (FieldKey(key),), message, hint=hint, rule=UNKNOWN_FIELD, fix=offer)
 
 
 def _present(obj, path: tuple) -> dict:

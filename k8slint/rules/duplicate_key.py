@@ -11,6 +11,7 @@ sees the object as the API server does; this rule says that the first value is i
 
 from __future__ import annotations
 
+from k8slint.model import fixes
 from k8slint.model.objects import K8sObject, format_path
 from k8slint.rules import rule
 
@@ -24,4 +25,18 @@ def check(obj: K8sObject, ctx):
             obj, path,
             f"{format_path(path)} is written twice in its mapping, first at line "
             f"{record.first_line}: kubectl keeps only this last value, so the API server never sees the "
-            f"first one, and kustomize and other strict YAML parsers reject the document")
+            f"first one, and kustomize and other strict YAML parsers reject the document",
+            fix=_drop_first(path, record))
+
+
+# A second apiVersion, kind or metadata at the top of an object is almost always a missing "---"
+# between two objects: dropping the first would merge them, so no fix is offered there.
+_OBJECT_IDENTITY = frozenset({("apiVersion",), ("kind",), ("metadata",)})
+
+
+def _drop_first(path: tuple, record):
+    """Dropping the first occurrence leaves exactly what kubectl applies (safe)."""
+    if tuple(path) in _OBJECT_IDENTITY:
+        return None
+    return fixes.fix(f"drop the first {format_path(path)} (line {record.first_line}), which kubectl ignores",
+                     fixes.delete_key(path, first_of_duplicates=True))
