@@ -398,7 +398,23 @@ def _in_helm_chart(path: str) -> bool:
 
 
 def decode(data: bytes) -> tuple[str, LoadError | None]:
-    """Decode as YAML allows: UTF-8 (BOM optional), or UTF-16/32 with a BOM."""
+    """Decode as YAML allows: UTF-8 (BOM optional), or UTF-16/32 with a BOM. Line breaks come
+    out as ``\n`` (see _normalized)."""
+    text, problem = _decode(data)
+    return (_normalized(text), None) if problem is None else (text, problem)
+
+
+def _normalized(text: str) -> str:
+    """``\r\n`` and a lone ``\r`` as ``\n``. YAML reads all three as one line break (and makes
+    each a ``\n`` inside scalars: YAML 1.2 5.4), so nothing changes for the parser, lines or
+    columns; but the document-marker and line-splitting code after it need see only ``\n`` (a CRLF
+    file's documents after a syntax error were lost, a CR-only file had one line)."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _decode(data: bytes) -> tuple[str, LoadError | None]:
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
                           (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                           (codecs.BOM_UTF16_BE, "utf-16-be")):
@@ -472,15 +488,30 @@ def documents(source: SourceFile) -> Iterator[Document | LoadError]:
             return
 
 
+# After this many broken documents in one file, the rest of it is not read (a file of millions
+# of "]" or "..." lines would otherwise cost minutes and one error object per line).
+MAX_BROKEN_DOCUMENTS = 1000
+# A slice between two markers that holds nothing but the marker, blanks and comments: an empty
+# document, skipped without composing it (8 million "..." lines are 8 million of them).
+_EMPTY_SLICE = re.compile(r"(?:---|\.\.\.)[ \t]*(?:#[^\n]*)?(?:\n[ \t]*(?:#[^\n]*)?)*\n?\Z")
+
+
 def _documents_after(text: str, error_line: int, index: int) -> Iterator[Document | LoadError]:
     """The documents that start at or after ``error_line``, each composed from its own slice."""
+    broken = 0
     markers = _markers(text)
-    position = 0
-    while position < len(markers) and markers[position][0] < error_line:
-        position += 1
-    for number in range(position, len(markers)):
-        line, offset = markers[number]
-        end = markers[number + 1][1] if number + 1 < len(markers) else len(text)
+    current = next(markers, None)
+    while current is not None and current[0] < error_line:
+        current = next(markers, None)
+    while current is not None:
+        line, offset = current
+        following = next(markers, None)
+        end = following[1] if following is not None else len(text)
+        current = following
+        if _EMPTY_SLICE.match(text, offset, end) is not None:
+            if text.startswith("---", offset):
+                index += 1  # an empty document still counts, as when the stream composes whole
+            continue
         delta = line - 1
         for item in compose(text[offset:end], first_index=index):
             if line == error_line and isinstance(item, LoadError) and item.ends_stream:
@@ -494,6 +525,11 @@ def _documents_after(text: str, error_line: int, index: int) -> Iterator[Documen
                 item = LoadError(item.message, item.line + delta, item.column, item.ends_stream)
                 if not item.ends_stream:
                     index += 1
+                broken += 1
+                if broken > MAX_BROKEN_DOCUMENTS:
+                    yield LoadError(f"more than {MAX_BROKEN_DOCUMENTS} broken documents: the rest of the file "
+                                    f"(from line {item.line}) is not linted", item.line, 1, True)
+                    return
             yield item
 
 
@@ -503,15 +539,14 @@ def next_document_marker(text: str, begin: int) -> int | None:
     return found.start() + 1 if found else None
 
 
-def _markers(text: str) -> list[tuple[int, int]]:
-    """(line, offset) of every document marker, in one pass over the text."""
-    out = []
+def _markers(text: str) -> Iterator[tuple[int, int]]:
+    """(line, offset) of every document marker, in one pass over the text (made as they are
+    needed: a list would hold one tuple per marker line of the file)."""
     line, last = 1, 0
     for match in _DOCUMENT_MARKER.finditer(text):
         line += text.count("\n", last, match.start())
         last = match.start()
-        out.append((line, last))
-    return out
+        yield line, last
 
 
 def _shift_positions(value, delta: int, seen: set) -> None:

@@ -611,3 +611,50 @@ def test_huge_kubernetes_version_is_a_config_error(tmp_path):
     result = k8slint("lint", "--kubernetes-version", f"{HUGE}.1", "deploy.yaml", cwd=repo, timeout=30)
     one_line_error(result, "is not a Kubernetes version")
     assert len(result.stderr) < 400
+
+
+# --- 8. recovery after syntax errors stays linear in time and small in memory ---------------------
+
+
+@pytest.mark.parametrize("line", ["...\n", "]\n---\n"])
+def test_millions_of_marker_lines_do_not_cost_the_other_files(tmp_path, line):
+    (tmp_path / "a-markers.yaml").write_text(line * 2_000_000, encoding="utf-8")
+    (tmp_path / "b-good.yaml").write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    result = k8slint("lint", "--format", "json", "--jobs", "1", tmp_path, timeout=90)
+    report = json.loads(result.stdout)
+    assert [f["file"].rsplit("/", 1)[1] for f in report["findings"]] == ["b-good.yaml"]
+    [error] = report["errors"]
+    assert error["file"].endswith("a-markers.yaml") and error["line"] == 1
+
+
+def test_more_than_a_thousand_broken_documents_stop_the_file_with_an_error(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(NO_PROBE_DEPLOYMENT + "---\n" + "a: [\n---\n" * 1500 + NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    report = json.loads(k8slint("lint", "--format", "json", path, timeout=60).stdout)
+    assert len(report["errors"]) == 1002  # the first, 1,000 more, and where it stopped
+    assert report["errors"][-1]["message"] == ("more than 1000 broken documents: the rest of the file "
+                                               "(from line 2019) is not linted")
+    assert [f["line"] for f in report["findings"]] == [11]  # the document before them
+
+
+# --- 12. CRLF and CR-only files -----------------------------------------------------------------
+
+
+def test_crlf_file_documents_after_a_syntax_error_are_recovered(tmp_path):
+    text = "a: [\n---\n" + NO_PROBE_DEPLOYMENT
+    path = tmp_path / "crlf.yaml"
+    path.write_bytes(text.replace("\n", "\r\n").encode())
+    report = json.loads(k8slint("lint", "--format", "json", path, timeout=30).stdout)
+    assert [(f["rule"], f["line"]) for f in report["findings"]] == [("missing-readiness-probe", 13)]
+
+
+def test_cr_only_file_cross_object_findings_point_at_their_field(tmp_path):
+    service = "apiVersion: v1\nkind: Service\nmetadata: {name: svc}\nspec:\n  selector: {app: nothing}\n  ports: [{port: 80}]\n"
+    text = NO_PROBE_DEPLOYMENT + "---\n" + service
+    expected = json.loads(k8slint("lint", "--format", "json", "-", input=text, timeout=30).stdout)["findings"]
+    path = tmp_path / "cr.yaml"
+    path.write_bytes(text.replace("\n", "\r").encode())
+    found = json.loads(k8slint("lint", "--format", "json", path, timeout=30).stdout)["findings"]
+    assert [(f["rule"], f["line"], f["column"]) for f in found] == \
+        [(f["rule"], f["line"], f["column"]) for f in expected]
+    assert any(f["rule"] == "service-no-endpoints" and f["line"] > 14 for f in found), found
