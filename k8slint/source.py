@@ -488,8 +488,9 @@ def documents(source: SourceFile) -> Iterator[Document | LoadError]:
             return
 
 
-# After this many broken documents in one file, the rest of it is not read (a file of millions
-# of "]" or "..." lines would otherwise cost minutes and one error object per line).
+# After this many broken documents in a row, the rest of the file is not read (a file of millions
+# of "]" lines would otherwise cost minutes and one error object per line); broken documents
+# between good ones do not count towards it.
 MAX_BROKEN_DOCUMENTS = 1000
 # A slice between two markers that holds nothing but the marker, blanks and comments: an empty
 # document, skipped without composing it (8 million "..." lines are 8 million of them).
@@ -521,13 +522,14 @@ def _documents_after(text: str, error_line: int, index: int) -> Iterator[Documen
                 item.line += delta
                 item.offset += offset
                 index = item.index + 1
+                broken = 0
             else:
                 item = LoadError(item.message, item.line + delta, item.column, item.ends_stream)
                 if not item.ends_stream:
                     index += 1
                 broken += 1
                 if broken > MAX_BROKEN_DOCUMENTS:
-                    yield LoadError(f"more than {MAX_BROKEN_DOCUMENTS} broken documents: the rest of the file "
+                    yield LoadError(f"more than {MAX_BROKEN_DOCUMENTS} broken documents in a row: the rest of the file "
                                     f"(from line {item.line}) is not linted", item.line, 1, True)
                     return
             yield item

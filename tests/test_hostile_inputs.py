@@ -632,7 +632,7 @@ def test_more_than_a_thousand_broken_documents_stop_the_file_with_an_error(tmp_p
     path.write_text(NO_PROBE_DEPLOYMENT + "---\n" + "a: [\n---\n" * 1500 + NO_PROBE_DEPLOYMENT, encoding="utf-8")
     report = json.loads(k8slint("lint", "--format", "json", path, timeout=60).stdout)
     assert len(report["errors"]) == 1002  # the first, 1,000 more, and where it stopped
-    assert report["errors"][-1]["message"] == ("more than 1000 broken documents: the rest of the file "
+    assert report["errors"][-1]["message"] == ("more than 1000 broken documents in a row: the rest of the file "
                                                "(from line 2019) is not linted")
     assert [f["line"] for f in report["findings"]] == [11]  # the document before them
 
