@@ -650,7 +650,7 @@ def _read_text(path: str) -> str | None:
 
     if path == STDIN:
         return None
-    return read_source(path).text
+    return read_source(path, keep_newlines=True).text  # written back: its line breaks stay
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

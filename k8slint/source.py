@@ -200,8 +200,10 @@ def set_overrides(texts: dict[str, str]) -> None:
     _OVERRIDES.update(texts)
 
 
-def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFile:
-    """Read and decode one file; problems become ``SourceFile.problem``, never exceptions."""
+def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, keep_newlines: bool = False) -> SourceFile:
+    """Read and decode one file; problems become ``SourceFile.problem``, never exceptions. Line
+    breaks come out as ``\n`` (normalized_newlines) unless ``keep_newlines`` (a fixer writing the
+    file back keeps its CRLF)."""
     source = SourceFile(path)
     override = _OVERRIDES.get(path)
     try:
@@ -232,6 +234,8 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> SourceFil
             f"file is larger than {max_bytes // (1024 * 1024)} MiB; not linted (raise --max-file-size)", 1, 1)
         return source
     text, problem = decode(data)
+    if problem is None and not keep_newlines:
+        text = normalized_newlines(text)
     if problem is not None:
         source.problem = problem
         return source
@@ -397,24 +401,17 @@ def _in_helm_chart(path: str) -> bool:
     return os.path.exists(os.path.join(directory, "Chart.yaml"))
 
 
-def decode(data: bytes) -> tuple[str, LoadError | None]:
-    """Decode as YAML allows: UTF-8 (BOM optional), or UTF-16/32 with a BOM. Line breaks come
-    out as ``\n`` (see _normalized)."""
-    text, problem = _decode(data)
-    return (_normalized(text), None) if problem is None else (text, problem)
-
-
-def _normalized(text: str) -> str:
+def normalized_newlines(text: str) -> str:
     """``\r\n`` and a lone ``\r`` as ``\n``. YAML reads all three as one line break (and makes
     each a ``\n`` inside scalars: YAML 1.2 5.4), so nothing changes for the parser, lines or
-    columns; but the document-marker and line-splitting code after it need see only ``\n`` (a CRLF
-    file's documents after a syntax error were lost, a CR-only file had one line)."""
+    columns; but the document-marker, line-splitting and position code after it need see only
+    ``\n`` (a CRLF file's documents after a syntax error were lost, a CR-only file had one line)."""
     if "\r" not in text:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _decode(data: bytes) -> tuple[str, LoadError | None]:
+def decode(data: bytes) -> tuple[str, LoadError | None]:
     for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
                           (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                           (codecs.BOM_UTF16_BE, "utf-16-be")):

@@ -578,7 +578,7 @@ def crash_probes(tmp_path):
                                       "            labelSelector: {matchExpressions: [{key: [], operator: In, values: [x]}]}\n", 1),
         "4-cron.yaml": f"apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: cj}}\nspec:\n  schedule: '{HUGE} * * * *'\n"
                        "  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n"
-                       "          containers: [{name: c, image: busybox:1.36}]\n",
+                       "          containers: [{name: c, image: 'busybox:1.36'}]\n",
         "5-replicas-negative.yaml": NO_PROBE_DEPLOYMENT.replace("spec:\n", "spec:\n  replicas: -1\n", 1),
         "6-normal.yaml": NO_PROBE_DEPLOYMENT.replace("name: web\n", "name: normal\n", 1),
     }
