@@ -289,3 +289,84 @@ def test_cross_object_findings_are_located_as_with_positions_kept(fuzz_dir, docu
     finally:
         file_lint.inventory_copy = original
     assert lazy == eager
+
+
+# --- hostile values in the rule fixtures ---------------------------------------------------------
+# Each example takes a document of a rule fixture (real shapes every rule reads) and replaces one
+# value anywhere in it, at any depth, by a hostile one: integers past int32/int64, 5,000-digit
+# numbers and strings, or a container of the wrong type (mapping, list, scalar, null). Every rule
+# must still answer (a finding or nothing), never crash (issue 16, point 7).
+
+_HUGE_DIGITS = "9" * 5000
+HOSTILE_VALUES = [2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 63, 2 ** 64, -1, 0, 1e308, -1e308,
+                  "HUGE-NUMBER", _HUGE_DIGITS, "-" + _HUGE_DIGITS[:30], "", "x" * 3000,
+                  {}, [], None, True, {"a": []}, [{}], [[]], {"key": []}, [None], "http"]
+
+
+def _fixture_documents():
+    from conftest import FIXTURES
+    from k8slint.loader import Document, compose
+
+    found = []
+    for path in sorted((FIXTURES / "rules").rglob("*.yaml")):
+        for item in compose(path.read_text(encoding="utf-8")):
+            if isinstance(item, Document) and isinstance(item.root, dict) and "kind" in item.root:
+                found.append((path.relative_to(FIXTURES).as_posix(), _plain(item.root)))
+    return found
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _paths(value, path=()):
+    """Every position in a document: (path of the value, is it a key?)."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, path + (index,))
+
+
+def _replaced(document, path, new):
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(document, dict):
+        return {k: (_replaced(v, rest, new) if k == head else v) for k, v in document.items()}
+    return [(_replaced(v, rest, new) if i == head else v) for i, v in enumerate(document)]
+
+
+_DOCUMENTS = []
+
+
+@settings(max_examples=int(os.environ.get("K8SLINT_FUZZ_EXAMPLES", 200)) // 2, **SETTINGS)
+@given(data=st.data())
+def test_rules_survive_hostile_values_anywhere_in_the_fixtures(fuzz_dir, data):
+    if not _DOCUMENTS:
+        _DOCUMENTS.extend(_fixture_documents())
+    source, document = data.draw(st.sampled_from(_DOCUMENTS), label="fixture document")
+    replacements = data.draw(st.integers(1, 3), label="values replaced")
+    for _ in range(replacements):
+        paths = [p for p in _paths(document) if p[:1] not in (("apiVersion",), ("kind",))]
+        path = data.draw(st.sampled_from(paths), label=f"path in {source}")
+        document = _replaced(document, path, data.draw(st.sampled_from(HOSTILE_VALUES), label="value"))
+    text = json.dumps(document, indent=1, allow_nan=True).replace('"HUGE-NUMBER"', _HUGE_DIGITS)
+    path = fuzz_dir / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    from k8slint.engine import Options, run
+    from k8slint.report import json_report, sarif, text as text_report
+
+    result = run([str(path)], Options(enabled=all_rule_ids()))
+    internal = [e for e in result.errors if e.rule == "internal-error"]
+    assert not internal, "\n".join(e.message for e in internal) + "\n" + text[:3000]
+    assert all(len(f.message) <= 1100 for f in result.findings)
+    text_report.render(result)
+    json_report.render(result)
+    sarif.render(result)

@@ -75,8 +75,8 @@ class ServicesByLabel:
         self.by_pair: dict[tuple, list] = {}
         for service in services:
             selector = service.selector
-            if not selector:
-                continue
+            if not selector or not all(isinstance(k, str) and isinstance(v, str) for k, v in selector.items()):
+                continue  # (a selector with a non-string key or value is rejected by the API server)
             key = min(selector)  # any pair will do: every pair must match
             self.by_pair.setdefault((key, selector[key]), []).append(service)
 
@@ -84,6 +84,8 @@ class ServicesByLabel:
         """The Services whose selector every pair of which ``labels`` carries, in input order."""
         found = []
         for key, value in labels.items():
+            if not isinstance(value, str) or not isinstance(key, str):
+                continue  # (not a label the API server would store: matches no selector pair)
             for service in self.by_pair.get((key, value), ()):
                 if all(labels.get(k) == v for k, v in service.selector.items()):
                     found.append(service)
