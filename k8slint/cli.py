@@ -388,7 +388,7 @@ def _fix_and_write(paths, options, select, unsafe: bool, diff: bool, report):
 def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file_size, kubernetes_version=None,
              follow_symlinks=False):
     from k8slint import catalog
-    from k8slint.config import rule_selection
+    from k8slint.config import check_rule_params, rule_selection
     from k8slint.engine import Options
     from k8slint.policies import load_policies
     from k8slint.rules import reported_ids
@@ -398,7 +398,8 @@ def _options(config, enable, disable, cluster_path, nodes, zones, jobs, max_file
     default_off = {i for i, meta in catalog.load_catalog().items() if meta.get("enabled_by_default") is False}
     enabled, severities, params = rule_selection(config, known, default_off, tuple(enable), tuple(disable))
     size = max_file_size or config.data.get("max-file-size")
-    version = _target_version(config, kubernetes_version, params)
+    version = _target_version(config, kubernetes_version, params)  # takes the legacy parameter out
+    check_rule_params(params, str(config.path))
     return Options(
         enabled=frozenset(enabled), severities=severities, params=params,
         cluster=_cluster(config, cluster_path, nodes, zones),
@@ -643,30 +644,10 @@ def explain(rule_id, config_path) -> None:
             click.echo(f"k8slint: unknown rule {rule_id!r} (see `k8slint rules`)", err=True)
             sys.exit(EXIT_INPUT)
         meta = policy.metadata()
-    click.echo(f"{meta['id']} ({meta.get('severity', '')}): {meta.get('title', '')}\n")
-    for section in ("description", "rationale", "remediation"):
-        if meta.get(section):
-            click.echo(f"{section.capitalize()}:\n  {_wrap(meta[section])}\n")
-    for parameter in meta.get("parameters", []) or []:
-        click.echo(f"Parameter {parameter['name']} ({parameter['type']}, default "
-                   f"{parameter['default']!r}): {parameter['description']}")
-    examples = meta.get("examples") or {}
-    for label in ("bad", "good"):
-        if examples.get(label):
-            click.echo(f"Example ({label}):")
-            click.echo("".join(f"    {line}\n" for line in examples[label].rstrip().splitlines()))
     if policy is not None:
-        click.echo("\n".join(policy.explain_details()))
-        if meta.get("help_uri"):
-            click.echo(f"Docs: {meta['help_uri']}")
-        return
-    click.echo(f"Docs: {catalog.help_uri(rule_id)}")
-
-
-def _wrap(text: str) -> str:
-    import textwrap
-
-    return "\n  ".join(textwrap.wrap(" ".join(str(text).split()), 96))
+        click.echo(catalog.render_text(rule_id, meta, meta.get("help_uri"), tuple(policy.explain_details())), nl=False)
+    else:
+        click.echo(catalog.render_text(rule_id, meta, catalog.help_uri(rule_id)), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -143,6 +143,11 @@ def _json_path(path) -> str:
 def _explain(error) -> str:
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")
+    path = list(error.absolute_path)
+    if error.validator == "oneOf" and len(path) == 2 and path[0] == "rules":
+        # a rule's setting: say what a setting may be, not which branch of the schema failed
+        return (f"{error.instance!r} is not a rule setting: use on, off, true, false, a severity (error, "
+                f"warning, info), or a mapping of enabled, severity and params")
     if error.validator == "oneOf" and error.context:
         best = min(error.context, key=lambda e: len(e.message))
         return f"{error.instance!r} is not valid here ({best.message})"
@@ -183,6 +188,26 @@ def rule_selection(config: Config, known: set[str], default_disabled: set[str],
     enabled |= set(enable)
     enabled -= set(disable)
     return enabled, severities, params
+
+
+def check_rule_params(params: dict[str, dict], where: str) -> None:
+    """Each ``rules.<id>.params`` value against the parameter's JSON Schema in the rule's metadata
+    (``rules/<id>.yaml``): a misspelt name or a wrong-typed value is a ConfigError naming its path."""
+    from k8slint import catalog
+
+    lines = []
+    for rule_id, given in params.items():
+        declared = {p["name"]: p for p in catalog.metadata(rule_id).get("parameters") or []}
+        for name, value in given.items():
+            path = f"rules.{rule_id}.params.{name}"
+            if name not in declared:
+                known = ", ".join(sorted(declared)) or "none"
+                lines.append(f"  at {path}: unknown parameter (parameters of {rule_id}: {known})")
+                continue
+            for error in strict_validator(declared[name]["schema"]).iter_errors(value):
+                lines.append(f"  at {path}: {error.message}")
+    if lines:
+        raise ConfigError("\n".join([f"{where}: invalid config:"] + lines))
 
 
 def env_flag(name: str) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from k8slint.catalog import load_catalog  # noqa: E402
+from k8slint.catalog import load_catalog, render_markdown  # noqa: E402
 
 OUT = ROOT / "docs" / "rules.md"
 
@@ -26,18 +26,7 @@ def render() -> str:
         lines.append(f"| [`{rule_id}`](#{meta['docs_anchor']}) | {meta['severity']} | {meta['title']} |")
     for rule_id, meta in sorted(catalog.items()):
         lines += ["", f'<a id="{meta["docs_anchor"]}"></a>', f"## {rule_id}", "",
-                  f"**{meta['title']}** — default severity `{meta['severity']}`"
-                  + (", needs cluster information" if meta.get("needs_cluster") else "")
-                  + f"; tags: {', '.join(meta.get('tags', []))}", ""]
-        for section in ("description", "rationale", "remediation"):
-            lines += [f"**{section.capitalize()}.** {' '.join(str(meta[section]).split())}", ""]
-        for parameter in meta.get("parameters") or []:
-            lines.append(f"- parameter `{parameter['name']}` ({parameter['type']}, default "
-                         f"`{parameter['default']!r}`): {parameter['description']}")
-        if meta.get("parameters"):
-            lines.append("")
-        for label in ("bad", "good"):
-            lines += [f"{label.capitalize()}:", "", "```yaml", meta["examples"][label].rstrip(), "```", ""]
+                  render_markdown(rule_id, meta).rstrip()]
     return "\n".join(lines).rstrip() + "\n"
 
 

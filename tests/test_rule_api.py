@@ -234,3 +234,76 @@ def test_every_field_a_rule_reads_is_one_the_inventory_may_drop():
     for item in rules.all_rules().values():
         assert set(item.reads) <= DROPPABLE, item.id
         assert not item.reads or item.scope == rules.SET, item.id
+
+
+# --- rule metadata: one renderer, parameters typed and validated when the config loads -----------
+
+
+def test_explain_docs_and_sarif_render_the_same_metadata(write):
+    import json
+
+    from conftest import cli
+    from k8slint.catalog import help_uri, load_catalog, render_markdown
+
+    sarif = json.loads(cli("lint", "--format", "sarif", write("m.yaml", TWO_DEPLOYMENTS)).stdout)
+    helps = {r["id"]: r["help"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    docs = (FIXTURES.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    for rule_id, meta in load_catalog().items():
+        explained = cli("explain", rule_id).stdout
+        assert helps[rule_id]["text"] == explained, rule_id
+        assert helps[rule_id]["markdown"] == render_markdown(rule_id, meta, help_uri(rule_id)), rule_id
+        assert render_markdown(rule_id, meta).rstrip() in docs, rule_id
+
+
+def test_every_parameter_default_satisfies_its_schema():
+    from k8slint.catalog import load_catalog
+    from k8slint.config import strict_validator
+
+    declared = [(rule_id, p) for rule_id, meta in load_catalog().items() for p in meta.get("parameters") or []]
+    assert declared
+    for rule_id, parameter in declared:
+        assert not list(strict_validator(parameter["schema"]).iter_errors(parameter["default"])), (rule_id, parameter)
+
+
+@pytest.mark.parametrize("config, expected", [
+    ("rules:\n  unsafe-rolling-update:\n    params: {slow_rollout_replica: 5}\n",
+     "at rules.unsafe-rolling-update.params.slow_rollout_replica: unknown parameter "
+     "(parameters of unsafe-rolling-update: slow_rollout_replicas)"),
+    ("rules:\n  unsafe-rolling-update:\n    params: {slow_rollout_replicas: \"5\"}\n",
+     "at rules.unsafe-rolling-update.params.slow_rollout_replicas: '5' is not of type 'integer'"),
+    ("rules:\n  unsafe-rolling-update:\n    params: {slow_rollout_replicas: 0}\n",
+     "at rules.unsafe-rolling-update.params.slow_rollout_replicas: 0 is less than the minimum of 1"),
+    ("rules:\n  missing-readiness-probe:\n    params: {threshold: 1}\n",
+     "at rules.missing-readiness-probe.params.threshold: unknown parameter (parameters of "
+     "missing-readiness-probe: none)"),
+    ("rules:\n  missing-readiness-probe: warn\n",
+     "at rules.missing-readiness-probe: 'warn' is not a rule setting: use on, off, true, false, a severity "
+     "(error, warning, info), or a mapping of enabled, severity and params"),
+])
+def test_a_config_with_a_wrong_rule_setting_is_a_usage_error_naming_its_path(write, config, expected):
+    from conftest import cli
+
+    path = write(".k8slint.yaml", config)
+    result = cli("lint", "--config", path, write("m.yaml", TWO_DEPLOYMENTS))
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_valid_parameter_reaches_the_rule(write):
+    import json
+
+    from conftest import cli
+
+    deployment = TWO_DEPLOYMENTS.split("---")[0].replace(
+        "spec:\n  selector", "spec:\n  replicas: 8\n  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n  selector", 1)
+    path = write("one.yaml", deployment)
+
+    def slow_rollouts(*args):
+        report = json.loads(cli("lint", "--format", "json", *args, path).stdout)
+        return [(f["line"], f["severity"]) for f in report["findings"]
+                if f["rule"] == "unsafe-rolling-update" and "one pod at a time" in f["message"]]
+
+    assert slow_rollouts() == []  # 8 replicas: below the default of 20
+    config = write(".k8slint.yaml", "rules:\n  unsafe-rolling-update:\n    params: {slow_rollout_replicas: 8}\n")
+    assert slow_rollouts("--config", config) == [(6, "info")]

@@ -471,43 +471,11 @@ def _notification_descriptor(rule_id: str, title: str, description: str):
 
 
 def _help(rule_id, meta, title, description, help_uri) -> tuple[str, str]:
-    rationale, remediation = _prose(meta.get("rationale")), _prose(meta.get("remediation"))
-    examples = meta.get("examples") if isinstance(meta.get("examples"), dict) else {}
-    parameters = [p for p in (meta.get("parameters") or []) if isinstance(p, dict) and p.get("name")]
-    text = [f"{title}.", "", description]
-    markdown = [f"**{title}**", "", description]
-    if rationale:
-        text += ["", f"Why it matters: {rationale}"]
-        markdown += ["", "#### Why it matters", "", rationale]
-    if remediation:
-        text += ["", f"How to fix: {remediation}"]
-        markdown += ["", "#### How to fix", "", remediation]
-    if meta.get("needs_cluster"):
-        note = "This rule needs cluster information: --cluster, --nodes or Node objects in the input."
-        text += ["", note]
-        markdown += ["", note.replace("--cluster", "`--cluster`").replace("--nodes", "`--nodes`")]
-    if parameters:
-        text += ["", "Parameters (set in .k8slint.yaml under rules.<id>.params):"]
-        markdown += ["", "#### Parameters", "", f"Set in `.k8slint.yaml` under `rules.{rule_id}.params`:", ""]
-        for p in parameters:
-            line = f"{p['name']} ({p.get('type', '')}, default {json.dumps(p.get('default'))}): " \
-                   f"{_prose(p.get('description'))}"
-            text.append(f"- {line}")
-            markdown.append(f"- `{p['name']}` ({p.get('type', '')}, default "
-                            f"`{json.dumps(p.get('default'))}`): {_prose(p.get('description'))}")
-    for label, heading in (("bad", "Example that fires"), ("good", "Fixed")):
-        example = str(examples.get(label) or "").rstrip()
-        if example:
-            text += ["", f"{heading}:", "", *("    " + line for line in example.splitlines())]
-            markdown += ["", f"#### {heading}", "", "```yaml", example, "```"]
-    text += ["", f"Suppress with the annotation k8slint.io/ignore: \"{rule_id}\" or a "
-                 f"'# k8slint: disable={rule_id}' comment."]
-    markdown += ["", f"Suppress with the annotation `k8slint.io/ignore: \"{rule_id}\"` or a "
-                     f"`# k8slint: disable={rule_id}` comment."]
-    if help_uri:
-        text += ["", f"Documentation: {help_uri}"]
-        markdown += ["", f"[Documentation]({help_uri})"]
-    return "\n".join(text).strip() + "\n", "\n".join(markdown).strip() + "\n"
+    """The rule's documentation, rendered as `k8slint explain` and docs/rules.md render it."""
+    from k8slint import catalog
+
+    meta = {**meta, "title": title, "description": description}
+    return catalog.render_text(rule_id, meta, help_uri), catalog.render_markdown(rule_id, meta, help_uri)
 
 
 # --------------------------------------------------------------------------- for GitHub

@@ -49,7 +49,6 @@ from k8slint.rules import MEDIUM, SET, rule
 INVALID = "rolling-update-invalid"
 UNSAFE = "unsafe-rolling-update"
 _KINDS = (Deployment, DaemonSet, StatefulSet, Rollout)
-_DEFAULT_SLOW_REPLICAS = 20
 # Replica counts up to which "at which counts does every pod go down" is spelled out.
 _OUTAGE_SCAN = 100
 
@@ -267,9 +266,8 @@ def check_unsafe(inventory, ctx):
     workloads = [w for w in inventory.workloads if isinstance(w, _KINDS)]
     if not workloads:
         return
-    slow = as_int(ctx.params.get("slow_rollout_replicas"), _DEFAULT_SLOW_REPLICAS)
-    env = _Env(ctx, inventory.of(HorizontalPodAutoscaler), inventory.of(Service),
-               slow if slow is not None and slow > 0 else _DEFAULT_SLOW_REPLICAS)
+    slow = ctx.params["slow_rollout_replicas"]  # default in rules/unsafe-rolling-update.yaml, checked at config load
+    env = _Env(ctx, inventory.of(HorizontalPodAutoscaler), inventory.of(Service), slow)
     for obj in workloads:
         with ctx.guard(obj):
             if validation_problems(obj):
