@@ -39,7 +39,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from k8slint import rules
-    from k8slint.engine import Inventory, Options, context, inventory as inventory_module, runner
+    from k8slint.engine import Inventory, Options, inventory as inventory_module, runner
     from k8slint.source import discover
     from k8slint.rules import SET, all_rules, reported_ids
 
@@ -59,7 +59,6 @@ def main(argv=None) -> int:
         if item.scope != SET:
             rules._REGISTRY[rule_id] = dataclasses.replace(item, check=timed(rule_id, item.check))
     options = Options(enabled=frozenset(reported_ids()), jobs=1, max_file_bytes=args.max_file_size << 20)
-    context._ACTIVE.clear()
 
     start = time.perf_counter()
     files, _ = discover(args.paths, [])
@@ -82,7 +81,6 @@ def main(argv=None) -> int:
     for item in set_rules:
         errors: list = []
         one = dataclasses.replace(options, enabled=frozenset(item.ids))
-        context._ACTIVE.clear()
         begin = time.perf_counter()
         signal.setitimer(signal.ITIMER_REAL, args.rule_timeout)
         try:

@@ -116,14 +116,6 @@ class _ObjectGuard:
 
 
 def active_rules(options: Options) -> tuple[list[Rule], list[Rule]]:
-    # once per set of enabled ids, not once per file (runs over many small files call it a lot)
-    registry = all_rules()
-    key = (options.enabled, len(registry))
-    cached = _ACTIVE.get(key)
-    if cached is None:
-        rules = [r for r in registry.values() if any(i in options.enabled for i in r.ids)]
-        cached = _ACTIVE[key] = ([r for r in rules if r.scope == OBJECT], [r for r in rules if r.scope == SET])
-    return cached
-
-
-_ACTIVE: dict[tuple, tuple[list[Rule], list[Rule]]] = {}
+    """The per-object and the cross-object rules with at least one enabled id."""
+    rules = [r for r in all_rules().values() if any(i in options.enabled for i in r.ids)]
+    return [r for r in rules if r.scope == OBJECT], [r for r in rules if r.scope == SET]

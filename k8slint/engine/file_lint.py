@@ -42,6 +42,7 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
     suppressions = Suppressions(source.line_suppressions, source.file_suppressions)
     result.suppressions = suppressions
     object_rules, set_rules = active_rules(options)
+    by_class: dict[type, list[Rule]] = {}
     keep_inventory = bool(set_rules)
     kept = kept_fields(set_rules)  # pruned fields that a cross-object rule of this run reads
     # Inventory copies of files drop positions (set-rule findings re-read the file for them);
@@ -78,7 +79,11 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                 where = () if obj.root is item.root else ("items", position)
                 obj.duplicate_keys = tuple((path[len(where):], record) for path, record in duplicates
                                            if path[:len(where)] == where)
-            _check_object(obj, object_rules, ctx)
+            cls = type(obj)
+            rules = by_class.get(cls)
+            if rules is None:  # once per class and file, not per object
+                rules = by_class[cls] = _rules_for(cls, object_rules)
+            _check_object(obj, rules, ctx)
             for policy in policies:
                 try:
                     policy.check(obj, ctx)
@@ -190,18 +195,14 @@ def _object_or_problem(root, path: str, document: Document, where: tuple):
     return None, InputError(path, line, column, f"not a Kubernetes object: {what} missing or not a string")
 
 
-# (object class, id of a rule list) -> (that list, its rules for that class). The entry holds the
-# list, so its id cannot be reused while the entry exists.
-_RULES_BY_CLASS: dict[tuple, tuple[list[Rule], list[Rule]]] = {}
+def _rules_for(cls: type, rules: list[Rule]) -> list[Rule]:
+    """The rules whose kinds include ``cls`` or one of its bases."""
+    names = frozenset(c.__name__ for c in cls.__mro__)
+    return [r for r in rules if r.kinds is None or not r.kinds.isdisjoint(names)]
 
 
 def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext) -> None:
-    key = (type(obj), id(rules))
-    entry = _RULES_BY_CLASS.get(key)
-    if entry is None or entry[0] is not rules:  # once per class and rule set, not per object
-        names = frozenset(c.__name__ for c in type(obj).__mro__)
-        entry = _RULES_BY_CLASS[key] = (rules, [r for r in rules if r.kinds is None or not r.kinds.isdisjoint(names)])
-    for rule in entry[1]:
+    for rule in rules:
         ctx.rule_id = rule.id
         reported = len(ctx.findings)
         try:
