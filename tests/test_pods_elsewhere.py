@@ -69,3 +69,19 @@ def test_pod_sources_are_custom_resources_that_describe_pods():
     assert kind_of({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "spec": {"hosts": ["a"]}}) \
         is not PodSource
     assert kind_of({"apiVersion": "apps/v1", "kind": "ControllerRevision", "spec": {"replicas": 2}}) is not PodSource
+
+
+def test_info_level_references_are_worded_may(tmp_path):
+    """Info findings (the evidence is only in other files of the directory) never claim certain
+    failure: the target may be defined elsewhere."""
+    (tmp_path / "deploy.yaml").write_text(DEPLOYMENT)
+    (tmp_path / "svc.yaml").write_text("apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n"
+                                       "  selector: {app: web}\n  ports: [{port: 80, targetPort: http}]\n")
+    (tmp_path / "hpa.yaml").write_text("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\n"
+                                       "metadata: {name: api}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, "
+                                       "kind: Deployment, name: api}\n  minReplicas: 2\n  maxReplicas: 4\n")
+    result = engine_run([tmp_path])
+    [port] = rules(result, "service-target-port")
+    assert port.severity == "info" and "may fail" in port.message and "unless" in port.message
+    [hpa] = rules(result, "hpa-target-missing")
+    assert hpa.severity == "info" and "may scale nothing" in hpa.message and "unless" in hpa.message

@@ -238,7 +238,9 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, ct
         ctx.report(
             hpa, path + ("name",),
             f"scaleTargetRef {kind} {name!r} does not exist in the set (workloads here: "
-            f"{', '.join(here[:5])}): the HPA reports FailedGetScale and scales nothing",
+            f"{', '.join(here[:5])}): "
+            + ("the HPA reports FailedGetScale and scales nothing" if severity is None else
+               "unless it is defined elsewhere, the HPA reports FailedGetScale and may scale nothing"),
             rule=TARGET_MISSING, severity=severity,
             hint="Point scaleTargetRef at the workload's kind and name (same namespace).")
     return None

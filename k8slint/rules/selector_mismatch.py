@@ -410,8 +410,11 @@ def _target_ports(service: Service, spec: dict, selected: list, ctx):
                    f"(their named ports: {known})")
         ctx.report(
             service, path,
-            f"targetPort {target!r} cannot be resolved: {why}; the endpoints of this Service port "
-            f"stay empty and connections to it fail", rule=TARGET_PORT, severity=severity,
+            f"targetPort {target!r} cannot be resolved: {why}; "
+            + ("the endpoints of this Service port stay empty and connections to it fail" if severity is None
+               else "unless pods defined elsewhere that it also selects name that port, the endpoints of this "
+                    "Service port stay empty and connections to it may fail"),
+            rule=TARGET_PORT, severity=severity,
             hint=f"Name the container port {target!r} (same protocol), or use the port number.")
 
 
