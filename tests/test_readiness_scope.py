@@ -122,3 +122,43 @@ def test_host_ports_helper():
         {"name": "a", "ports": [{"containerPort": 80}]},
         {"name": "b", "ports": [{"containerPort": 9000, "hostPort": 9001}]}]}}, ())
     assert [(name, port) for name, port, _ in host_ports(template)] == [("a", 80), ("b", 9001)]
+
+
+def test_argo_gates_model_the_steps():
+    from k8slint.model.rollout import argo_gates
+
+    canary = argo_gates({"strategy": {"canary": {"analysis": {"templates": []}, "steps": [
+        {"setWeight": 20}, {"pause": {"duration": "1m"}}, {"experiment": {"templates": []}}, {"pause": {}},
+        {"analysis": {"templates": []}}, {"pause": {}}]}}})
+    assert (canary.strategy, canary.manual_pause_step, canary.analysis_steps) == ("canary", 3, (2, 4))
+    assert canary.background_analysis and canary.waits_for_a_person and canary.can_abort
+    plain = argo_gates({"strategy": {"canary": {"steps": [{"setWeight": 50}, {"pause": {"duration": 30}}]}}})
+    assert not plain.waits_for_a_person and not plain.can_abort
+    blue_green = argo_gates({"strategy": {"blueGreen": {"autoPromotionEnabled": False}}})
+    assert blue_green.manual_promotion and blue_green.waits_for_a_person
+    assert not argo_gates({"strategy": {"blueGreen": {}}}).waits_for_a_person
+    assert argo_gates({"strategy": {}}) is None
+
+
+@pytest.mark.parametrize("kind, api_version, update, surge, unavailable, deadline, history", [
+    # K pkg/apis/extensions/v1beta1/defaults.go
+    ("DaemonSet", "extensions/v1beta1", "OnDelete", None, 1, None, 10),
+    ("Deployment", "extensions/v1beta1", "RollingUpdate", 1, 1, None, None),
+    # K pkg/apis/apps/v1beta1/defaults.go
+    ("StatefulSet", "apps/v1beta1", "OnDelete", None, None, None, 10),
+    ("Deployment", "apps/v1beta1", "RollingUpdate", "25%", "25%", 600, 2),
+    # K pkg/apis/apps/v1beta2/defaults.go and apps/v1
+    ("DaemonSet", "apps/v1beta2", "RollingUpdate", 0, 1, None, 10),
+    ("StatefulSet", "apps/v1beta2", "RollingUpdate", None, None, None, 10),
+    ("Deployment", "apps/v1", "RollingUpdate", "25%", "25%", 600, 10),
+])
+def test_version_defaults_follow_upstream(kind, api_version, update, surge, unavailable, deadline, history):
+    from k8slint.model.rollout import update_type, version_defaults
+
+    d = version_defaults(kind, api_version)
+    assert (d.update_type, d.max_surge, d.max_unavailable, d.progress_deadline_seconds,
+            d.revision_history_limit) == (update, surge, unavailable, deadline, history)
+    assert update_type(kind, api_version, {}) == update
+    field = "strategy" if kind == "Deployment" else "updateStrategy"
+    assert update_type(kind, api_version, {field: {"type": "RollingUpdate"}}) == "RollingUpdate"
+    assert update_type("ReplicaSet", "apps/v1", {}) is None
