@@ -75,3 +75,20 @@ def test_statefulset_max_unavailable_follows_the_gate(write, version, rules):
         assert got[0].severity == "warning"
     else:
         assert "MaxUnavailableStatefulSet (beta, on by default in Kubernetes 1.35)" in got[0].message
+
+
+@pytest.mark.parametrize("version,fires", [((1, 31), False), ((1, 30), True)])
+def test_match_label_keys_in_pod_affinity_follow_the_gate(version, fires):
+    """matchLabelKeys: [pod-template-hash] lets old and new pods share a node during a rollout; before
+    MatchLabelKeysInPodAffinity is on by default (1.31) the API server drops it and the surge pod of
+    replicas 2 + maxSurge 1 finds no third node."""
+    from conftest import FIXTURES
+    from k8slint.model.cluster import uniform_cluster
+
+    path = FIXTURES / "rules" / "anti-affinity-nodes-2" / "near-miss" / "match-label-keys.yaml"
+    result = engine_run([path], cluster=uniform_cluster(2, 1), kubernetes_version=version,
+                        enabled={"anti-affinity-infeasible"})
+    found = [f for f in result.findings if f.rule == "anti-affinity-infeasible"]
+    assert bool(found) == fires
+    if fires:
+        assert "during a rolling update" in found[0].message and found[0].severity == "error"

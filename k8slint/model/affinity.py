@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from k8slint.model import memo
 from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL, Node
 from k8slint.model.objects import as_dict, as_list
+from k8slint.model.pod_labels import REVISION_LABELS, PodLabels, selector_verdict
 from k8slint.model.scheduling import label_key_error, label_selector_matches, label_selector_problems
+from k8slint.model.versions import NEWEST, Version, on_by_default
 
 INFINITE = math.inf
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by the API server on every Namespace
@@ -43,13 +45,6 @@ AFFINITY = "podAffinity"
 REQUIRED = "requiredDuringSchedulingIgnoredDuringExecution"
 PREFERRED = "preferredDuringSchedulingIgnoredDuringExecution"
 
-# Labels the controllers put on pods (not on the template) that differ between revisions.
-REVISION_LABELS: dict[str, tuple[str, ...]] = {
-    "Deployment": ("pod-template-hash",),  # apps.DefaultDeploymentUniqueLabelKey
-    "Rollout": ("rollouts-pod-template-hash",),  # Argo v1alpha1.DefaultRolloutUniqueLabelKey
-    "StatefulSet": ("controller-revision-hash",),  # apps.ControllerRevisionHashLabelKey
-    "DaemonSet": ("controller-revision-hash", "pod-template-generation"),
-}
 ARGO_REVISION_LABEL = "rollouts-pod-template-hash"
 
 # How a term relates the pods of one workload to each other (see `self_mode`).
@@ -69,6 +64,9 @@ class Term:
     weight: object = None  # preferred terms only (raw value)
     weight_path: tuple | None = None
     injected: bool = False  # Argo Rollouts' antiAffinity: new pods avoid nodes with stable pods
+    # match/mismatchLabelKeys dropped by the API server (MatchLabelKeysInPodAffinity off by default
+    # at the target release, k8slint.model.versions): the term selects by labelSelector alone
+    label_keys_dropped: bool = False
 
     @property
     def topology_key(self) -> str | None:
@@ -84,6 +82,8 @@ class Term:
         return self.data.get("labelSelector")
 
     def label_keys(self, name: str) -> list[str]:
+        if self.label_keys_dropped:
+            return []
         return [k for k in as_list(self.data.get(name)) if isinstance(k, str)]
 
     @property
@@ -92,8 +92,10 @@ class Term:
         return f"{how} {self.kind}"
 
 
-def template_terms(spec_path: tuple, pod_spec: Mapping) -> list[Term]:
-    """Every pod (anti-)affinity term of a pod spec, required and preferred, in source order."""
+def template_terms(spec_path: tuple, pod_spec: Mapping, version: Version = NEWEST) -> list[Term]:
+    """Every pod (anti-)affinity term of a pod spec, required and preferred, in source order, as
+    the API server stores them at Kubernetes ``version``."""
+    dropped = not on_by_default("MatchLabelKeysInPodAffinity", version)
     affinity = as_dict(as_dict(pod_spec).get("affinity"))
     terms = []
     for kind in (ANTI, AFFINITY):
@@ -101,13 +103,14 @@ def template_terms(spec_path: tuple, pod_spec: Mapping) -> list[Term]:
         base = spec_path + ("affinity", kind)
         for index, item in enumerate(as_list(block.get(REQUIRED))):
             if isinstance(item, Mapping):
-                terms.append(Term(kind, True, base + (REQUIRED, index), item))
+                terms.append(Term(kind, True, base + (REQUIRED, index), item, label_keys_dropped=dropped))
         for index, item in enumerate(as_list(block.get(PREFERRED))):
             if isinstance(item, Mapping):
                 inner = item.get("podAffinityTerm")
                 terms.append(Term(kind, False, base + (PREFERRED, index, "podAffinityTerm"),
                                   inner if isinstance(inner, Mapping) else {},
-                                  weight=item.get("weight"), weight_path=base + (PREFERRED, index, "weight")))
+                                  weight=item.get("weight"), weight_path=base + (PREFERRED, index, "weight"),
+                                  label_keys_dropped=dropped))
     return terms
 
 
@@ -221,37 +224,82 @@ def namespace_matches(term: Term, owner_namespace: str, namespace: str) -> bool 
     return False if _selector_keys(selector) <= {NAMESPACE_NAME_LABEL} else None
 
 
-def term_selects(term: Term, owner_labels: Mapping, owner_namespace: str, owner_kind: str,
-                 labels: Mapping, namespace: str, same_revision: bool) -> bool | None:
-    """Does ``term`` (of a pod with ``owner_labels``) see a pod with template ``labels``?
-    ``same_revision`` says whether both pods come from the same revision of the same workload
-    (decides the controllers' revision labels in match/mismatchLabelKeys). None: unknown."""
+def term_selects(term: Term, owner_labels, owner_namespace: str, owner_kind: str,
+                 labels, namespace: str, same_revision: bool, same_workload: bool | None = None) -> bool | None:
+    """Does ``term`` (of a pod with ``owner_labels``) see a pod with ``labels``? Both are
+    ``pod_labels.PodLabels`` (the template's labels plus the controllers'), or plain template label
+    maps. ``same_revision``: both pods come from the same revision of the same workload;
+    ``same_workload`` (default: ``same_revision``): both come from the same workload (decides the
+    controllers' per-revision, per-pod and per-workload labels, in the selector and in
+    match/mismatchLabelKeys). None: it depends on what the manifests do not tell."""
+    if same_workload is None:
+        same_workload = same_revision
     if term.injected:  # rollouts-pod-template-hash In [stableRS]: the stable pods only
         return not same_revision
-    selector = term.selector
-    if selector is None or not label_selector_matches(selector, labels):
+    owner = owner_labels if isinstance(owner_labels, PodLabels) else PodLabels(_plain(owner_labels))
+    target = labels if isinstance(labels, PodLabels) else PodLabels(_plain(labels))
+    if not owner.revision and owner_kind in REVISION_LABELS and not isinstance(owner_labels, PodLabels):
+        owner = PodLabels(owner.known, frozenset(k for k in REVISION_LABELS[owner_kind] if k not in owner.known))
+    if not isinstance(labels, PodLabels) and same_workload:
+        target = owner
+    verdict = selector_verdict(term.selector, target)
+    if verdict is False:
         return False
-    revision_keys = REVISION_LABELS.get(owner_kind, ())
-    for key in term.label_keys("matchLabelKeys"):
-        if key in revision_keys and key not in owner_labels:
-            if not same_revision:
-                return False
-        elif key in owner_labels and labels.get(key) != owner_labels[key]:
+    for key in term.label_keys("matchLabelKeys"):  # key In (the incoming pod's value)
+        seen = _label_key_verdict(key, owner, target, same_revision, same_workload, match=True)
+        if seen is False:
             return False
-    for key in term.label_keys("mismatchLabelKeys"):
-        if key in revision_keys and key not in owner_labels:
-            if same_revision:
-                return False
-        elif key in owner_labels and labels.get(key) == owner_labels[key]:
+        if seen is None:
+            verdict = None
+    for key in term.label_keys("mismatchLabelKeys"):  # key NotIn (the incoming pod's value)
+        seen = _label_key_verdict(key, owner, target, same_revision, same_workload, match=False)
+        if seen is False:
             return False
-    return namespace_matches(term, owner_namespace, namespace)
+        if seen is None:
+            verdict = None
+    in_namespace = namespace_matches(term, owner_namespace, namespace)
+    if in_namespace is False:
+        return False
+    return None if verdict is None or in_namespace is None else True
+
+
+def _plain(labels) -> dict:
+    return dict(labels) if isinstance(labels, Mapping) else {}
+
+
+def _label_key_verdict(key: str, owner: PodLabels, target: PodLabels, same_revision: bool, same_workload: bool,
+                       match: bool) -> bool | None:
+    """Does the requirement ``key In/NotIn (owner's value)`` (``match`` True/False) that
+    match/mismatchLabelKeys add hold for ``target``? Keys the incoming pod lacks add nothing
+    (the API server merges only the keys the pod has)."""
+    if key in owner.known:
+        if key in target.known:
+            equal = target.known[key] == owner.known[key]
+        elif target.has(key):
+            return None
+        else:
+            equal = False
+    elif key in owner.revision:
+        equal = same_workload and same_revision  # another workload's hash differs too
+    elif key in owner.per_pod:
+        if same_workload:
+            equal = False  # every pod has its own name and ordinal (and a pod does not count itself)
+        elif target.has(key):
+            return None  # ordinals 0, 1 ... of two StatefulSets coincide
+        else:
+            equal = False
+    elif key in owner.per_workload:
+        equal = same_workload
+    else:
+        return True
+    return equal if match else not equal
 
 
 def self_mode(term: Term, labels: Mapping, namespace: str, kind: str) -> str | None:
     """How an anti-affinity term keeps a workload's own pods apart: ALL_REVISIONS,
     SAME_REVISION, OTHER_REVISIONS, or None when it does not (or may not) select them."""
-    same = term_selects(term, labels, namespace, kind, labels, namespace, True)
-    other = term_selects(term, labels, namespace, kind, labels, namespace, False)
+    same = term_selects(term, labels, namespace, kind, labels, namespace, True, True)
+    other = term_selects(term, labels, namespace, kind, labels, namespace, False, True)
     if same is True and other is True:
         return ALL_REVISIONS
     if same is True:

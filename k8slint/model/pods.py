@@ -5,24 +5,18 @@ selects its pods. Shared by the selector, Service, StatefulSet and HPA rules."""
 from __future__ import annotations
 
 from k8slint.model.objects import (
-    Job, PodTemplateObject, Rollout, StatefulSet, Workload, as_dict, as_list, dig,
+    PodTemplateObject, Rollout, Workload, as_dict, as_list, dig,
+)
+from k8slint.model.pod_labels import (
+    CONTROLLER_KEYS, CONTROLLER_UID, LEGACY_CONTROLLER_UID, STATEFULSET_POD_NAME, pod_labels,
 )
 from k8slint.model.scheduling import label_map_selects
+from k8slint.model.versions import NEWEST, Version
 
-# Labels a controller adds to the pods it creates, with values unknown before apply. A selector
-# that names one of them cannot be judged from the manifest, so it is assumed to match.
-CONTROLLER_LABELS = {
-    "Deployment": ("pod-template-hash",),
-    "Rollout": ("rollouts-pod-template-hash",),
-    "StatefulSet": ("controller-revision-hash", "apps.kubernetes.io/pod-index"),
-    "DaemonSet": ("controller-revision-hash", "pod-template-generation"),
-    "Job": ("controller-uid", "batch.kubernetes.io/controller-uid",
-            "batch.kubernetes.io/job-completion-index"),
-    "CronJob": ("controller-uid", "batch.kubernetes.io/controller-uid", "job-name",
-                "batch.kubernetes.io/job-name", "batch.kubernetes.io/job-completion-index"),
-}
-JOB_UID_LABELS = ("controller-uid", "batch.kubernetes.io/controller-uid")
-STATEFULSET_POD_NAME = "statefulset.kubernetes.io/pod-name"
+# Every label key a controller adds to the pods it creates (k8slint.model.pod_labels, the one
+# notion of a pod's labels): a selector naming one cannot be judged on template labels alone.
+CONTROLLER_LABELS = CONTROLLER_KEYS
+JOB_UID_LABELS = (LEGACY_CONTROLLER_UID, CONTROLLER_UID)
 
 
 def references_template(workload: Workload) -> bool:
@@ -40,26 +34,26 @@ def is_partial(workload: Workload) -> bool:
     return not containers or any(c.data.get("image") is None for c in containers)
 
 
-def pod_label_sets(workload: Workload, wanted: dict) -> list[dict] | None:
+def pod_label_sets(workload: Workload, wanted: dict, version: Version = NEWEST) -> list[dict] | None:
     """The label sets the pods of ``workload`` carry, as far as ``wanted`` (a label map some
-    selector asks for) is concerned: the template labels, plus the labels the controller adds,
-    taken as matching when their value cannot be known before apply. An Argo Rollout also labels
+    selector asks for) is concerned: the labels of ``k8slint.model.pod_labels`` (template labels
+    plus the labels the controllers add), a controller's label taken as matching when its value
+    cannot be known before apply. An Argo Rollout also labels
     canary/stable/active/preview pods with its strategy's metadata and runs experiment pods with
     their own labels. None when the pods cannot be known (a Rollout with workloadRef)."""
-    if references_template(workload):
+    labels = pod_labels(workload, version)
+    if labels is None:
         return None
-    base = dict(workload.pod_template.labels)
-    for key in CONTROLLER_LABELS.get(type(workload).__name__, ()):
-        if key in wanted:
-            base[key] = wanted[key]
-    if isinstance(workload, Job) and workload.name and workload.metadata.get("name"):
-        base.setdefault("job-name", workload.name)
-        base.setdefault("batch.kubernetes.io/job-name", workload.name)
-    if isinstance(workload, StatefulSet):
-        pod_name = wanted.get(STATEFULSET_POD_NAME)
-        prefix = f"{workload.name}-"
-        if isinstance(pod_name, str) and pod_name.startswith(prefix) and pod_name[len(prefix):].isdigit():
-            base[STATEFULSET_POD_NAME] = pod_name
+    base = dict(labels.known)
+    for key in labels.added:  # the controller's labels, taken as matching what is asked for
+        value = wanted.get(key)
+        if value is None:
+            continue
+        if key == STATEFULSET_POD_NAME:  # only one of this set's pod names
+            prefix = f"{workload.name}-"
+            if not (isinstance(value, str) and value.startswith(prefix) and value[len(prefix):].isdigit()):
+                continue
+        base[key] = value
     sets = [base]
     if isinstance(workload, Rollout):
         strategy = as_dict(workload.spec.get("strategy"))

@@ -468,6 +468,12 @@ def _compile_label_selector(selector) -> tuple[tuple[_Requirement, ...] | None, 
     return requirements, list(problems)
 
 
+def compiled_label_selector(selector) -> tuple | None:
+    """The requirements of a label selector (each with ``key``, ``operator``, ``values`` and
+    ``matches(labels)``), ANDed; None for a null or invalid selector (it matches nothing)."""
+    return _compiled_selector(selector)[0]
+
+
 @memo.by_identity  # rules ask about the same selector of a workload several times
 def _compiled_selector(selector) -> tuple[tuple[_Requirement, ...] | None, tuple[Problem, ...]]:
     requirements, problems = _compile_label_selector_uncached(selector)

@@ -32,6 +32,7 @@ from k8slint.model.objects import (
     DaemonSet, Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, Rollout,
     StatefulSet, Workload, as_dict, as_int, as_list, dig,
 )
+from k8slint.model.pod_labels import PodLabels, pod_labels
 from k8slint.model.relations import hpas_for
 from k8slint.rules import HEAVY, SET, rule
 
@@ -92,8 +93,12 @@ def check(inventory, ctx):
     hpas = inventory.of(HorizontalPodAutoscaler)
     all_templates = [w for w in inventory.workloads if isinstance(w.pod_template.data, dict)
                      and w.pod_template.data]
-    workloads = [_analyse(obj, hpas, cluster) for obj in all_templates if isinstance(obj, _ANALYSED)]
-    templates = _LabelIndex(all_templates, lambda obj: obj.pod_template.labels)
+    version = ctx.kubernetes_version
+    labels = {id(obj): pod_labels(obj, version) or PodLabels(obj.pod_template.labels) for obj in all_templates}
+    workloads = [_analyse(obj, hpas, cluster, labels[id(obj)], version) for obj in all_templates
+                 if isinstance(obj, _ANALYSED)]
+    templates = _LabelIndex(all_templates, lambda obj: labels[id(obj)].known)
+    templates.pod_labels = labels
     infeasible, invalid, no_effect = ctx.enabled(INFEASIBLE), ctx.enabled(INVALID), ctx.enabled(NO_EFFECT)
     for w in workloads:
         with ctx.guard(w.obj):
@@ -109,7 +114,7 @@ def check(inventory, ctx):
                 _check_cluster(w, ctx, cluster)
             _daemonset_surge(w, ctx, cluster)
     if infeasible:
-        index = _LabelIndex(workloads, lambda w: w.labels)
+        index = _LabelIndex(workloads, lambda w: w.labels.known)
         _affinity_contradictions(workloads, index, ctx)
         _cross_workload(workloads, index, ctx, cluster)
 
@@ -117,11 +122,11 @@ def check(inventory, ctx):
 # --- Workload facts ------------------------------------------------------------------------------
 
 
-def _analyse(obj: Workload, hpas: list, cluster) -> _Workload:
+def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version) -> _Workload:
     template = obj.pod_template
     spec = template.spec
     namespace = obj.namespace or aff.DEFAULT_NAMESPACE
-    terms = aff.template_terms(template.spec_path, spec)
+    terms = aff.template_terms(template.spec_path, spec, version)
     if isinstance(obj, Rollout):
         for name in ("blueGreen", "canary"):
             block = as_dict(dig(obj.root, ("spec", "strategy", name)))
@@ -147,7 +152,7 @@ def _analyse(obj: Workload, hpas: list, cluster) -> _Workload:
     else:
         pods = obj.replicas
         pods_text = f"replicas {pods}"
-    return _Workload(obj, template.labels, namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
+    return _Workload(obj, labels, namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
 
 
 class _LabelIndex:
@@ -278,10 +283,11 @@ def _meant_for_itself(selector: dict, labels: dict) -> str | None:
 
 def _selects_any(term, w: _Workload, templates: _LabelIndex) -> bool:
     for other in [w.obj] + templates.candidates(term.selector):  # most terms select their own pods
-        labels = other.pod_template.labels
+        labels = templates.pod_labels[id(other)]
         namespace = other.namespace or aff.DEFAULT_NAMESPACE
-        for same in ((True, False) if other is w.obj else (False,)):
-            if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels, namespace, same) is not False:
+        own = other is w.obj
+        for same in ((True, False) if own else (False,)):
+            if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels, namespace, same, own) is not False:
                 return True
     return False
 
@@ -650,7 +656,7 @@ def _repels(a: _Workload, b: _Workload, key: str) -> bool:
             if term.kind == ANTI and term.required and not term.injected and term.topology_key == key:
                 same = owner is target
                 if aff.term_selects(term, owner.labels, owner.namespace, owner.obj.kind, target.labels,
-                                    target.namespace, same) is True:
+                                    target.namespace, same, same) is True:
                     return True
     return False
 
@@ -663,7 +669,7 @@ def _affinity_contradictions(workloads: list, index: _LabelIndex, ctx) -> None:
             key = term.topology_key
             selected = [o for o in index.candidates(term.selector)
                         if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, o.labels, o.namespace,
-                                            o is w) is True]
+                                            o is w, o is w) is True]
             if not selected or not all(_repels(w, o, key) for o in selected):
                 continue
             others = [o for o in selected if o is not w]

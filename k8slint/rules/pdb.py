@@ -32,7 +32,8 @@ from k8slint.model.rollout import (
     NONNEGATIVE_ERROR, PDB_BOTH_SET, PERCENT_ERROR, parse_int_or_percent,
     pdb_disruptions_allowed, scaled_value, validate_pdb_spec,
 )
-from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.model.pod_labels import pod_labels, selector_verdict
+from k8slint.model.scheduling import label_selector_problems
 from k8slint.model.relations import pods_made_elsewhere, related, replica_counts
 from k8slint.model.wording import show_value
 from k8slint.rules import SET, rule
@@ -119,9 +120,12 @@ def check(inventory, ctx):
                 ctx.report(pdb, path, message,
                            hint="Use maxUnavailable: 1 (or a minAvailable below the replica count) so that "
                                 "nodes can be drained one at a time.")
-            matched = related(pdb, [w for w in workloads if label_selector_matches(selector, w.pod_template.labels)])
+            # the pods' labels: the template's plus the controllers' (pod-template-hash ...)
+            verdicts = [(w, selector_verdict(selector, pod_labels(w, ctx.kubernetes_version)
+                                             or w.pod_template.labels)) for w in workloads]
+            matched = related(pdb, [w for w, verdict in verdicts if verdict is True])
             if not matched:
-                if ctx.enabled(NO_MATCH):
+                if ctx.enabled(NO_MATCH) and not related(pdb, [w for w, verdict in verdicts if verdict is None]):
                     _no_match(pdb, ctx, workloads, pod_sources)
                 continue
             if static is None and ctx.enabled(BLOCKS):

@@ -24,7 +24,7 @@ from k8slint.model.objects import (
     CronJob, Job, PodSource, ReplicationController, Rollout, Service, Workload, as_dict, as_list, dig,
 )
 from k8slint.model.pods import (
-    CONTROLLER_LABELS, JOB_UID_LABELS, STATEFULSET_POD_NAME, container_port_names, is_partial, map_selects,
+    CONTROLLER_LABELS, JOB_UID_LABELS, container_port_names, is_partial, map_selects,
     pod_label_sets, runs_pods, string_map,
 )
 from k8slint.model.relations import missing_reference_severity, pods_made_elsewhere, same_namespace
@@ -225,9 +225,7 @@ def _cronjob_selector(obj: CronJob, ctx):
 
 # Label keys whose values only the controller knows (or derives from the object's name): an index
 # on a selector pair must not rely on them.
-_DYNAMIC_KEYS = frozenset(
-    {key for keys in CONTROLLER_LABELS.values() for key in keys}
-    | {"job-name", "batch.kubernetes.io/job-name", STATEFULSET_POD_NAME})
+_DYNAMIC_KEYS = frozenset(CONTROLLER_LABELS)
 
 
 class _PodIndex:
