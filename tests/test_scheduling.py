@@ -151,7 +151,8 @@ def test_toleration_problems(toleration, expected):
 def test_well_known_taints_use_valid_effects():
     assert WELL_KNOWN_TAINTS[NOT_READY] == ("NoSchedule", "NoExecute")
     assert WELL_KNOWN_TAINTS["node.kubernetes.io/unschedulable"] == ("NoSchedule",)
-    assert WELL_KNOWN_TAINTS["node.kubernetes.io/out-of-service"] == ("NoExecute",)
+    # an administrator applies it with either effect (non-graceful node shutdown docs)
+    assert WELL_KNOWN_TAINTS["node.kubernetes.io/out-of-service"] == ("NoExecute", "NoSchedule")
     assert all(set(effects) <= set(VALID_EFFECTS) for effects in WELL_KNOWN_TAINTS.values())
 
 

@@ -304,7 +304,9 @@ def test_daemonset_controller_overrides_tolerationseconds(write):
     ("node.kubernetes.io/disk-pressure", "PreferNoSchedule", True, "disk pressure"),
     ("node.kubernetes.io/pid-pressure", "NoExecute", True, "PID pressure"),
     ("node.kubernetes.io/network-unavailable", "NoExecute", True, "network"),
-    ("node.kubernetes.io/out-of-service", "NoSchedule", True, "evicted"),
+    ("node.kubernetes.io/out-of-service", "PreferNoSchedule", True, "kept off out-of-service nodes"),
+    ("node.kubernetes.io/out-of-service", "NoSchedule", False, ""),  # either effect (non-graceful shutdown)
+    ("node.kubernetes.io/out-of-service", "NoExecute", False, ""),
     ("node.cloudprovider.kubernetes.io/uninitialized", "NoExecute", True, "initialised"),
     ("node.cloudprovider.kubernetes.io/shutdown", "NoExecute", True, "shut down"),
     # The node lifecycle controller applies not-ready and unreachable as NoSchedule too.

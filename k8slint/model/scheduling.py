@@ -59,8 +59,10 @@ WELL_KNOWN_TAINTS: dict[str, tuple[str, ...]] = {
     PID_PRESSURE: ("NoSchedule",),
     NETWORK_UNAVAILABLE: ("NoSchedule",),
     # Set by an administrator after a non-graceful node shutdown (KEP-2268, core/v1
-    # well_known_taints.go TaintNodeOutOfService); upstream tests and docs use NoExecute.
-    "node.kubernetes.io/out-of-service": ("NoExecute",),
+    # well_known_taints.go TaintNodeOutOfService): the docs ("Non-graceful node shutdown
+    # handling") have it added "with either NoExecute or NoSchedule effect", and the pod GC and
+    # attach-detach controllers look at the key whatever the effect.
+    "node.kubernetes.io/out-of-service": ("NoExecute", "NoSchedule"),
     # The kubelet with --cloud-provider=external registers the node with it until the cloud
     # controller manager initialises the node (cloud-provider api TaintExternalCloudProvider).
     "node.cloudprovider.kubernetes.io/uninitialized": ("NoSchedule",),

@@ -34,6 +34,7 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "deprecated_api": ("deprecated-api",),
     "duplicate_key": ("duplicate-key",),
     "feature_gates": ("feature-gated-field",),
+    "host_ports": ("host-port-conflict",),
     "hpa_conflict": ("hpa-conflict", "hpa-target-missing", "hpa-missing-requests", "hpa-fixed-replicas"),
     "job_restart_policy": ("job-restart-policy", "job-spec", "cronjob-spec"),
     "no_eligible_nodes": ("no-eligible-nodes",),

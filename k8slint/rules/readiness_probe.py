@@ -52,7 +52,7 @@ def check(obj: Workload, ctx):
             _invalid_probe(obj, ctx, container, probe_value, path)
         liveness = container.data.get("livenessProbe")
         if isinstance(liveness, dict) and ctx.enabled(SAME_AS_LIVENESS) \
-                and _comparable(liveness) == _comparable(probe_value):
+                and _comparable(liveness, container) == _comparable(probe_value, container):
             ctx.report(
                 obj, path,
                 f"{_label(container)}: readinessProbe is identical to livenessProbe: a container that "
@@ -253,13 +253,36 @@ def _label(container: Container) -> str:
     return f'{kind} "{container.name}"'
 
 
-def _comparable(probe: dict) -> dict:
-    """A probe with Kubernetes' defaults filled in, so `periodSeconds: 10` equals its absence."""
+def _comparable(probe: dict, container: Container) -> dict:
+    """A probe with Kubernetes' defaults filled in (pkg/apis/core/v1/defaults.go ``SetDefaults_Probe``:
+    timeouts and thresholds; ``SetDefaults_HTTPGetAction``: path "/" and scheme HTTP), and a named
+    port resolved to the container's port of that name (the kubelet probes that number), so that
+    spelling out a default does not make two probes different."""
     defaults = {"timeoutSeconds": 1, "periodSeconds": 10, "successThreshold": 1,
                 "failureThreshold": 3, "initialDelaySeconds": 0}
     merged = dict(defaults)
     merged.update({k: v for k, v in probe.items() if v not in (None, 0) or k not in defaults})
     merged.pop("successThreshold", None)  # must be 1 for liveness; not what makes them "the same"
+    for handler in ("httpGet", "tcpSocket", "grpc"):
+        action = merged.get(handler)
+        if not isinstance(action, dict):
+            continue
+        action = dict(action)
+        if handler == "httpGet":
+            action["path"] = action.get("path") or "/"
+            action["scheme"] = action.get("scheme") or "HTTP"
+            if not action.get("httpHeaders"):
+                action.pop("httpHeaders", None)
+            if not action.get("host"):
+                action.pop("host", None)
+        if handler == "grpc" and not action.get("service"):
+            action.pop("service", None)
+        port = action.get("port")
+        if isinstance(port, str):
+            number = next((p.get("containerPort") for p in container.ports if p.get("name") == port), None)
+            if as_int(number) is not None:
+                action["port"] = as_int(number)
+        merged[handler] = action
     return merged
 
 

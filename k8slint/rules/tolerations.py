@@ -360,6 +360,9 @@ def _well_known_mismatch(obj, ctx, kind, spec, index, toleration, path):
     elif "NoSchedule" not in effects:
         message += f"; pods are still evicted from {nodes}"
         hint = f"Use effect: {effects[0]}, or omit effect."
+    elif "NoExecute" in effects:
+        message += f"; pods are still kept off {nodes} (and evicted from them where it is NoExecute)"
+        hint = "Omit effect to tolerate it whichever effect it is applied with."
     else:
         message += f"; pods are still not scheduled onto {nodes}"
         hint = f"Use effect: {effects[0]}, or omit effect."

@@ -1,0 +1,175 @@
+"""``host-port-conflict``: pods that ask for the same host port cannot share a node.
+
+The NodePorts filter of the scheduler (k8slint.model.host_ports cites it) keeps a pod off a node
+where another pod holds its host port, protocol and host IP. For one workload that means one pod
+per eligible node: more replicas than eligible nodes stay Pending, and a Deployment whose rolling
+update only surges (maxUnavailable resolves to 0) hangs when every eligible node already runs an
+old pod (the kind/ingress-nginx shape: hostPort 80/443, 1 replica, the default 25% surge, one
+node). Across workloads, two that claim the same port share the eligible nodes. Pods with
+``spec.nodeName`` skip the scheduler: the kubelet rejects the second one (it fails, it is not
+Pending).
+"""
+
+from __future__ import annotations
+
+import os
+
+from k8slint.model.host_ports import first_conflict, host_ports
+from k8slint.model.objects import (
+    Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, StatefulSet, as_dict,
+)
+from k8slint.model.relations import hpas_for
+from k8slint.rules import MEDIUM, SET, rule
+
+RULE = "host-port-conflict"
+_ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet, Pod)
+_CHECK = "lint with --nodes N or --cluster FILE to check the cluster has them"
+
+
+class _Claim:
+    __slots__ = ("obj", "ports", "pods", "pods_text", "eligible", "pinned")
+
+    def __init__(self, obj, ports, pods, pods_text, eligible, pinned) -> None:
+        self.obj, self.ports, self.pods, self.pods_text = obj, ports, pods, pods_text
+        self.eligible, self.pinned = eligible, pinned
+
+    @property
+    def name(self) -> str:
+        return f"{self.obj.kind} {self.obj.display_name}"
+
+
+@rule(RULE, scope=SET, cost=MEDIUM)
+def check(inventory, ctx):
+    cluster = ctx.cluster
+    hpas = inventory.of(HorizontalPodAutoscaler)
+    claims = []
+    for obj in inventory.workloads:
+        if not isinstance(obj, _ANALYSED):
+            continue
+        with ctx.guard(obj):
+            claim = _claim(obj, hpas, cluster)
+            if claim is None:
+                continue
+            claims.append(claim)
+            if claim.pinned is None:
+                _own_pods(claim, ctx, cluster)
+    if len(claims) >= 2:
+        _across(claims, ctx, cluster)
+
+
+def _claim(obj, hpas, cluster) -> _Claim | None:
+    ports = host_ports(obj.pod_template)
+    if not ports:
+        return None
+    spec = obj.pod_template.spec
+    pinned = spec.get("nodeName") if isinstance(spec.get("nodeName"), str) and spec.get("nodeName") else None
+    hpa = next((h for h in hpas_for(obj, hpas) if h.max_replicas is not None), None)
+    if isinstance(obj, Pod):
+        pods, pods_text = 1, "a single Pod"
+    elif hpa is not None:
+        pods, pods_text = hpa.max_replicas, f"HPA maxReplicas {hpa.max_replicas}"
+    else:
+        pods, pods_text = obj.replicas, f"replicas {obj.replicas}"
+    if pods is None or pods <= 0:
+        return None
+    eligible = None
+    if cluster is not None and pinned is None:
+        from k8slint.model.scheduling import eligible_nodes
+
+        eligible = eligible_nodes(obj.kind, spec, cluster)
+    return _Claim(obj, ports, pods, pods_text, eligible, pinned)
+
+
+def _own_pods(claim: _Claim, ctx, cluster) -> None:
+    port = claim.ports[0]
+    n = claim.pods
+    peak = _surge_only_peak(claim.obj, n)
+    if cluster is None:
+        if peak is not None:
+            ctx.report(claim.obj, port.path,
+                       f"{port.text()} allows one pod of {claim.name} per node, and its rolling update only surges "
+                       f"({peak}): it needs {n + 1} nodes, one free of old pods, or it never finishes; {_CHECK}",
+                       severity="info",
+                       hint="Set maxSurge: 0 and maxUnavailable: 1 (the old pod frees the port first), or drop the "
+                            "host port and expose the pods through a Service.")
+        return
+    eligible = len(claim.eligible or ())
+    if eligible == 0:
+        return  # no-eligible-nodes
+    nodes = f"{eligible} node{'s' if eligible != 1 else ''} {'are' if eligible != 1 else 'is'} eligible"
+    if n > eligible:
+        pending = n - eligible
+        ctx.report(claim.obj, port.path,
+                   f"{port.text()} allows one pod of {claim.name} per node (the scheduler's NodePorts filter): "
+                   f"{n} pods ({claim.pods_text}) need {n} nodes but {nodes} ({cluster.source}): "
+                   f"{pending} pod{'s stay' if pending != 1 else ' stays'} Pending forever",
+                   severity="error",
+                   hint=f"Lower replicas to {eligible}, add nodes, run it as a DaemonSet, or drop the host port and "
+                        f"expose the pods through a Service.")
+        return
+    if peak is not None and n == eligible:
+        ctx.report(claim.obj, port.path,
+                   f"{port.text()} allows one pod of {claim.name} per node, and {nodes} ({cluster.source}), "
+                   f"running its {n} pod{'s' if n != 1 else ''} ({claim.pods_text}); its rolling update only "
+                   f"surges ({peak}): the surge pod finds no node with the port free and stays Pending, and no old "
+                   f"pod goes before a new one is available: the rollout never finishes (ProgressDeadlineExceeded)",
+                   severity="error",
+                   hint="Set maxSurge: 0 and maxUnavailable: 1 (the old pod frees the port first), or add a node.")
+
+
+def _surge_only_peak(obj, n: int) -> str | None:
+    """'maxSurge 1, maxUnavailable 0' when a Deployment's rolling update at ``n`` replicas adds pods
+    before it removes any (maxUnavailable resolves to 0, maxSurge to at least 1); else None."""
+    if not isinstance(obj, Deployment):
+        return None
+    from k8slint.model.rollout import IntOrPercentError, deployment_rollout_peak
+
+    try:
+        peak = deployment_rollout_peak(obj.strategy, n)
+    except IntOrPercentError:
+        return None  # rolling-update-invalid
+    if peak.strategy != "RollingUpdate" or not peak.min_unavailable_zero or peak.surge < 1:
+        return None
+    ru = as_dict(as_dict(obj.strategy).get("rollingUpdate"))
+    surge = ru.get("maxSurge", "25%")
+    unavailable = ru.get("maxUnavailable", "25%")
+    return (f"maxSurge {surge} resolves to {peak.surge} and maxUnavailable {unavailable} to 0 at {n} "
+            f"replica{'s' if n != 1 else ''}")
+
+
+def _across(claims: list, ctx, cluster) -> None:
+    """Two workloads whose pods claim a conflicting host port share the nodes both may use."""
+    for index, b in enumerate(claims):
+        for a in claims[:index]:
+            if os.path.dirname(a.obj.file) != os.path.dirname(b.obj.file):
+                continue  # host ports are node-wide, whatever the namespace: only what ships together
+            conflict = first_conflict(b.ports, a.ports)
+            if conflict is None:
+                continue
+            mine, theirs = conflict
+            if a.pinned is not None and b.pinned is not None:
+                if a.pinned == b.pinned:
+                    ctx.report(b.obj, mine.path,
+                               f"{mine.text()} is also {theirs.text()} of {a.name}, and both are bound to node "
+                               f"{b.pinned} by spec.nodeName: the kubelet admits only one of them and the other "
+                               f"fails (nodeName skips the scheduler, so it does not wait as Pending)",
+                               severity="error", hint="Use another host port, or another node.")
+                continue
+            if cluster is None or a.pinned is not None or b.pinned is not None:
+                continue
+            names_a = {n.name for n in a.eligible or ()}
+            names_b = {n.name for n in b.eligible or ()}
+            shared = names_a | names_b
+            if not names_a or not names_b or not (names_a <= names_b or names_b <= names_a):
+                continue
+            if a.pods > len(names_a) or b.pods > len(names_b):
+                continue  # one of them does not fit on its own: reported for that workload
+            total = a.pods + b.pods
+            if total <= len(shared):
+                continue
+            ctx.report(b.obj, mine.path,
+                       f"{mine.text()} is also {theirs.text()} of {a.name}: their pods cannot share a node, and "
+                       f"{total} pods ({b.pods_text} + {a.pods_text} of {a.name}) need {total} nodes but "
+                       f"{len(shared)} {'are' if len(shared) != 1 else 'is'} eligible ({cluster.source}): "
+                       f"{total - len(shared)} pod{'s stay' if total - len(shared) != 1 else ' stays'} Pending forever",
+                       severity="error", hint="Give one of them another host port, or add nodes.")
