@@ -46,6 +46,7 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "statefulset_service": ("statefulset-service",),
     "unknown_suppression": ("unknown-suppression",),
     "tolerations": ("toleration-invalid", "toleration-ineffective", "toleration-effect-mismatch"),
+    "topology_spread": ("topology-spread-infeasible",),
     "yaml_boolean_trap": ("yaml-boolean-trap",),
 }
 
