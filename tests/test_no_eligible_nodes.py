@@ -156,9 +156,13 @@ def test_node_name(write):
     [finding] = run(write, text)
     assert finding.line == line_of(text, "nodeName")
     assert "'web-9', which is not a node of the cluster" in finding.message
-    # Bound to an edge node whose NoExecute taint it does not tolerate: the kubelet refuses it.
+    assert "no kubelet ever runs its pods" in finding.message and "Pending" not in finding.message
+    # Bound to an edge node whose NoExecute taint it does not tolerate: the kubelet refuses it, and
+    # the pod fails (nodeName skips the scheduler: it never waits as Pending).
     [finding] = run(write, manifest("nodeName: edge-1\n", kind="Pod"))
     assert "edge:NoExecute not tolerated" in finding.message
+    assert "the kubelet on edge-1 rejects its pods at admission: they fail (status Failed), they are not " \
+           "Pending" in finding.message
     # The kubelet ignores NoSchedule taints: gpu-1 runs a pod bound to it.
     assert run(write, manifest("nodeName: gpu-1\n", kind="Pod")) == []
 

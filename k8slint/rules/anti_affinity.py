@@ -106,7 +106,7 @@ def check(inventory, ctx):
                 _validate(w, ctx)
             if no_effect:
                 _no_effect(w, templates, ctx, cluster)
-            if not infeasible:
+            if not infeasible or _bound(w):
                 continue
             if cluster is None:
                 _report_needs(w, ctx)
@@ -114,9 +114,19 @@ def check(inventory, ctx):
                 _check_cluster(w, ctx, cluster)
             _daemonset_surge(w, ctx, cluster)
     if infeasible:
-        index = _LabelIndex(workloads, lambda w: w.labels.known)
-        _affinity_contradictions(workloads, index, ctx)
-        _cross_workload(workloads, index, ctx, cluster)
+        scheduled = [w for w in workloads if not _bound(w)]
+        index = _LabelIndex(scheduled, lambda w: w.labels.known)
+        _affinity_contradictions(scheduled, index, ctx)
+        _cross_workload(scheduled, index, ctx, cluster)
+
+
+def _bound(w: _Workload) -> bool:
+    """Pods with spec.nodeName skip the scheduler: the kubelet admits them without looking at
+    inter-pod (anti-)affinity (pkg/kubelet/lifecycle/predicate.go checks resources, host ports,
+    node selector and affinity, and NoExecute taints only), so no term of theirs keeps them
+    Pending. They are left out of the infeasibility checks, their own and their neighbours'."""
+    name = w.spec.get("nodeName")
+    return isinstance(name, str) and bool(name)
 
 
 # --- Workload facts ------------------------------------------------------------------------------
@@ -756,12 +766,48 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
             continue
         inside_edges = {e for e in edges if e[0] in inside and e[1] in inside}
         clique, total = _max_clique(sorted(inside), inside_edges, weights)
+        if len(clique) >= 2 and total <= cap and frozenset(clique) not in reported:
+            if _group_rollout(workloads, clique, weights, key, ctx, cap, total, len(nodes)):
+                reported.add(frozenset(clique))
+            continue
         if len(clique) < 2 or total <= cap or frozenset(clique) in reported:
             continue
         if any(weights[i] > aff.capacity(workloads[i].eligible or (), [key]) for i in clique):
             continue  # one of them does not fit on its own: reported for that workload
         reported.add(frozenset(clique))
         _report_group(workloads, clique, weights, key, ctx, cap, total, len(nodes))
+
+
+def _group_rollout(workloads, clique, weights, key, ctx, cap, total, node_count) -> bool:
+    """Workloads that fit side by side at steady state, until one of them rolls out: a surge pod of
+    a workload whose pods repel every revision of their own needs a domain free of its old pods
+    and of the pods of every workload that repels it (required anti-affinity is symmetric: the
+    scheduler also checks the terms of the pods already running, satisfyExistingPodsAntiAffinity).
+    True when reported."""
+    noun_one = domain_noun(key, 1)
+    for i in clique:
+        w = workloads[i]
+        if not any(t.topology_key == key for t, _ in w.self_terms((ALL_REVISIONS,))):
+            continue
+        peak = _rollout_peak(w, noun_one)
+        if peak is None:
+            continue
+        peak_total = total - weights[i] + peak.pods
+        if peak_total <= cap:
+            continue
+        others = ", ".join(f"{workloads[j].name} ({weights[j]})" for j in clique if j != i)
+        term = next(t for t, _ in w.self_terms((ALL_REVISIONS,)) if t.topology_key == key)
+        where = f"{node_count} eligible node{'s' if node_count != 1 else ''}"
+        if key != HOSTNAME_LABEL:
+            where += f" in {count_noun(cap, key)}"
+        ctx.report(w.obj, term.key_path,
+                   f"required podAntiAffinity on {key} keeps the pods of {w.name} apart from each other and from "
+                   f"those of {others}: at steady state they need {count_noun(total, key)} and their {where} "
+                   f"offer {cap}, but {peak.during} ({peak.numbers}) they need {peak_total}: "
+                   f"{peak.consequence}; {peak.fix}", severity="error",
+                   hint="Workloads that repel each other need a free domain for the surge pod of each rollout.")
+        return True
+    return False
 
 
 def _weight(w: _Workload, key: str) -> int:

@@ -98,8 +98,19 @@ def _report(obj, ctx, kind: str, spec_path: tuple, spec: dict, verdicts, cluster
                 location = spec_path + _REQUIRED
             else:
                 location = spec_path + ("tolerations",)  # or the pod spec, where it would go
-    consequence = ("the DaemonSet runs on no node" if kind == "DaemonSet"
-                   else "its pods stay Pending forever")
+    name = spec.get("nodeName")
+    if kind == "DaemonSet":
+        consequence = "the DaemonSet runs on no node"
+    elif isinstance(name, str) and name and any(node.name == name for node in cluster.nodes):
+        # spec.nodeName skips the scheduler: the kubelet's admission (pkg/kubelet/lifecycle/predicate.go)
+        # rejects the pod, which ends Failed rather than waiting.
+        consequence = (f"the kubelet on {name} rejects its pods at admission: they fail (status Failed), they "
+                       f"are not Pending, and a controller keeps replacing them")
+    elif isinstance(name, str) and name:
+        consequence = ("no kubelet ever runs its pods, and the pod garbage collector deletes pods bound to a node "
+                       "that does not exist (pkg/controller/podgc gcOrphaned)")
+    else:
+        consequence = "its pods stay Pending forever"
     message = (f"no node is eligible for this pod template ({cluster.source}, "
                f"{_plural(len(cluster.nodes), 'node')}): {'; '.join(parts)}; {consequence}")
     ctx.report(obj, location, message, hint=" ".join(hints) or None,
