@@ -793,13 +793,26 @@ def _group_rollout(workloads, clique, weights, key, ctx, cap, total, node_count)
         if peak is None:
             continue
         peak_total = total - weights[i] + peak.pods
-        if peak_total <= cap:
-            continue
         others = ", ".join(f"{workloads[j].name} ({weights[j]})" for j in clique if j != i)
         term = next(t for t, _ in w.self_terms((ALL_REVISIONS,)) if t.topology_key == key)
         where = f"{node_count} eligible node{'s' if node_count != 1 else ''}"
         if key != HOSTNAME_LABEL:
             where += f" in {count_noun(cap, key)}"
+        if peak_total <= cap:
+            # The others' pods may share a domain among themselves, but the scheduler spreads the
+            # pods of a workload by default: spread out, they leave no domain for the surge pod.
+            spread = peak.pods + sum(max(weights[j], workloads[j].pods or 0) for j in clique if j != i)
+            if spread > cap:
+                ctx.report(w.obj, term.key_path,
+                           f"required podAntiAffinity on {key} keeps the pods of {w.name} apart from each other and "
+                           f"from those of {others}; {peak.during} ({peak.numbers}) they need {peak_total} of the "
+                           f"{cap} {domain_noun(key, cap)} of their {where} only if the pods of the others share "
+                           f"{domain_noun(key)}; spread out (as the scheduler's default spreading places them) they "
+                           f"need {spread}: {peak.consequence}; {peak.fix}", severity="warning",
+                           hint="Workloads that repel each other need a free domain for the surge pod of each "
+                                "rollout.")
+                return True
+            continue
         ctx.report(w.obj, term.key_path,
                    f"required podAntiAffinity on {key} keeps the pods of {w.name} apart from each other and from "
                    f"those of {others}: at steady state they need {count_noun(total, key)} and their {where} "

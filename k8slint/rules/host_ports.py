@@ -19,7 +19,7 @@ from k8slint.model.objects import (
     Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, StatefulSet, as_dict,
 )
 from k8slint.model.relations import hpas_for
-from k8slint.rules import MEDIUM, SET, rule
+from k8slint.rules import LIGHT, SET, rule
 
 RULE = "host-port-conflict"
 _ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet, Pod)
@@ -38,7 +38,7 @@ class _Claim:
         return f"{self.obj.kind} {self.obj.display_name}"
 
 
-@rule(RULE, scope=SET, cost=MEDIUM)
+@rule(RULE, scope=SET, cost=LIGHT)
 def check(inventory, ctx):
     cluster = ctx.cluster
     hpas = inventory.of(HorizontalPodAutoscaler)

@@ -13,7 +13,7 @@ from k8slint.model.objects import Deployment, HorizontalPodAutoscaler, ReplicaSe
 from k8slint.model.pod_labels import PodLabels, pod_labels, selector_verdict
 from k8slint.model.relations import hpas_for, related
 from k8slint.model.topology_spread import INFINITE, capacity, counts_own_pods, hard_constraints, separates_revisions
-from k8slint.rules import MEDIUM, SET, rule
+from k8slint.rules import LIGHT, SET, rule
 
 RULE = "topology-spread-infeasible"
 _ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet)
@@ -21,7 +21,7 @@ _ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet)
 _SYNTHETIC_KEYS = (HOSTNAME_LABEL, ZONE_LABEL)
 
 
-@rule(RULE, scope=SET, cost=MEDIUM)
+@rule(RULE, scope=SET, cost=LIGHT)
 def check(inventory, ctx):
     cluster = ctx.cluster
     if cluster is None:
