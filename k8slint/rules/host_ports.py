@@ -16,13 +16,13 @@ import os
 
 from k8slint.model.host_ports import first_conflict, host_ports
 from k8slint.model.objects import (
-    Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, StatefulSet, as_dict,
+    Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, Rollout, StatefulSet, as_dict,
 )
 from k8slint.model.relations import hpas_for
 from k8slint.rules import LIGHT, SET, rule
 
 RULE = "host-port-conflict"
-_ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet, Pod)
+_ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet, Rollout, Pod)
 _CHECK = "lint with --nodes N or --cluster FILE to check the cluster has them"
 
 
@@ -102,7 +102,7 @@ def _own_pods(claim: _Claim, ctx, cluster) -> None:
         ctx.report(claim.obj, port.path,
                    f"{port.text()} allows one pod of {claim.name} per node (the scheduler's NodePorts filter): "
                    f"{n} pods ({claim.pods_text}) need {n} nodes but {nodes} ({cluster.source}): "
-                   f"{pending} pod{'s stay' if pending != 1 else ' stays'} Pending forever",
+                   f"{pending} pod{'s stay' if pending != 1 else ' stays'} Pending{_when(claim)}",
                    severity="error",
                    hint=f"Lower replicas to {eligible}, add nodes, run it as a DaemonSet, or drop the host port and "
                         f"expose the pods through a Service.")
@@ -115,6 +115,10 @@ def _own_pods(claim: _Claim, ctx, cluster) -> None:
                    f"pod goes before a new one is available: the rollout never finishes (ProgressDeadlineExceeded)",
                    severity="error",
                    hint="Set maxSurge: 0 and maxUnavailable: 1 (the old pod frees the port first), or add a node.")
+
+
+def _when(claim: _Claim) -> str:
+    return " when the HPA scales to its maximum" if claim.pods_text.startswith("HPA") else " forever"
 
 
 def _surge_only_peak(obj, n: int) -> str | None:
@@ -171,5 +175,6 @@ def _across(claims: list, ctx, cluster) -> None:
                        f"{mine.text()} is also {theirs.text()} of {a.name}: their pods cannot share a node, and "
                        f"{total} pods ({b.pods_text} + {a.pods_text} of {a.name}) need {total} nodes but "
                        f"{len(shared)} {'are' if len(shared) != 1 else 'is'} eligible ({cluster.source}): "
-                       f"{total - len(shared)} pod{'s stay' if total - len(shared) != 1 else ' stays'} Pending forever",
+                       f"{total - len(shared)} pod{'s stay' if total - len(shared) != 1 else ' stays'} Pending"
+                       f"{_when(a) if a.pods_text.startswith('HPA') else _when(b)}",
                        severity="error", hint="Give one of them another host port, or add nodes.")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from k8slint.model.affinity import domain_noun
 from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL
-from k8slint.model.objects import Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, StatefulSet
+from k8slint.model.objects import (
+    Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, Rollout, StatefulSet,
+)
 from k8slint.model.pod_labels import PodLabels, pod_labels, selector_verdict
 from k8slint.model.relations import hpas_for, related
 from k8slint.model.topology_spread import INFINITE, capacity, counts_own_pods, hard_constraints, separates_revisions
 from k8slint.rules import LIGHT, SET, rule
 
 RULE = "topology-spread-infeasible"
-_ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet)
+_ANALYSED = (Deployment, ReplicaSet, ReplicationController, StatefulSet, Rollout)
 # Labels the synthetic nodes of --nodes/--zones really have; any other key is unknown there.
 _SYNTHETIC_KEYS = (HOSTNAME_LABEL, ZONE_LABEL)
 
@@ -77,7 +79,7 @@ def _check(obj, constraints, workloads, hpas, ctx, cluster, version) -> None:
                    f"stay Pending",
                    severity="error",
                    hint="Use a topologyKey the nodes carry (kubernetes.io/hostname, topology.kubernetes.io/zone), "
-                        f"label the nodes, or use whenUnsatisfiable: ScheduleAnyway.")
+                        "label the nodes, or use whenUnsatisfiable: ScheduleAnyway.")
         return
     if cap.pods == INFINITE:
         _rollout(obj, constraint, cap, labels, n, pods_text, ctx, cluster, where, path)
@@ -99,7 +101,8 @@ def _check(obj, constraints, workloads, hpas, ctx, cluster, version) -> None:
         ctx.report(obj, path,
                    f"{where}: {reason}, and each of the {usable} its pods can use ({cluster.source}) takes at most "
                    f"{constraint.max_skew}: {cap_pods} of {n} pods ({pods_text}) fit, {n - cap_pods} "
-                   f"{'stay' if n - cap_pods != 1 else 'stays'} Pending forever; {fix}",
+                   f"{'stay' if n - cap_pods != 1 else 'stays'} Pending"
+                   f"{' when the HPA scales to its maximum' if hpa is not None else ' forever'}; {fix}",
                    severity="error", hint=f"{fix[0].upper()}{fix[1:]}, or use whenUnsatisfiable: ScheduleAnyway.")
         return
     _rollout(obj, constraint, cap, labels, n, pods_text, ctx, cluster, where, path, reason, usable)
