@@ -121,6 +121,28 @@ FEATURE_GATES: dict[str, list[tuple[Version, str, bool]]] = {
                                                ((1, 33), GA, True)],
     # PodDisruptionBudget spec.unhealthyPodEvictionPolicy (KEP-3017).
     "PDBUnhealthyPodEvictionPolicy": [((1, 26), ALPHA, False), ((1, 27), BETA, True), ((1, 31), GA, True)],
+    # Job spec.backoffLimitPerIndex / maxFailedIndexes (KEP-3850).
+    "JobBackoffLimitPerIndex": [((1, 28), ALPHA, False), ((1, 29), BETA, True), ((1, 33), GA, True)],
+    # Job spec.successPolicy (KEP-3998).
+    "JobSuccessPolicy": [((1, 30), ALPHA, False), ((1, 31), BETA, True), ((1, 33), GA, True)],
+    # Job spec.managedBy (KEP-4368).
+    "JobManagedBy": [((1, 30), ALPHA, False), ((1, 32), BETA, True), ((1, 35), GA, True)],
+    # Job spec.podReplacementPolicy (KEP-3939).
+    "JobPodReplacementPolicy": [((1, 28), ALPHA, False), ((1, 29), BETA, True), ((1, 34), GA, True)],
+    # lifecycle.postStart/preStop.sleep (KEP-3960).
+    "PodLifecycleSleepAction": [((1, 29), ALPHA, False), ((1, 30), BETA, True), ((1, 34), GA, True)],
+    # Service spec.trafficDistribution (KEP-4444).
+    "ServiceTrafficDistribution": [((1, 30), ALPHA, False), ((1, 31), BETA, True), ((1, 33), GA, True)],
+    # Pod-level spec.resources (KEP-2837).
+    "PodLevelResources": [((1, 32), ALPHA, False), ((1, 34), BETA, True)],
+    # spec.hostUsers: false, user namespaces (KEP-127).
+    "UserNamespacesSupport": [((1, 25), ALPHA, False), ((1, 30), BETA, False), ((1, 33), BETA, True)],
+    # volumes[].image, OCI image volumes (KEP-4639).
+    "ImageVolume": [((1, 31), ALPHA, False), ((1, 33), BETA, False), ((1, 35), BETA, True)],
+    # HPA spec.behavior.scaleUp/scaleDown.tolerance (KEP-4951).
+    "HPAConfigurableTolerance": [((1, 33), ALPHA, False), ((1, 35), BETA, True)],
+    # containers[].resizePolicy, in-place resize (KEP-1287).
+    "InPlacePodVerticalScaling": [((1, 27), ALPHA, False), ((1, 33), BETA, True), ((1, 35), GA, True)],
     # The apps.kubernetes.io/pod-index and batch.kubernetes.io/job-completion-index pod labels
     # (KEP-4017): the StatefulSet and Job controllers add them only with the gate.
     "PodIndexLabel": [((1, 28), BETA, True), ((1, 32), GA, True)],

@@ -9,7 +9,9 @@ existed (1.35) toleration-invalid reports them as invalid operators.
 
 from __future__ import annotations
 
-from k8slint.model.objects import PodDisruptionBudget, StatefulSet, as_dict, as_list, dig
+from k8slint.model.objects import (
+    CronJob, HorizontalPodAutoscaler, Job, PodDisruptionBudget, Service, StatefulSet, as_dict, as_list, dig,
+)
 from k8slint.model.scheduling import COMPARISON_OPERATORS
 from k8slint.model.versions import gate_state
 from k8slint.rules import rule
@@ -37,10 +39,25 @@ _WITHOUT = {
     "PDBUnhealthyPodEvictionPolicy": "the API server drops the field and running-but-not-ready pods can be "
                                      "evicted only while the budget is met (IfHealthyBudget)",
     "TaintTolerationComparisonOperators": "the API server rejects the pod template",
+    "JobBackoffLimitPerIndex": "the API server drops the field and failures count against the Job's "
+                               "backoffLimit as a whole",
+    "JobSuccessPolicy": "the API server drops the field and the Job succeeds only by its completions",
+    "JobManagedBy": "the API server drops the field and the built-in Job controller manages the Job",
+    "JobPodReplacementPolicy": "the API server drops the field and terminating pods are replaced at once "
+                               "(TerminatingOrFailed)",
+    "PodLifecycleSleepAction": "the API server drops the sleep handler, leaving a lifecycle hook the API "
+                               "server rejects as empty",
+    "ServiceTrafficDistribution": "the API server drops the field and traffic is spread over every endpoint",
+    "PodLevelResources": "the API server drops the field: only the containers' own requests and limits apply",
+    "UserNamespacesSupport": "the API server drops the field and the pod runs in the host's user namespace",
+    "ImageVolume": "the API server rejects an image volume (no volume source is set once it is dropped)",
+    "HPAConfigurableTolerance": "the API server drops the field and the HPA uses the cluster-wide 10% tolerance",
+    "InPlacePodVerticalScaling": "the API server drops the field and a running pod's resources cannot be changed in "
+                                 "place",
 }
 
 
-@rule(RULE, kinds=["Workload", "PodDisruptionBudget"])
+@rule(RULE, kinds=["Workload", "PodDisruptionBudget", "Service", "HorizontalPodAutoscaler"])
 def check(obj, ctx):
     version = ctx.kubernetes_version
     for path, what, gate in _gated_fields(obj):
@@ -54,7 +71,7 @@ def check(obj, ctx):
             hint = f"Remove it, or turn on the {gate} feature gate on the cluster (or lint for a newer release)."
         else:
             message = f"{what} needs {state.describe()}; {_WITHOUT[gate]}"
-            hint = f"Remove it, or upgrade the cluster (or lint for the release it runs: --kubernetes-version)."
+            hint = "Remove it, or upgrade the cluster (or lint for the release it runs: --kubernetes-version)."
         ctx.report(obj, path, message, hint=hint)
 
 
@@ -65,6 +82,28 @@ def _gated_fields(obj):
             yield (("spec", "unhealthyPodEvictionPolicy"), "spec.unhealthyPodEvictionPolicy",
                    "PDBUnhealthyPodEvictionPolicy")
         return
+    if isinstance(obj, Service):
+        if dig(obj.root, ("spec", "trafficDistribution")) is not None:
+            yield ("spec", "trafficDistribution"), "spec.trafficDistribution", "ServiceTrafficDistribution"
+        return
+    if isinstance(obj, HorizontalPodAutoscaler):
+        for direction in ("scaleUp", "scaleDown"):
+            path = ("spec", "behavior", direction, "tolerance")
+            if dig(obj.root, path) is not None:
+                yield path, f"spec.behavior.{direction}.tolerance", "HPAConfigurableTolerance"
+        return
+    job_spec = None
+    if isinstance(obj, Job):
+        job_spec, job_path = obj.spec, ("spec",)
+    elif isinstance(obj, CronJob):
+        job_spec, job_path = as_dict(dig(obj.root, ("spec", "jobTemplate", "spec"))), ("spec", "jobTemplate", "spec")
+    if job_spec is not None:
+        for field, gate in (("backoffLimitPerIndex", "JobBackoffLimitPerIndex"),
+                            ("maxFailedIndexes", "JobBackoffLimitPerIndex"),
+                            ("successPolicy", "JobSuccessPolicy"), ("managedBy", "JobManagedBy"),
+                            ("podReplacementPolicy", "JobPodReplacementPolicy")):
+            if job_spec.get(field) is not None:
+                yield job_path + (field,), f"{'.'.join(job_path)}.{field}", gate
     if isinstance(obj, StatefulSet):
         path = ("spec", "updateStrategy", "rollingUpdate", "maxUnavailable")
         if dig(obj.root, path) is not None:
@@ -76,6 +115,21 @@ def _gated_fields(obj):
             yield (container.path + ("restartPolicy",),
                    f'init container "{container.name}" with restartPolicy: Always (a sidecar container)',
                    "SidecarContainers")
+    for container in template.containers("containers", "initContainers"):
+        for hook in ("postStart", "preStop"):
+            if dig(container.data, ("lifecycle", hook, "sleep")) is not None:
+                yield (container.path + ("lifecycle", hook, "sleep"),
+                       f'container "{container.name}" lifecycle.{hook}.sleep', "PodLifecycleSleepAction")
+        if container.data.get("resizePolicy") is not None:
+            yield container.path + ("resizePolicy",), f'container "{container.name}" resizePolicy', \
+                "InPlacePodVerticalScaling"
+    if spec.get("resources") is not None:
+        yield spec_path + ("resources",), "pod-level spec.resources", "PodLevelResources"
+    if spec.get("hostUsers") is False:
+        yield spec_path + ("hostUsers",), "hostUsers: false", "UserNamespacesSupport"
+    for index, volume in enumerate(as_list(spec.get("volumes"))):
+        if as_dict(volume).get("image") is not None:
+            yield spec_path + ("volumes", index, "image"), f"volumes[{index}].image", "ImageVolume"
     for index, toleration in enumerate(template.tolerations):
         operator = as_dict(toleration).get("operator")
         if operator in COMPARISON_OPERATORS:
