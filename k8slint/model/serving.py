@@ -149,21 +149,10 @@ def _script(words: list[str]) -> str | None:
 
 
 def host_ports(template: PodTemplate) -> list[tuple[str, int, str]]:
-    """(container name, host port, how) for each host port of the pod's long-running containers.
-    A pod that uses a host port fits once per node: the scheduler's NodePorts filter (K
-    pkg/scheduler/framework/plugins/nodeports) rejects a node where another pod holds the same
-    hostPort/protocol/hostIP. With ``hostNetwork: true`` every container port is a host port (K
-    pkg/apis/core/v1/defaults.go ``defaultHostNetworkPorts`` sets hostPort = containerPort)."""
-    host_network = template.spec.get("hostNetwork") is True
-    out = []
-    for container in template.containers("containers", "initContainers"):
-        if not container.long_running:
-            continue
-        for port in container.ports:
-            host = as_int(port.get("hostPort"))
-            if host:
-                out.append((container.name, host, ""))
-            elif host_network and as_int(port.get("containerPort")):
-                out.append((container.name, as_int(port.get("containerPort")),
-                            " (hostNetwork: true makes every container port a host port)"))
-    return out
+    """(container name, host port, how) for each host port a pod of ``template`` holds: the
+    ports of k8slint.model.host_ports (the one notion, with the NodePorts filter's rules: regular
+    containers, hostNetwork defaulting). A pod that uses a host port fits once per node."""
+    from k8slint.model.host_ports import host_ports as held_ports
+
+    return [(p.container, p.port, " (hostNetwork: true makes every container port a host port)"
+             if p.via_host_network else "") for p in held_ports(template)]
