@@ -510,3 +510,38 @@ def test_symmetric_anti_affinity_at_the_rollout_peak_matches_the_reference(clust
         assert any(outcomes) and not all(outcomes), "rule says it depends on placement, reference disagrees"
     else:
         assert all(outcomes), "reference cannot finish the rollout, rule stayed silent"
+
+
+@settings(max_examples=MORE_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(clusters(), rollouts(), st.integers(1, 2))
+def test_host_ports_across_workloads_match_the_reference(cluster, w, others):
+    """web and admin (Recreate, never surges) both claim host port 443: each node holds one of
+    their pods at most, at steady state and while web rolls out."""
+    toleration = _TOLERATION if w["tolerate"] else ""
+    text = (_deployment("web", "{app: web}", w["replicas"], w["surge"], w["unavailable"],
+                        toleration + "      containers: [{name: web, image: nginx, ports: "
+                                     "[{containerPort: 8443, hostPort: 443}]}]\n")
+            + "---\n" + "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: admin}\nspec:\n"
+            f"  replicas: {others}\n  strategy: {{type: Recreate}}\n  selector: {{matchLabels: {{app: admin}}}}\n"
+            "  template:\n    metadata: {labels: {app: admin}}\n    spec:\n" + toleration
+            + "      containers: [{name: admin, image: admin, ports: [{containerPort: 443, hostPort: 443}]}]\n")
+    errors = _findings(text, cluster, "host-port-conflict")
+    pod_spec = {"tolerations": [{"key": "dedicated", "operator": "Equal", "value": "db", "effect": "NoSchedule"}]} \
+        if w["tolerate"] else {}
+    nodes = eligible_nodes("Deployment", pod_spec, cluster)
+    if not nodes:
+        return
+    allowed = lambda index, occupied, fixed=(): index not in occupied and index not in fixed  # noqa: E731
+    steady = any("Pending" in f.message for f in errors)
+    stuck = any("never finishes" in f.message for f in errors)
+    assert steady == (not placements_exist(len(nodes), w["replicas"] + others, allowed)), [f.message for f in errors]
+    if steady:
+        return
+    fp = deployment_fenceposts(w["surge"], w["unavailable"], w["replicas"])
+    outcomes = [rollout_finishes(len(nodes), placement[others:], w["replicas"], fp.surge, fp.unavailable, allowed,
+                                 placement[:others])
+                for placement in all_placements(len(nodes), w["replicas"] + others, allowed)]
+    if stuck:
+        assert not any(outcomes), "rule says the rollout hangs, reference finished it"
+    else:
+        assert all(outcomes), "reference cannot finish the rollout, rule stayed silent"

@@ -169,7 +169,10 @@ def _across(claims: list, ctx, cluster) -> None:
             if a.pods > len(names_a) or b.pods > len(names_b):
                 continue  # one of them does not fit on its own: reported for that workload
             total = a.pods + b.pods
-            if total <= len(shared):
+            if total < len(shared) or (total == len(shared) and names_a != names_b):
+                continue
+            if total == len(shared):
+                _across_rollout(a, b, mine, theirs, total, ctx, cluster)
                 continue
             ctx.report(b.obj, mine.path,
                        f"{mine.text()} is also {theirs.text()} of {a.name}: their pods cannot share a node, and "
@@ -178,3 +181,20 @@ def _across(claims: list, ctx, cluster) -> None:
                        f"{total - len(shared)} pod{'s stay' if total - len(shared) != 1 else ' stays'} Pending"
                        f"{_when(a) if a.pods_text.startswith('HPA') else _when(b)}",
                        severity="error", hint="Give one of them another host port, or add nodes.")
+
+
+def _across_rollout(a: _Claim, b: _Claim, mine, theirs, total: int, ctx, cluster) -> None:
+    """Two workloads fill their nodes exactly: a surge-only rollout of either finds no node with the
+    port free (its own old pods and the other's pods hold it everywhere)."""
+    for claim, port, other, other_port in ((b, mine, a, theirs), (a, theirs, b, mine)):
+        peak = _surge_only_peak(claim.obj, claim.pods)
+        if peak is None:
+            continue
+        ctx.report(claim.obj, port.path,
+                   f"{port.text()} is also {other_port.text()} of {other.name}: their {total} pods "
+                   f"({claim.pods_text} + {other.pods_text} of {other.name}) take all {total} eligible nodes "
+                   f"({cluster.source}), and the rolling update of {claim.name} only surges ({peak}): the surge pod "
+                   f"finds no node with the port free and no old pod goes before a new one is available: the "
+                   f"rollout never finishes (ProgressDeadlineExceeded)",
+                   severity="error",
+                   hint="Set maxSurge: 0 and maxUnavailable: 1, give one of them another host port, or add a node.")
