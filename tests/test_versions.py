@@ -92,3 +92,20 @@ def test_match_label_keys_in_pod_affinity_follow_the_gate(version, fires):
     assert bool(found) == fires
     if fires:
         assert "during a rolling update" in found[0].message and found[0].severity == "error"
+
+
+@pytest.mark.parametrize("version,fires", [((1, 27), True), ((1, 26), False)])
+def test_min_domains_follows_its_gate(version, fires):
+    """minDomains 5 with 3 zones keeps the 4th pod Pending once MinDomainsInPodTopologySpread is on by
+    default (1.27); in 1.26 the API server drops the field and 3 zones take any number of pods."""
+    from conftest import FIXTURES
+    from k8slint.config import read_yaml_file
+    from k8slint.model.cluster import cluster_from_documents
+
+    family = FIXTURES / "rules" / "topology-spread"
+    cluster = cluster_from_documents(read_yaml_file(family / "cluster.yaml", "cluster profile"), "spread")
+    result = engine_run([family / "fire" / "min-domains.yaml"], cluster=cluster, kubernetes_version=version,
+                        enabled={"topology-spread-infeasible"})
+    assert bool(result.findings) == fires
+    if fires:
+        assert "minDomains 5 but only 3 zones counted" in result.findings[0].message
