@@ -545,10 +545,13 @@ def fix_run(paths, options, select: frozenset = frozenset(), unsafe: bool = Fals
             stdin_text: str | None = None) -> Outcome:
     """Lint, apply the fixes that can be applied, lint the fixed texts again, until nothing more
     applies (at most MAX_PASSES passes). Nothing is written here: the texts come back in the
-    Outcome. Fixes whose edits overlap wait for the next pass, on the re-linted text."""
+    Outcome. Fixes whose edits overlap wait for the next pass, on the re-linted text.
+
+    A fix must not bring up anything new: when linting after a pass finds something about an
+    object that was not reported before, the fixes of that pass on that object are taken back
+    (the others stay) and not offered again; the account says what they would have brought up."""
     from k8slint import source as source_module
     from k8slint.engine import run
-
     from k8slint.source import STDIN
 
     outcome = Outcome(None)
@@ -556,14 +559,22 @@ def fix_run(paths, options, select: frozenset = frozenset(), unsafe: bool = Fals
     if stdin_text is not None:  # standard input is read once: every pass lints this text
         texts[STDIN] = outcome.before[STDIN] = stdin_text
     read = _read_text
+    blocked: dict[tuple, str] = {}  # finding identity -> why its fix is not applied
+    known: set | None = None  # identities of the findings before the last pass
+    last_pass: dict[str, tuple[str, list]] = {}  # file -> (text before the pass, [(finding, edits)])
     try:
-        for _ in range(MAX_PASSES):
+        for _ in range(MAX_PASSES * 2):
             source_module.set_overrides(texts)
             result = run(paths, options)
             outcome.result = result
+            if known is not None and _take_back(outcome, result, known, last_pass, texts, blocked):
+                last_pass = {}
+                continue  # lint the texts without the fixes taken back before going on
+            known = {_identity(f) for f in result.findings}
+            last_pass = {}
             wanted = [f for f in result.findings if f.fix is not None and not f.suppressed
-                      and (not select or f.rule in select) and (unsafe or f.fix.safe)]
-            changed = False
+                      and (not select or f.rule in select) and (unsafe or f.fix.safe)
+                      and _identity(f) not in blocked]
             by_file: dict[str, list] = {}
             for finding in wanted:
                 by_file.setdefault(finding.file, []).append(finding)
@@ -573,43 +584,75 @@ def fix_run(paths, options, select: frozenset = frozenset(), unsafe: bool = Fals
                     if text is None:
                         continue
                     outcome.before[path] = texts[path] = text
-                new_text, applied, taken = _apply_file(texts[path], fixable)
+                chosen = _choose(texts[path], fixable)
+                new_text = apply_edits(texts[path], [e for _, edits in chosen for e in edits])
                 if new_text != texts[path]:
-                    outcome.steps.append((path, texts[path], taken))
+                    last_pass[path] = (texts[path], chosen)
+                    outcome.steps.append((path, texts[path], [e for _, edits in chosen for e in edits]))
                     texts[path] = outcome.after[path] = new_text
-                    outcome.applied.extend(applied)
-                    changed = True
-            if not changed:
+                    outcome.applied.extend(_applied(f) for f, _ in chosen)
+            if not last_pass:
                 break
     finally:
         source_module.set_overrides({})
     if outcome.result is not None:
-        _not_applied(outcome, select, unsafe, texts, read)
+        _not_applied(outcome, select, unsafe, texts, read, blocked)
     for path in outcome.before:
         outcome.after.setdefault(path, outcome.before[path])
     return outcome
 
 
-def _apply_file(text: str, findings: list) -> tuple[str, list, list]:
-    """Apply the fixes of ``findings`` to ``text`` that do not overlap each other (first come,
-    in file order); the others wait for the next pass."""
+def _identity(finding) -> tuple:
+    return finding.file, finding.rule, finding.kind, finding.name, finding.path
+
+
+def _applied(finding) -> tuple:
+    return (finding.file, finding.line, finding.column, finding.rule, finding.fix.description, finding.fix.safety)
+
+
+def _take_back(outcome: Outcome, result, known: set, last_pass: dict, texts: dict, blocked: dict) -> bool:
+    """Undo the last pass's fixes on every object about which something new is reported."""
+    new = {}
+    for finding in result.findings:
+        if _identity(finding) not in known:
+            new.setdefault((finding.file, finding.kind, finding.name), finding)
+    taken_back = False
+    for path, (before, chosen) in last_pass.items():
+        keep, drop = [], []
+        for finding, edits in chosen:
+            (drop if (path, finding.kind, finding.name) in new else keep).append((finding, edits))
+        if not drop:
+            continue
+        taken_back = True
+        for finding, _ in drop:
+            brought = new[(path, finding.kind, finding.name)]
+            blocked[_identity(finding)] = (f"not applied: after it, {brought.rule} reports "
+                                           f"{brought.path or brought.kind}: {brought.message}")
+            outcome.applied.remove(_applied(finding))
+        kept_edits = [e for _, edits in keep for e in edits]
+        texts[path] = outcome.after[path] = apply_edits(before, kept_edits)
+        outcome.steps = [step for step in outcome.steps if not (step[0] == path and step[1] == before)]
+        if kept_edits:
+            outcome.steps.append((path, before, kept_edits))
+    return taken_back
+
+
+def _choose(text: str, findings: list) -> list:
+    """The fixes of ``findings`` that can be placed in ``text`` without overlapping each other
+    (first come, in file order), with their edits; the others wait for the next pass."""
     placed = edits_for(findings, lambda _path: text)
     taken: list[TextEdit] = []
-    applied = []
+    chosen = []
     for finding in sorted(findings, key=lambda f: (f.line, f.column, f.rule)):
         entry = placed.get(id(finding))
-        if entry is None:
+        if entry is None or overlaps(entry[0], taken):
             continue
-        edits = entry[0]
-        if overlaps(edits, taken):
-            continue
-        taken.extend(edits)
-        applied.append((finding.file, finding.line, finding.column, finding.rule, finding.fix.description,
-                        finding.fix.safety))
-    return apply_edits(text, taken), applied, taken
+        taken.extend(entry[0])
+        chosen.append((finding, entry[0]))
+    return chosen
 
 
-def _not_applied(outcome: Outcome, select, unsafe: bool, texts: dict, read) -> None:
+def _not_applied(outcome: Outcome, select, unsafe: bool, texts: dict, read, blocked: dict) -> None:
     """Why the fixes still offered after the last pass were not applied."""
     findings = [f for f in outcome.result.findings if f.fix is not None and not f.suppressed
                 and (not select or f.rule in select)]
@@ -619,7 +662,9 @@ def _not_applied(outcome: Outcome, select, unsafe: bool, texts: dict, read) -> N
         same_file = [f for f in findings if f.file == path]
         placed.update(edits_for(same_file, lambda _p, text=text: text))
     for finding in findings:
-        if not finding.fix.safe and not unsafe:
+        if _identity(finding) in blocked:
+            why = blocked[_identity(finding)]
+        elif not finding.fix.safe and not unsafe:
             why = f"unsafe fix, applied only with --unsafe: {finding.fix.description}"
         elif id(finding) not in placed:
             why = f"the fix cannot be placed in the text: {_why_unplaced(finding, texts.get(finding.file) or read(finding.file))}"

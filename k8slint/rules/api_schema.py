@@ -10,8 +10,7 @@ pkg/apis/rollouts/v1alpha1/types.go). Other custom resources are left alone.
 
 from __future__ import annotations
 
-from k8slint.model import apischema
-from k8slint.model import fixes
+from k8slint.model import apischema, fixes
 from k8slint.model.apischema import EXPECTED, REQUIRED, TYPE, UNKNOWN, VALUE, closest
 from k8slint.model.deprecated_apis import DEPRECATED_APIS
 from k8slint.model.objects import FieldKey, FieldValue, K8sObject, Workload, as_int, describe_type, format_path
@@ -172,7 +171,10 @@ def _unknown(obj, ctx, problem, custom: bool) -> None:
         hint = f'Remove "{key}" or correct its name: `kubectl explain {explain}` lists the fields.'
     # One close match (closest() returns None on a tie) among the fields not written yet: renaming
     # the key is what the author meant, and the value stays as written (safe).
-    offer = fixes.fix(f'rename "{key}" to "{meant}"', fixes.rename_key(parent + (key,), meant)) if meant else None
+    # Only where the value is valid for the field meant: the rename must not bring up a new problem.
+    offer = None
+    if meant and not apischema.check(_present(obj, parent).get(key), problem.node.fields[meant], parent + (meant,)):
+        offer = fixes.fix(f'rename "{key}" to "{meant}"', fixes.rename_key(parent + (key,), meant))
     ctx.report(obj, parent + (FieldKey(key),), message, hint=hint, rule=UNKNOWN_FIELD, fix=offer)
 
 

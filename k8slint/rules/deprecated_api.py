@@ -18,7 +18,7 @@ for kind ... in version ..."), one deprecated but still served is a warning.
 
 from __future__ import annotations
 
-from k8slint.model import fixes
+from k8slint.model import apischema, fixes
 from k8slint.model.deprecated_apis import DEPRECATED_APIS
 from k8slint.model.versions import text_of as _text
 from k8slint.rules import rule
@@ -54,7 +54,7 @@ _PLAIN_BUMPS = frozenset({
 _PDB = ("policy/v1beta1", "PodDisruptionBudget")
 
 
-def _bump(obj, replacement: str | None):
+def _bump(obj, replacement: str | None, ctx):
     """The apiVersion bump, where nothing else has to change."""
     if replacement is None:
         return None
@@ -62,12 +62,24 @@ def _bump(obj, replacement: str | None):
     if key == _PDB:
         # policy/v1beta1 reads an empty selector ({}) as "no pods", policy/v1 as "every pod of the
         # namespace" (the disruption controller's LabelSelectorAsSelector); a missing selector
-        # selects nothing in both. Only a selector with some content keeps its meaning.
+        # selects nothing in both. Only a selector with some content keeps its meaning. And
+        # policy/v1beta1 defaults minAvailable to 1 when neither minAvailable nor maxUnavailable is
+        # set (SetDefaults_PodDisruptionBudgetSpec, pkg/apis/policy/v1beta1/defaults.go), which
+        # policy/v1 does not: such a PDB would stop protecting its pods.
         spec = obj.root.get("spec")
-        selector = spec.get("selector") if isinstance(spec, dict) else None
+        spec = spec if isinstance(spec, dict) else {}
+        selector = spec.get("selector")
         if not (isinstance(selector, dict) and (selector.get("matchLabels") or selector.get("matchExpressions"))):
             return None
+        if spec.get("minAvailable") is None and spec.get("maxUnavailable") is None:
+            return None
     elif key not in _PLAIN_BUMPS:
+        return None
+    # The replacement must take the object as it is: schema problems the old version hid (no
+    # schema is checked for an API the target release no longer serves) would surface as new ones.
+    schema = apischema.api_schema(ctx.kubernetes_version)
+    node = schema.node_for(replacement, obj.kind) if schema is not None else None
+    if node is not None and any(p.path[:1] != ("apiVersion",) for p in apischema.check(obj.root, node)):
         return None
     return fixes.fix(f"change apiVersion to {replacement} (the same fields with the same meaning)",
                      fixes.set_value(("apiVersion",), replacement))
@@ -102,4 +114,4 @@ def _api_finding(obj, ctx, entry):
         severity = "warning"
     if note and replacement:
         message += f" ({note})"
-    ctx.report(obj, ("apiVersion",), message, hint=hint, severity=severity, fix=_bump(obj, replacement))
+    ctx.report(obj, ("apiVersion",), message, hint=hint, severity=severity, fix=_bump(obj, replacement, ctx))
