@@ -20,7 +20,7 @@ interpodaffinity/filtering.go, k8s.io/api core/v1 PodAffinityTerm):
 * ``satisfyPodAffinity`` fails on a node without the key, except for the first pod of a group
   that matches its own term.
 
-Standard library only (networkx is imported by the rule, and only for cross-workload cliques).
+Standard library only (cross-workload cliques: k8slint.model.cliques).
 """
 
 from __future__ import annotations

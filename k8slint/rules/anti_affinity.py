@@ -719,9 +719,12 @@ def _cross_workload(workloads: list, index: _LabelIndex, ctx, cluster) -> None:
                 if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
                                                    False) is True:
                     edges.add(tuple(sorted((position[id(a)], position[id(b)]))))
+    from k8slint.model.cliques import WorkBudget
+
+    budget = WorkBudget()  # one for the whole run: many groups cannot multiply it
     for key, all_edges in edges_by_key.items():
         for members, edges in _components(all_edges):
-            _check_group(workloads, members, edges, key, ctx, cluster)
+            _check_group(workloads, members, edges, key, ctx, cluster, budget)
 
 
 def _components(edges: set) -> list[tuple[list, set]]:
@@ -745,12 +748,12 @@ def _components(edges: set) -> list[tuple[list, set]]:
     return list(groups.values())
 
 
-def _check_group(workloads: list, members: list, edges: set, key: str, ctx, cluster) -> None:
+def _check_group(workloads: list, members: list, edges: set, key: str, ctx, cluster, budget) -> None:
     weights = {i: _weight(workloads[i], key) for i in members}
     if cluster is None:
-        clique, total = _max_clique(members, edges, weights)
-        if len(clique) >= 2 and total >= 2:
-            _report_group(workloads, clique, weights, key, ctx, None, total)
+        found = _max_clique(members, edges, weights, budget)
+        if len(found.members) >= 2 and found.total >= 2:
+            _report_group(workloads, found, weights, key, ctx, None)
         return
     reported = set()
     eligible = {i: frozenset(n.name for n in workloads[i].eligible or ()) for i in members}
@@ -765,17 +768,18 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
         if cap == INFINITE:
             continue
         inside_edges = {e for e in edges if e[0] in inside and e[1] in inside}
-        clique, total = _max_clique(sorted(inside), inside_edges, weights)
-        if len(clique) >= 2 and total <= cap and frozenset(clique) not in reported:
+        found = _max_clique(sorted(inside), inside_edges, weights, budget)
+        clique, total = found.members, found.total
+        if found.exact and len(clique) >= 2 and total <= cap and frozenset(clique) not in reported:
             if _group_rollout(workloads, clique, weights, key, ctx, cap, total, len(nodes)):
                 reported.add(frozenset(clique))
             continue
-        if len(clique) < 2 or total <= cap or frozenset(clique) in reported:
+        if len(clique) < 2 or found.upper <= cap or frozenset(clique) in reported:
             continue
         if any(weights[i] > aff.capacity(workloads[i].eligible or (), [key]) for i in clique):
             continue  # one of them does not fit on its own: reported for that workload
         reported.add(frozenset(clique))
-        _report_group(workloads, clique, weights, key, ctx, cap, total, len(nodes))
+        _report_group(workloads, found, weights, key, ctx, cap, len(nodes))
 
 
 def _group_rollout(workloads, clique, weights, key, ctx, cap, total, node_count) -> bool:
@@ -832,24 +836,16 @@ def _weight(w: _Workload, key: str) -> int:
     return pods if own else 1
 
 
-def _max_clique(members: list, edges: set, weights: dict) -> tuple[list, int]:
-    """The maximum weighted clique; networkx only for three or more workloads."""
-    if not edges:
-        best = max(members, key=lambda i: weights[i])
-        return [best], weights[best]
-    if len(members) == 2:
-        return members, weights[members[0]] + weights[members[1]]
-    import networkx as nx
+def _max_clique(members: list, edges: set, weights: dict, budget):
+    """The maximum weighted clique (``k8slint.model.cliques``: greedy bounds, then an exact search
+    under the run's work budget; ``exact`` is False when the budget did not settle it)."""
+    from k8slint.model.cliques import heaviest_clique
 
-    graph = nx.Graph()
-    for i in members:
-        graph.add_node(i, weight=weights[i])
-    graph.add_edges_from(edges)
-    clique, total = nx.max_weight_clique(graph, weight="weight")
-    return sorted(clique), total
+    return heaviest_clique(members, edges, weights, budget)
 
 
-def _report_group(workloads, clique, weights, key, ctx, cap, total, node_count=0) -> None:
+def _report_group(workloads, found, weights, key, ctx, cap, node_count=0) -> None:
+    clique, total = found.members, found.total
     group = [workloads[i] for i in clique]
     anchor = next(w for w in group if any(t.kind == ANTI and t.required and t.topology_key == key
                                            and not t.injected for t in w.terms))
@@ -857,6 +853,19 @@ def _report_group(workloads, clique, weights, key, ctx, cap, total, node_count=0
     names = ", ".join(f"{w.name} ({weights[i]})" for i, w in zip(clique, group))
     text = (f"required podAntiAffinity on {key} keeps the pods of {names} apart from each other: together they need "
             f"{count_noun(total, key)} at steady state")
+    if not found.exact:
+        # The search stopped at its work budget: the clique found is real (a lower bound), the
+        # heaviest one may need up to found.upper domains.
+        text = (f"required podAntiAffinity on {key} keeps the pods of {names} apart from each other: together they need "
+                f"at least {count_noun(total, key)} at steady state (k8slint stopped searching this dense conflict "
+                f"group of workloads for a larger one: its work budget ran out; at most {found.upper})")
+    if cap is not None and total <= cap:
+        # Only the upper bound exceeds the cluster: say what is known, not a verdict.
+        ctx.report(anchor.obj, term.key_path,
+                   f"{text}; the {node_count} eligible node(s) offer {cap}: whether that suffices was not decided",
+                   severity="info", hint="Reduce the mutual anti-affinity between these workloads, or check their "
+                                         "placement by hand.")
+        return
     if cap is None:
         ctx.report(anchor.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
                    hint="Make sure the cluster has these domains for all the workloads together.")
