@@ -88,3 +88,57 @@ def test_disabling_anti_affinity_infeasible_skips_the_clique_search(tmp_path, mo
     assert not calls
     result = engine_run([tmp_path / "dense.yaml"], enabled=ids | {"anti-affinity-infeasible"})
     assert calls and any("apart from each other" in f.message for f in result.findings)
+
+
+def test_node_verdicts_are_computed_once_per_placement_and_node_class():
+    from k8slint.model import scheduling
+    from k8slint.model.cluster import Cluster, Node, Taint
+
+    gpu = Taint("nvidia.com/gpu", "present", "NoSchedule")
+    nodes = [Node(f"general-{i}", {"kubernetes.io/hostname": f"general-{i}", "pool": "general"}, ())
+             for i in range(300)]
+    nodes += [Node(f"gpu-{i}", {"kubernetes.io/hostname": f"gpu-{i}", "pool": "gpu"}, (gpu,)) for i in range(50)]
+    cluster = Cluster(tuple(nodes), "test")
+    assert len(scheduling.node_classes(cluster)) == 2
+    calls = []
+    original = scheduling._node_verdicts
+    scheduling._node_verdicts = lambda *a: calls.append(1) or original(*a)
+    try:
+        first = scheduling.node_verdicts("Deployment", {"containers": [{"name": "a"}]}, cluster)
+        again = scheduling.node_verdicts("Deployment", {"containers": [{"name": "b"}]}, cluster)
+        tolerant = scheduling.node_verdicts(
+            "Deployment", {"tolerations": [{"key": "nvidia.com/gpu", "operator": "Exists"}]}, cluster)
+        pinned = scheduling.node_verdicts("Deployment", {"nodeSelector": {"kubernetes.io/hostname": "gpu-7"}},
+                                          cluster)
+    finally:
+        scheduling._node_verdicts = original
+    assert first is again and len(calls) == 3
+    assert len(first.eligible) == 300 and len(tolerant.eligible) == 350
+    assert [n.name for n in pinned.eligible] == []  # gpu-7 is tainted
+    assert {v.reason for v in pinned if v.node.name == "general-3"} == {"nodeSelector"}
+    assert [v.reason for v in pinned if v.node.name == "gpu-7"] == ["taint nvidia.com/gpu=present:NoSchedule not tolerated"]
+
+
+@pytest.mark.parametrize("args, config, message", [
+    (["--nodes", "1000000000"], None, "--nodes 1000000000: at most 50,000 nodes"),
+    (["--nodes", "3", "--zones", "100000000"], None, "--zones 100000000: at most 1,000 zones"),
+    ([], "nodes: 1000000000\n", "at most 50,000 nodes"),
+    ([], "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
+         "  - {name: big, count: 1000000000}\n", "pools[0].count: 1000000000: the profile would have more than"),
+    ([], "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
+         "  - {name: a, count: 40000}\n  - {name: b, count: 40000}\n", "pools[1].count"),
+])
+def test_absurd_node_counts_are_a_usage_error_not_gigabytes(tmp_path, args, config, message):
+    (tmp_path / "deploy.yaml").write_text(dense_anti_affinity(2, 1.0), encoding="utf-8")
+    if config is not None:
+        (tmp_path / ".k8slint.yaml").write_text(config, encoding="utf-8")
+    result = k8slint("lint", *args, "deploy.yaml", cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout[-1000:], result.stderr[-1000:])
+    assert "Traceback" not in result.stderr and message in result.stderr, result.stderr
+
+
+def test_the_largest_modelled_cluster_stays_within_memory_and_time(tmp_path):
+    (tmp_path / "deploy.yaml").write_text(dense_anti_affinity(40, 0.3), encoding="utf-8")
+    result = k8slint("lint", "--format", "json", "--nodes", "50000", "--zones", "1000", "deploy.yaml", cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert json.loads(result.stdout)["summary"]

@@ -320,8 +320,21 @@ def capacity(nodes: Iterable[Node], keys: Iterable[str]) -> float:
     lacking one key is limited by the other only). Three or more: the smallest one-key bound, which
     is an upper bound (so "more pods than capacity" stays a sound verdict).
     """
-    nodes = list(nodes)
     keys = tuple(dict.fromkeys(keys))
+    if type(nodes) is tuple:  # the shared eligible nodes of a placement (scheduling.Verdicts)
+        entry = _CAPACITY.get((id(nodes), keys))
+        if entry is None or entry[0] is not nodes:
+            if len(_CAPACITY) >= 256:
+                _CAPACITY.clear()
+            entry = _CAPACITY[(id(nodes), keys)] = (nodes, _capacity(nodes, keys))
+        return entry[1]
+    return _capacity(list(nodes), keys)
+
+
+_CAPACITY: dict = {}  # (id(nodes), keys) -> (nodes, capacity): each entry keeps its tuple alive
+
+
+def _capacity(nodes, keys: tuple) -> float:
     if not keys:
         return INFINITE
     if any(all(k not in node.labels for k in keys) for node in nodes):

@@ -28,6 +28,13 @@ OS_LABEL = "kubernetes.io/os"
 ARCH_LABEL = "kubernetes.io/arch"
 UNSCHEDULABLE_TAINT_KEY = "node.kubernetes.io/unschedulable"
 
+# The most nodes and zones a generated cluster (--nodes/--zones, config nodes:/zones:, profile
+# pools) may have. Kubernetes supports clusters of up to 5,000 nodes (kubernetes.io "Considerations
+# for large clusters"; managed offerings go to tens of thousands): a larger count is a mistake or
+# an attack, and each modelled node costs memory and scheduling work, so it is refused (exit 2).
+MAX_NODES = 50_000
+MAX_ZONES = 1_000
+
 PROFILE_KIND = "ClusterProfile"
 PROFILE_SCHEMA = "cluster.schema.json"
 
@@ -116,6 +123,11 @@ def uniform_cluster(nodes: int, zones: int = 1) -> Cluster:
         raise ValueError(f"node count must be a non-negative integer, not {nodes!r}")
     if isinstance(zones, bool) or not isinstance(zones, int) or zones < 1:
         raise ValueError(f"zone count must be a positive integer, not {zones!r}")
+    if nodes > MAX_NODES:
+        raise ClusterProfileError(f"--nodes {nodes}: at most {MAX_NODES:,} nodes can be modelled (Kubernetes "
+                                  f"supports clusters of up to 5,000 nodes)")
+    if zones > MAX_ZONES:
+        raise ClusterProfileError(f"--zones {zones}: at most {MAX_ZONES:,} zones can be modelled")
     zone_names = [f"zone-{_letters(index)}" for index in range(zones)]
     cluster_nodes = []
     for index in range(nodes):
@@ -155,6 +167,7 @@ def cluster_from_profile(data, source: str) -> Cluster:
     Pool nodes are named ``<pool>-<i>`` (1-based) and spread round-robin over the pool's zones.
     """
     _validate_profile(data, source)
+    _check_size(data, source)
     builder = _ClusterBuilder(source)
     pool_names: set[str] = set()
     for pool_index, pool in enumerate(data.get("pools") or ()):
@@ -179,6 +192,17 @@ def cluster_from_profile(data, source: str) -> Cluster:
         labels = _node_labels(spec["name"], spec.get("zone"), spec.get("labels"))
         builder.add(Node(spec["name"], labels, taints, pool=spec.get("pool")), (*path, "name"))
     return builder.build()
+
+
+def _check_size(data, source: str) -> None:
+    """Refuse a profile whose pools add up to more than MAX_NODES nodes before making any."""
+    total = len(data.get("nodes") or ())
+    for index, pool in enumerate(data.get("pools") or ()):
+        total += int(pool["count"])
+        if total > MAX_NODES:
+            raise _error(source, ("pools", index, "count"),
+                         f"{pool['count']}: the profile would have more than {MAX_NODES:,} nodes, more than can be "
+                         f"modelled (Kubernetes supports clusters of up to 5,000 nodes)")
 
 
 def _profile_taints(specs, path: tuple, source: str) -> tuple[Taint, ...]:

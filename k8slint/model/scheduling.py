@@ -714,14 +714,126 @@ class NodeVerdict:
     reason: str | None
 
 
-def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> list[NodeVerdict]:
+class Verdicts(list):
+    """The `NodeVerdict` of every node of a cluster for one placement (a list in node order), with
+    the eligible nodes as a tuple. Shared by every workload whose pods have the same placement
+    fields: callers must not change it."""
+
+    eligible: tuple[Node, ...]
+    _by_taints: dict | None = None
+
+    def placed_by_taints(self) -> dict[tuple[Taint, ...], list[Node]]:
+        """The nodes that pass everything but (perhaps) the taints, grouped by their taints."""
+        if self._by_taints is None:
+            groups: dict = {}
+            for verdict in self:
+                if verdict.reason is None or verdict.reason.startswith("taint "):
+                    groups.setdefault(verdict.node.taints, []).append(verdict.node)
+            self._by_taints = groups
+        return self._by_taints
+
+
+# The verdicts of the last cluster used, by placement (see _placement_key): a run asks the same
+# cluster about thousands of workloads whose pods mostly share a handful of placements.
+_VERDICT_CACHE: list = [None, {}, None]  # [cluster, {placement: Verdicts}, node classes]
+
+
+def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> Verdicts:
     """THE eligibility function: for each node, may a pod of this workload run there?
 
     Checks, in order, spec.nodeName, nodeSelector, required node affinity and taints (NoSchedule
     and NoExecute, against the pod's effective tolerations, implicit ones included). The first
     failing check is the reason.
+
+    Computed once per cluster and distinct placement (the fields above; for a DaemonSet also
+    hostNetwork), and once per node class (nodes with the same labels but the hostname, and the
+    same taints) unless the placement names nodes (nodeName, the hostname label, matchFields).
     """
     spec = pod_spec if isinstance(pod_spec, Mapping) else {}
+    if _VERDICT_CACHE[0] is not cluster:
+        _VERDICT_CACHE[:] = [cluster, {}, None]
+    cache = _VERDICT_CACHE[1]
+    try:
+        key = _placement_key(kind, spec)
+        found = cache.get(key)
+    except TypeError:  # an unhashable value where a scalar belongs
+        key, found = None, None
+    if found is None:
+        found = _node_verdicts(kind, spec, cluster)
+        if key is not None:
+            # bounded by verdicts held, not entries: each entry holds one per node
+            if len(cache) >= min(memo.SIZE, 1 + 2_000_000 // (1 + len(cluster.nodes))):
+                cache.clear()
+            cache[key] = found
+    return found
+
+
+def _placement_key(kind: str, spec: Mapping) -> tuple:
+    affinity = spec.get("affinity")
+    node_affinity = affinity.get("nodeAffinity") if isinstance(affinity, Mapping) else affinity
+    required = node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution") \
+        if isinstance(node_affinity, Mapping) else node_affinity
+    daemon = kind == "DaemonSet"
+    return memo._typed([daemon, spec.get("hostNetwork") if daemon else None, spec.get("nodeName"),
+                        spec.get("nodeSelector"), affinity is None, node_affinity is None, required,
+                        spec.get("tolerations")])
+
+
+def _names_nodes(spec: Mapping) -> bool:
+    """Does the placement single out nodes by name (nodeName, the hostname label, matchFields on
+    metadata.name)? Then nodes of one class may differ. True for anything malformed (judged node
+    by node, the safe way)."""
+    from k8slint.model.cluster import HOSTNAME_LABEL
+
+    if spec.get("nodeName") not in (None, ""):
+        return True
+    selector = spec.get("nodeSelector")
+    if selector is not None and (not isinstance(selector, Mapping) or HOSTNAME_LABEL in selector):
+        return True
+    required = spec
+    for name in ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"):
+        required = required.get(name)
+        if required is None:
+            return False
+        if not isinstance(required, Mapping):
+            return True
+    terms = required.get("nodeSelectorTerms")
+    if terms is None:
+        return False
+    if not isinstance(terms, list):
+        return True
+    for term in terms:
+        if not isinstance(term, Mapping) or term.get("matchFields"):
+            return True
+        expressions = term.get("matchExpressions")
+        if expressions is None:
+            continue
+        if not isinstance(expressions, list):
+            return True
+        for expression in expressions:
+            if not isinstance(expression, Mapping) or expression.get("key") == HOSTNAME_LABEL:
+                return True
+    return False
+
+
+def node_classes(cluster: Cluster) -> list[list[Node]]:
+    """The cluster's nodes grouped into equivalence classes: the same labels (but the hostname,
+    which names the node) and the same taints (schedulability is a taint). Computed once."""
+    if _VERDICT_CACHE[0] is not cluster:
+        _VERDICT_CACHE[:] = [cluster, {}, None]
+    classes = _VERDICT_CACHE[2]
+    if classes is None:
+        from k8slint.model.cluster import HOSTNAME_LABEL
+
+        groups: dict = {}
+        for node in cluster.nodes:
+            labels = tuple(sorted((k, v) for k, v in node.labels.items() if k != HOSTNAME_LABEL))
+            groups.setdefault((labels, node.taints), []).append(node)
+        classes = _VERDICT_CACHE[2] = list(groups.values())
+    return classes
+
+
+def _node_verdicts(kind: str, spec: Mapping, cluster: Cluster) -> Verdicts:
     tolerations = effective_tolerations(kind, spec)
     affinity = _compile_required_node_affinity(spec)
     node_name = spec.get("nodeName")
@@ -731,23 +843,34 @@ def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> list[NodeVerdi
     # controller still filters on NoSchedule too (daemon_controller.go predicates).
     effects = ("NoExecute",) if bound and kind != "DaemonSet" else SCHEDULING_EFFECTS
     judge_labels = cluster.labels_known  # synthetic --nodes clusters: selectors assumed to match
-    verdicts = []
-    for node in cluster.nodes:
+
+    def reason_for(node: Node) -> str | None:
         if bound and judge_labels and node.name != node_name:
-            reason = "nodeName"
-        elif judge_labels and not affinity.selector_matches(node):
-            reason = "nodeSelector"
-        elif judge_labels and not affinity.affinity_matches(node):
-            reason = "node affinity"
-        else:
-            untolerated = untolerated_taints(tolerations, node.taints, effects)
-            reason = f"taint {untolerated[0]} not tolerated" if untolerated else None
-        verdicts.append(NodeVerdict(node, reason is None, reason))
+            return "nodeName"
+        if judge_labels and not affinity.selector_matches(node):
+            return "nodeSelector"
+        if judge_labels and not affinity.affinity_matches(node):
+            return "node affinity"
+        untolerated = untolerated_taints(tolerations, node.taints, effects)
+        return f"taint {untolerated[0]} not tolerated" if untolerated else None
+
+    verdicts = Verdicts()
+    if judge_labels and _names_nodes(spec):
+        verdicts.extend(NodeVerdict(node, reason is None, reason) for node in cluster.nodes
+                        for reason in (reason_for(node),))
+    else:
+        by_node: dict[int, NodeVerdict] = {}
+        for members in node_classes(cluster):
+            reason = reason_for(members[0])
+            for node in members:
+                by_node[id(node)] = NodeVerdict(node, reason is None, reason)
+        verdicts.extend(by_node[id(node)] for node in cluster.nodes)
+    verdicts.eligible = tuple(verdict.node for verdict in verdicts if verdict.eligible)
     return verdicts
 
 
 def eligible_nodes(kind: str, pod_spec: dict, cluster: Cluster) -> list[Node]:
-    return [verdict.node for verdict in node_verdicts(kind, pod_spec, cluster) if verdict.eligible]
+    return list(node_verdicts(kind, pod_spec, cluster).eligible)
 
 
 class TopologyDomains(dict[str, list[Node]]):

@@ -149,8 +149,8 @@ def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version) -> 
     if cluster is not None:
         from k8slint.model.scheduling import node_verdicts
 
-        verdicts = node_verdicts(obj.kind, spec, cluster)
-        eligible = [v.node for v in verdicts if v.eligible]
+        verdicts = node_verdicts(obj.kind, spec, cluster)  # shared by workloads of the same placement
+        eligible = verdicts.eligible
     hpa = next((h for h in hpas_for(obj, hpas) if h.max_replicas is not None), None)
     if isinstance(obj, DaemonSet):
         pods = len(eligible) if eligible is not None else None
@@ -756,7 +756,12 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
             _report_group(workloads, found, weights, key, ctx, None)
         return
     reported = set()
-    eligible = {i: frozenset(n.name for n in workloads[i].eligible or ()) for i in members}
+    names_of: dict[int, tuple] = {}  # eligible node tuples are shared: their name sets too
+    for i in members:
+        nodes = workloads[i].eligible or ()
+        if id(nodes) not in names_of:
+            names_of[id(nodes)] = (nodes, frozenset(n.name for n in nodes))
+    eligible = {i: names_of[id(workloads[i].eligible or ())][1] for i in members}
     candidate_sets = set(eligible.values())
     candidate_sets.add(frozenset().union(*candidate_sets))
     for names in sorted(candidate_sets, key=lambda s: (len(s), sorted(s))):

@@ -43,7 +43,7 @@ def check(inventory, ctx):
                 continue  # the API server rejects the object: yaml-boolean-trap / invalid-field-type say so
             kind = workload_kind(obj)
             verdicts = node_verdicts(kind, spec, cluster)
-            if any(verdict.eligible for verdict in verdicts):
+            if verdicts.eligible:
                 continue
             _report(obj, ctx, kind, template.spec_path, spec, verdicts, cluster)
 

@@ -500,9 +500,9 @@ def _one_per_node(obj: Workload) -> str | None:
 def _eligible_nodes(obj: DaemonSet, ctx) -> int | None:
     if ctx.cluster is None:
         return None
-    from k8slint.model.scheduling import eligible_nodes
+    from k8slint.model.scheduling import node_verdicts
 
-    return len(eligible_nodes("DaemonSet", obj.pod_template.spec, ctx.cluster))
+    return len(node_verdicts("DaemonSet", obj.pod_template.spec, ctx.cluster).eligible)
 
 
 def _statefulset(obj: StatefulSet, env: _Env):

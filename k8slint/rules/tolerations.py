@@ -382,18 +382,19 @@ def _cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster: Cluste
     but not by effect, on nodes the pod could otherwise run on, when nothing else tolerates it; returns their indexes."""
     effective = effective_tolerations(kind, spec)
     effects = scheduling_taint_effects(kind, spec)
-    placed = [v.node for v in node_verdicts(kind, spec, cluster)
-              if v.reason is None or v.reason.startswith("taint ")]
+    # Nodes with the same taints give the same answer: one check per distinct set of taints (the
+    # grouping is shared by every workload of the same placement).
+    placed = node_verdicts(kind, spec, cluster).placed_by_taints()
     found: dict[int, dict[Taint, list[Node]]] = {}
-    for node in placed:
-        for taint in untolerated_taints(effective, node.taints, effects):
+    for taints, nodes in placed.items():
+        for taint in untolerated_taints(effective, taints, effects):
             for index, toleration in enumerate(tolerations):
                 if _checkable(toleration) and toleration_matches_ignoring_effect(toleration, taint):
-                    found.setdefault(index, {}).setdefault(taint, []).append(node)
+                    found.setdefault(index, {}).setdefault(taint, []).extend(nodes)
     for index, by_taint in found.items():
         toleration = tolerations[index]
         affected = {node.name for nodes in by_taint.values() for node in nodes}
-        only_there = all(node.name in affected for node in placed)
+        only_there = all(node.name in affected for nodes in placed.values() for node in nodes)
         error = only_there or kind == "DaemonSet"
         parts = [f"{taint} on {describe_nodes(nodes, cluster)}" for taint, nodes in by_taint.items()]
         own = _text(toleration, "effect")
