@@ -62,9 +62,13 @@ def hpa_targets(hpa: HorizontalPodAutoscaler, workload: Workload) -> bool:
     return not isinstance(api_version, str) or api_version.rpartition("/")[0] == workload.group
 
 
-def hpas_for(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) -> list[HorizontalPodAutoscaler]:
-    """The HPAs that scale ``workload``, scoped as ``related`` scopes them."""
-    return related(workload, [h for h in hpas if hpa_targets(h, workload)])
+def hpas_for(workload: Workload, hpas: list[HorizontalPodAutoscaler]) -> list[HorizontalPodAutoscaler]:
+    """The HPAs that scale ``workload``, scoped as ``related`` scopes them. Looked up by target
+    (kind, name) in an index of ``hpas`` made once per list: rules ask this for every workload."""
+    from k8slint.model.index import by_target
+
+    named = by_target(hpas).get((workload.kind, workload.name), ()) if isinstance(hpas, list) else hpas
+    return related(workload, [h for h in named if hpa_targets(h, workload)])
 
 
 class ServicesByLabel:

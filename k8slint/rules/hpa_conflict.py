@@ -49,6 +49,9 @@ _V1_METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/metrics"
 def check(inventory, ctx):
     workloads = inventory.workloads
     scalable = [w for w in workloads if isinstance(w, tuple(c for c, _ in _SCALABLE.values()))]
+    by_name: dict[str, list] = {}  # each HPA looks its target up by name, not by a scan
+    for w in scalable:
+        by_name.setdefault(w.name, []).append(w)
     targeted: dict[int, list] = {}
     reported_requests: set = set()
     for hpa in inventory.of(HorizontalPodAutoscaler):
@@ -60,7 +63,7 @@ def check(inventory, ctx):
             if ctx.enabled(CONFLICT):
                 _replica_bounds(hpa, spec, ctx)
                 _metric_targets(hpa, metrics, ctx)
-            target = _resolve_target(hpa, spec, scalable, ctx)
+            target = _resolve_target(hpa, spec, scalable, by_name, ctx)
             if target is None:
                 continue
             targeted.setdefault(id(target), [target]).append(hpa)
@@ -188,7 +191,7 @@ def _metric_targets(hpa: HorizontalPodAutoscaler, metrics: list, ctx):
                        rule=CONFLICT)
 
 
-def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, ctx):
+def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, by_name: dict, ctx):
     ref = spec.get("scaleTargetRef")
     path = ("spec", "scaleTargetRef")
     if not isinstance(ref, dict):
@@ -223,8 +226,7 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, ct
             f"and never scales (FailedGetScale)",
             rule=CONFLICT, hint=f"Set scaleTargetRef.apiVersion: {expected}.")
         return None
-    local = [w for w in scalable if isinstance(w, cls) and same_namespace(w.namespace, hpa.namespace)]
-    matches = [w for w in local if w.name == name]
+    matches = [w for w in by_name.get(name, ()) if isinstance(w, cls) and same_namespace(w.namespace, hpa.namespace)]
     matches = [w for w in matches if not is_partial(w)] or matches
     if matches:
         return next((w for w in matches if w.file == hpa.file), next(

@@ -37,6 +37,7 @@ from k8slint.model.scheduling import label_selector_problems
 from k8slint.model.relations import pods_made_elsewhere, related, replica_counts
 from k8slint.model.wording import show_value
 from k8slint.rules import SET, rule
+from k8slint.model.index import PlaceIndex
 
 BLOCKS = "pdb-blocks-eviction"
 NO_MATCH = "pdb-no-match"
@@ -100,6 +101,7 @@ def check(inventory, ctx):
     workloads = [w for w in inventory.workloads if not isinstance(w, PodTemplateObject)]
     pod_sources = inventory.of(PodSource)
     hpas = inventory.of(HorizontalPodAutoscaler)
+    long_running = PlaceIndex([w for w in workloads if w.LONG_RUNNING])
     for pdb in pdbs:
         with ctx.guard(pdb):
             spec = as_dict(pdb.get("spec"))
@@ -126,7 +128,7 @@ def check(inventory, ctx):
             matched = related(pdb, [w for w, verdict in verdicts if verdict is True])
             if not matched:
                 if ctx.enabled(NO_MATCH) and not related(pdb, [w for w, verdict in verdicts if verdict is None]):
-                    _no_match(pdb, ctx, workloads, pod_sources)
+                    _no_match(pdb, ctx, long_running, pod_sources)
                 continue
             if static is None and ctx.enabled(BLOCKS):
                 _blocks(pdb, ctx, matched, hpas, min_available, max_unavailable)
@@ -234,8 +236,8 @@ def _describe(ranges) -> str:
     return "; ".join(parts)
 
 
-def _no_match(pdb: PodDisruptionBudget, ctx, workloads: list[Workload], pod_sources: list):
-    nearby = related(pdb, [w for w in workloads if w.LONG_RUNNING])
+def _no_match(pdb: PodDisruptionBudget, ctx, long_running: PlaceIndex, pod_sources: list):
+    nearby = long_running.related(pdb)
     if not nearby:
         return  # no workload of its namespace in the set: it guards pods defined elsewhere
     # An operator label in the selector, or an operator's custom resource next to the budget: the pods

@@ -27,6 +27,7 @@ from k8slint.model.pods import (
     CONTROLLER_LABELS, JOB_UID_LABELS, container_port_names, is_partial, map_selects,
     pod_label_sets, runs_pods, string_map,
 )
+from k8slint.model.index import LabelIndex, PlaceIndex
 from k8slint.model.relations import missing_reference_severity, pods_made_elsewhere, same_namespace
 from k8slint.model.scheduling import label_selector_matches, label_selector_problems
 from k8slint.model.wording import describe, describe_labels
@@ -228,39 +229,13 @@ def _cronjob_selector(obj: CronJob, ctx):
 _DYNAMIC_KEYS = frozenset(CONTROLLER_LABELS)
 
 
-class _PodIndex:
-    """Workloads by the label pairs their pods surely carry, so that a Service is only compared
-    with the workloads that can match it (a repository may hold thousands of both)."""
-
-    def __init__(self, workloads: list) -> None:
-        self.workloads = workloads
-        self.position = {id(w): i for i, w in enumerate(workloads)}
-        self.by_pair: dict[tuple, list] = {}
-        self.opaque = []  # pods unknown (a Rollout whose template is referenced): always candidates
-        for workload in workloads:
-            label_sets = pod_label_sets(workload, {})
-            if label_sets is None:
-                self.opaque.append(workload)
-                continue
-            pairs = {(k, v) for labels in label_sets for k, v in labels.items()
-                     if isinstance(k, str) and isinstance(v, str)}
-            for pair in pairs:
-                self.by_pair.setdefault(pair, []).append(workload)
-
-    def candidates(self, selector: dict) -> list:
-        """Every workload that may match ``selector``, in input order."""
-        for key, value in selector.items():
-            if key not in _DYNAMIC_KEYS:
-                found = self.by_pair.get((key, value), []) + self.opaque
-                return sorted(found, key=lambda w: self.position[id(w)])
-        return self.workloads
-
-
 @rule(NO_ENDPOINTS, scope=SET, also_reports=[TARGET_PORT], cost=HEAVY)
 def check_services(inventory, ctx):
     workloads = [w for w in inventory.workloads if runs_pods(w)]
     pod_sources = inventory.of(PodSource)
-    index = _PodIndex(workloads)
+    index = LabelIndex(workloads, lambda w: pod_label_sets(w, {}), _DYNAMIC_KEYS)
+    # A fragment without pod labels (a kustomize patch) says nothing about which pods exist.
+    places = PlaceIndex([w for w in workloads if not is_partial(w) or w.pod_template.labels])
     for service in inventory.of(Service):
         with ctx.guard(service):
             spec = as_dict(service.root.get("spec"))
@@ -269,7 +244,8 @@ def check_services(inventory, ctx):
             selector = string_map(spec.get("selector"))
             if not selector or label_selector_problems({"matchLabels": selector}):
                 continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
-            candidates = [w for w in index.candidates(selector) if same_namespace(service.namespace, w.namespace)]
+            matching = index.map_candidates(selector)
+            candidates = [w for w in matching if same_namespace(service.namespace, w.namespace)]
             verdicts = [(w, map_selects(selector, w)) for w in candidates]
             if any(v is None and w.file == service.file for w, v in verdicts):
                 continue  # pods of this file are unknown (a Rollout whose template is referenced)
@@ -280,18 +256,21 @@ def check_services(inventory, ctx):
                     _target_ports(service, spec, whole, ctx)
                 continue
             if ctx.enabled(NO_ENDPOINTS):
-                local = [w for w in workloads if same_namespace(service.namespace, w.namespace)]
-                _no_endpoints(service, selector, local, workloads, pod_sources, ctx)
+                _no_endpoints(service, selector, matching, places, pod_sources, ctx)
 
 
-def _no_endpoints(service: Service, selector: dict, local: list, workloads: list, pod_sources: list, ctx):
+def _template_labels(workload: Workload) -> dict:
+    return workload.pod_template.labels
+
+
+def _no_endpoints(service: Service, selector: dict, matching: list, places: PlaceIndex, pod_sources: list, ctx):
     """"Nothing matches" needs evidence that the input holds every workload that could match: an
     operator label in the selector, or a custom resource of an operator that creates pods next to
     the Service, leaves the pods unknown, and the rule says nothing."""
     path = ("spec", "selector")
     if pods_made_elsewhere(service, selector, pod_sources) is not None:
         return
-    elsewhere = [w for w in workloads if not same_namespace(w.namespace, service.namespace)
+    elsewhere = [w for w in matching if not same_namespace(w.namespace, service.namespace)
                  and map_selects(selector, w)]
     severity = missing_reference_severity(service, elsewhere) if elsewhere else False
     if severity is not False:
@@ -306,15 +285,15 @@ def _no_endpoints(service: Service, selector: dict, local: list, workloads: list
                "and connections to it may fail"), rule=NO_ENDPOINTS, severity=severity,
             hint="Put the Service in the namespace of the pods it should expose.")
         return
-    # A fragment without pod labels (a kustomize patch) says nothing about which pods exist.
-    local = [w for w in local if not is_partial(w) or w.pod_template.labels]
-    severity = missing_reference_severity(service, local)
-    if severity is False:
-        return
-    folder = os.path.dirname(service.file)
-    scoped = [w for w in local if (w.file == service.file if severity is None
-                                   else os.path.dirname(w.file) == folder)]
-    closest, missing, pairs = _closest(selector, scoped)
+    # missing_reference_severity over the namespace-compatible workloads, from the index: the
+    # Service's own file holds some (None), else its directory ("info"), else nothing to say.
+    scoped = places.in_file(service.file, service.namespace)
+    severity = None
+    if not scoped:
+        scoped, severity = places.in_directory(os.path.dirname(service.file), service.namespace), "info"
+        if not scoped:
+            return
+    closest, missing, pairs = places.closest(selector, scoped, _template_labels)
     detail = ""
     if closest is not None and pairs:
         path = path + (missing,)
@@ -323,37 +302,22 @@ def _no_endpoints(service: Service, selector: dict, local: list, workloads: list
         detail = f"; closest is {describe(closest)}, whose pods have {have}"
     elif closest is not None:
         path = path + (missing,)
-        values = sorted({str(w.pod_template.labels[missing]) for w in scoped
-                         if missing in w.pod_template.labels})
-        shown = ", ".join(f"{missing}={v}" for v in values[:5]) + (" ..." if len(values) > 5 else "")
+        values, more = places.values(missing, scoped, _template_labels, 5)
+        shown = ", ".join(f"{missing}={v}" for v in values) + (" ..." if more else "")
         detail = f"; the pods here have {shown}"
     scope = "in this file" if severity is None else "in this directory"
     namespace = f" in namespace {service.namespace}" if service.namespace else ""
+    count = sum(len(bucket) for bucket in scoped)
     if severity is None:  # workloads in its own file, none of them matches: a broken reference
         message = (f"Service selector {describe_labels(selector)} matches no pod template of the "
-                   f"{len(scoped)} workload(s){namespace} {scope}: the Service gets no endpoints and "
+                   f"{count} workload(s){namespace} {scope}: the Service gets no endpoints and "
                    f"connections to it fail{detail}")
     else:
         message = (f"Service selector {describe_labels(selector)} matches no workload in these files (none of "
-                   f"the {len(scoped)} workload(s){namespace} {scope}){detail}: unless its pods are created "
+                   f"the {count} workload(s){namespace} {scope}){detail}: unless its pods are created "
                    f"elsewhere (another repository, a Helm release, an operator), the Service has no endpoints "
                    f"and connections to it may fail")
     ctx.report(service, path, message, rule=NO_ENDPOINTS, severity=severity)
-
-
-def _closest(selector: dict, workloads: list):
-    """The workload whose template labels share most selector pairs, the first selector key it
-    fails and how many pairs it shares; (None, None, 0) when none shares a single label key."""
-    best, best_score, best_missing, best_pairs = None, 0, None, 0
-    for workload in workloads:
-        labels = workload.pod_template.labels
-        shared_keys = sum(1 for k in selector if k in labels)
-        shared_pairs = sum(1 for k, v in selector.items() if labels.get(k) == v)
-        score = shared_pairs * 2 + shared_keys
-        if score > best_score:
-            missing = next(k for k, v in selector.items() if labels.get(k) != v)
-            best, best_score, best_missing, best_pairs = workload, score, missing, shared_pairs
-    return best, best_missing, best_pairs
 
 
 def _target_ports(service: Service, spec: dict, selected: list, ctx):

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 
 from k8slint.model.objects import Service, StatefulSet, as_dict
+from k8slint.model.index import PlaceIndex
 from k8slint.model.pods import map_selects, string_map
-from k8slint.model.relations import missing_reference_severity, same_namespace
+from k8slint.model.relations import same_namespace
 from k8slint.model.wording import describe, describe_labels
 from k8slint.rules import SET, rule
 
@@ -24,21 +25,29 @@ RULE = "statefulset-service"
 @rule(RULE, scope=SET)
 def check(inventory, ctx):
     services = inventory.of(Service)
+    places = PlaceIndex(services)
+    by_name: dict[str, list] = {}
+    for service in services:
+        by_name.setdefault(service.name, []).append(service)
+    names_here: dict[tuple, str] = {}  # the Service names of a file or directory, listed once
     for sts in inventory.of(StatefulSet):
         with ctx.guard(sts):
             name = sts.spec.get("serviceName")
             if not isinstance(name, str) or not name:
                 continue  # no governing Service named: nothing to check
             path = ("spec", "serviceName")
-            local = [s for s in services if same_namespace(s.namespace, sts.namespace)]
-            named = [s for s in local if s.name == name]
+            named = [s for s in by_name.get(name, ()) if same_namespace(s.namespace, sts.namespace)]
             if not named:
-                severity = missing_reference_severity(sts, local)
-                if severity is False:
-                    continue
-                folder = os.path.dirname(sts.file)
-                others = ", ".join(sorted({s.name for s in local if s.file == sts.file})) or \
-                    ", ".join(sorted({s.name for s in local if os.path.dirname(s.file) == folder}))
+                # missing_reference_severity over the namespace-compatible Services, from the index
+                buckets, severity = places.in_file(sts.file, sts.namespace), None
+                if not buckets:
+                    buckets, severity = places.in_directory(os.path.dirname(sts.file), sts.namespace), "info"
+                    if not buckets:
+                        continue
+                key = tuple(id(bucket) for bucket in buckets)
+                if key not in names_here:
+                    names_here[key] = ", ".join(sorted({s.name for bucket in buckets for s in bucket}))
+                others = names_here[key]
                 ctx.report(
                     sts, path,
                     f"serviceName {name!r} names no Service in the set (Services here: {others}): the "

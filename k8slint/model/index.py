@@ -1,0 +1,274 @@
+"""Indexes over the objects of a run, so that cross-object rules look things up instead of
+scanning: a repository may hold tens of thousands of workloads, Services, HPAs and PDBs, and a
+rule that compares each Service with each workload grows with the square of the input.
+
+* ``LabelIndex``: items (pod templates) by the label pairs their pods carry, inverted (key ->
+  value -> items); a selector's candidates are the items that carry *every* pair it asks for, so
+  a first key that every workload shares (``tier: web``) costs nothing.
+* ``PlaceIndex``: items by the file and directory they come from and by namespace, the scoping of
+  ``k8slint.model.relations`` (same file, else same directory, else same explicit namespace) in
+  one place, with the near-miss suggestion ("closest is Deployment web, whose pods have app=web2")
+  computed from the same buckets.
+* ``by_target``: HorizontalPodAutoscalers by the (kind, name) they scale.
+
+Each index keeps its items' input order (positions), so that every answer is the one a scan in
+input order would give: findings do not change, only their cost.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections.abc import Iterable, Mapping
+from typing import Callable
+
+from k8slint.model import memo
+
+
+class LabelIndex:
+    """Items by the (key, value) label pairs they carry.
+
+    ``label_sets_of(item)`` gives the label sets the item's pods carry (several for an Argo Rollout's
+    canary/stable pods), or None when they cannot be known: such an item is a candidate for every
+    selector. Keys in ``unknown_keys`` (labels whose values only a controller knows) narrow nothing.
+    """
+
+    def __init__(self, items: list, label_sets_of: Callable, unknown_keys: Iterable[str] = ()) -> None:
+        self.items = items
+        self.unknown_keys = frozenset(unknown_keys)
+        self.opaque: list[int] = []
+        self.pairs: list[frozenset] = []  # per position: every pair any of its label sets carries
+        self.by_pair: dict[tuple, list[int]] = {}
+        self.by_key: dict[str, list[int]] = {}
+        for position, item in enumerate(items):
+            sets = label_sets_of(item)
+            if sets is None:
+                self.opaque.append(position)
+                self.pairs.append(frozenset())
+                continue
+            pairs = frozenset((k, v) for labels in sets for k, v in labels.items()
+                              if isinstance(k, str) and isinstance(v, str))
+            self.pairs.append(pairs)
+            for pair in pairs:
+                self.by_pair.setdefault(pair, []).append(position)
+            for key in {k for k, _ in pairs}:
+                self.by_key.setdefault(key, []).append(position)
+
+    def _narrowest(self, options: list[list[int]]) -> list[int] | None:
+        return min(options, key=len) if options else None
+
+    def map_candidates(self, selector: Mapping) -> list:
+        """Items that may match a plain label map (a Service's selector): those carrying every
+        pair (but those of unknown keys), and the opaque ones, in input order."""
+        wanted = [(k, v) for k, v in selector.items() if k not in self.unknown_keys
+                  and isinstance(k, str) and isinstance(v, str)]
+        if not wanted:
+            return list(self.items)
+        base = self._narrowest([self.by_pair.get(pair, []) for pair in wanted])
+        chosen = [p for p in base if all(pair in self.pairs[p] for pair in wanted)]
+        return self._ordered(chosen)
+
+    def selector_candidates(self, selector) -> list:
+        """Items that may match a LabelSelector (matchLabels, and In / Exists expressions narrow
+        it; NotIn / DoesNotExist do not): a superset of the matches, in input order. Callers
+        confirm each candidate with the real matcher."""
+        if not isinstance(selector, Mapping):
+            return list(self.items)
+        options: list[list[int]] = []
+        match_labels = selector.get("matchLabels")
+        if isinstance(match_labels, Mapping):
+            for key, value in match_labels.items():
+                if key not in self.unknown_keys and isinstance(key, str) and isinstance(value, str):
+                    options.append(self.by_pair.get((key, value), []))
+        expressions = selector.get("matchExpressions")
+        for expression in expressions if isinstance(expressions, list) else ():
+            if not isinstance(expression, Mapping):
+                continue
+            key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values")
+            if not isinstance(key, str) or key in self.unknown_keys:
+                continue
+            if operator == "In" and isinstance(values, list):
+                options.append(sorted({p for v in values if isinstance(v, str)
+                                       for p in self.by_pair.get((key, v), ())}))
+            elif operator == "Exists":
+                options.append(self.by_key.get(key, []))
+        base = self._narrowest(options)
+        if base is None:
+            return list(self.items)
+        return self._ordered(base)
+
+    def _ordered(self, positions: list[int]) -> list:
+        if self.opaque:
+            positions = sorted(set(positions).union(self.opaque))
+        return [self.items[p] for p in positions]
+
+
+def directory_of(obj) -> str:
+    return os.path.dirname(obj.file)
+
+
+class PlaceIndex:
+    """Items by file and by directory, each split by namespace, and by explicit namespace.
+
+    A namespace is compatible with another when they are equal or either is empty (an object
+    without metadata.namespace lands wherever it is applied): ``k8slint.model.relations``."""
+
+    def __init__(self, items: list) -> None:
+        self.items = items
+        self.position = {id(item): p for p, item in enumerate(items)}
+        self.files: dict[str, dict[str, list]] = {}
+        self.directories: dict[str, dict[str, list]] = {}
+        self.namespaces: dict[str, list] = {}
+        for item in items:
+            self.files.setdefault(item.file, {}).setdefault(item.namespace, []).append(item)
+            self.directories.setdefault(directory_of(item), {}).setdefault(item.namespace, []).append(item)
+            if item.namespace:
+                self.namespaces.setdefault(item.namespace, []).append(item)
+        self._tables: dict[int, dict] = {}  # id(bucket) -> near-miss tables and sorted values
+
+    def _tables_of(self, bucket: list) -> dict:
+        return self._tables.setdefault(id(bucket), {})
+
+    @staticmethod
+    def _buckets(place: dict[str, list] | None, namespace: str) -> list[list]:
+        if not place:
+            return []
+        if not namespace:
+            return list(place.values())
+        return [bucket for bucket in (place.get(namespace), place.get("")) if bucket]
+
+    def in_file(self, file: str, namespace: str) -> list[list]:
+        """The buckets (lists in input order) of the items of ``file`` compatible with ``namespace``."""
+        return self._buckets(self.files.get(file), namespace)
+
+    def in_directory(self, directory: str, namespace: str) -> list[list]:
+        return self._buckets(self.directories.get(directory), namespace)
+
+    def merged(self, buckets: list[list]) -> list:
+        """The items of ``buckets`` in input order."""
+        if len(buckets) == 1:
+            return list(buckets[0])
+        return list(heapq.merge(*buckets, key=lambda item: self.position[id(item)]))
+
+    def related(self, obj) -> list:
+        """``relations.related(obj, items)``: the items of its file, else of its directory, else
+        of its explicit namespace (all namespace-compatible), in input order."""
+        for buckets in (self.in_file(obj.file, obj.namespace), self.in_directory(directory_of(obj), obj.namespace)):
+            if buckets:
+                return self.merged(buckets)
+        return list(self.namespaces.get(obj.namespace, ())) if obj.namespace else []
+
+    def closest(self, selector: Mapping, buckets: list[list], labels_of: Callable):
+        """The near miss of a label map among the items of ``buckets``: the item whose labels share
+        the most selector pairs (2 points each) and keys (1 point each), the first in input order
+        on a tie; with the first selector key it fails and the number of pairs it shares.
+        (None, None, 0) when none shares a key. The same answer as scanning every item."""
+        keys = tuple(selector)
+        best = None  # (score, -position, item)
+        if len(keys) > _NEAR_MISS_MAX_KEYS:  # 3^keys lookups would cost more than a scan
+            for bucket in buckets:
+                for item in bucket:
+                    best = _better(best, _score(selector, labels_of(item)), self.position[id(item)], item)
+        else:
+            values = tuple(selector[k] for k in keys)
+            for bucket in buckets:
+                table = _near_miss_table(self._tables_of(bucket), bucket, keys, labels_of, self.position)
+                for presence in range(1, 1 << len(keys)):
+                    shared = bin(presence).count("1")
+                    matched = presence
+                    while True:  # every subset of the keys present, as the keys whose values match
+                        found = table.get((presence, matched, tuple(v for i, v in enumerate(values)
+                                                                     if matched >> i & 1)))
+                        if found is not None:
+                            best = _better(best, shared + 2 * bin(matched).count("1"), found[0], found[1])
+                        if matched == 0:
+                            break
+                        matched = (matched - 1) & presence
+        if best is None:
+            return None, None, 0
+        item = best[2]
+        labels = labels_of(item)
+        missing = next((k for k, v in selector.items() if labels.get(k) != v), None)
+        pairs = sum(1 for k, v in selector.items() if labels.get(k) == v)
+        return item, missing, pairs
+
+    def values(self, key: str, buckets: list[list], labels_of: Callable, limit: int) -> tuple[list[str], bool]:
+        """The first ``limit`` distinct values (sorted, as strings) of label ``key`` among the items
+        of ``buckets``, and whether there are more."""
+        streams = [_sorted_values(self._tables_of(bucket), bucket, key, labels_of) for bucket in buckets]
+        out: list[str] = []
+        for value in heapq.merge(*streams):
+            if out and out[-1] == value:
+                continue
+            if len(out) == limit:
+                return out, True
+            out.append(value)
+        return out, False
+
+
+_NEAR_MISS_MAX_KEYS = 6
+
+
+def _score(selector: Mapping, labels: Mapping) -> int:
+    return sum(1 for k in selector if k in labels) + 2 * sum(1 for k, v in selector.items() if labels.get(k) == v)
+
+
+def _better(best, score: int, position: int, item):
+    """(score, position, item): the higher score, and on a tie the earlier item."""
+    if score <= 0:
+        return best
+    if best is None or score > best[0] or (score == best[0] and position < best[1]):
+        return (score, position, item)
+    return best
+
+
+def _near_miss_table(tables: dict, bucket: list, keys: tuple, labels_of: Callable, position: dict) -> dict:
+    """(keys present as a bit mask, keys whose value is given, those values) -> (position, item)
+    of the first item of ``bucket`` with exactly those keys present, for every subset of them.
+    Built once per bucket and selector key tuple (Services of a directory share a few)."""
+    table = tables.get(keys)
+    if table is None:
+        table = tables[keys] = {}
+        for item in bucket:
+            labels = labels_of(item)
+            presence = 0
+            for i, key in enumerate(keys):
+                if key in labels:
+                    presence |= 1 << i
+            if not presence:
+                continue
+            subset = presence
+            while True:
+                entry = (presence, subset, tuple(labels[k] for i, k in enumerate(keys) if subset >> i & 1))
+                if entry not in table:
+                    try:
+                        table[entry] = (position[id(item)], item)
+                    except TypeError:  # an unhashable label value: that item matches no value anyway
+                        pass
+                if subset == 0:
+                    break
+                subset = (subset - 1) & presence
+    return table
+
+
+def _sorted_values(tables: dict, bucket: list, key: str, labels_of: Callable) -> list[str]:
+    found = tables.get(("values", key))
+    if found is None:
+        found = tables[("values", key)] = sorted({str(labels_of(item)[key]) for item in bucket
+                                                   if key in labels_of(item)})
+    return found
+
+
+def by_target(hpas: list) -> dict[tuple[str, str], list]:
+    """HorizontalPodAutoscalers by the (kind, name) of their scaleTargetRef, in input order."""
+    return _by_target(hpas)
+
+
+@memo.by_identity(size=8)
+def _by_target(hpas: list) -> dict[tuple[str, str], list]:
+    found: dict[tuple[str, str], list] = {}
+    for hpa in hpas:
+        kind, name = hpa.target
+        if name:
+            found.setdefault((kind, name), []).append(hpa)
+    return found
