@@ -849,13 +849,19 @@ def _max_clique(members: list, edges: set, weights: dict, budget):
     return heaviest_clique(members, edges, weights, budget)
 
 
+_NAMED = 8  # workloads a group finding names one by one
+
+
 def _report_group(workloads, found, weights, key, ctx, cap, node_count=0) -> None:
     clique, total = found.members, found.total
     group = [workloads[i] for i in clique]
     anchor = next(w for w in group if any(t.kind == ANTI and t.required and t.topology_key == key
                                            and not t.injected for t in w.terms))
     term = next(t for t in anchor.terms if t.kind == ANTI and t.required and t.topology_key == key and not t.injected)
-    names = ", ".join(f"{w.name} ({weights[i]})" for i, w in zip(clique, group))
+    names = ", ".join(f"{w.name} ({weights[i]})" for i, w in zip(clique[:_NAMED], group))
+    if len(clique) > _NAMED:  # a dense group may hold hundreds: name a few, count the rest
+        rest = clique[_NAMED:]
+        names += f" and {len(rest)} more workloads ({sum(weights[i] for i in rest)} pods)"
     text = (f"required podAntiAffinity on {key} keeps the pods of {names} apart from each other: together they need "
             f"{count_noun(total, key)} at steady state")
     if not found.exact:
