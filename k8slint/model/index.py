@@ -35,20 +35,18 @@ class LabelIndex:
 
     def __init__(self, items: list, label_sets_of: Callable, unknown_keys: Iterable[str] = ()) -> None:
         self.items = items
+        self.label_sets_of = label_sets_of
         self.unknown_keys = frozenset(unknown_keys)
         self.opaque: list[int] = []
-        self.pairs: list[frozenset] = []  # per position: every pair any of its label sets carries
         self.by_pair: dict[tuple, list[int]] = {}
         self.by_key: dict[str, list[int]] = {}
         for position, item in enumerate(items):
             sets = label_sets_of(item)
             if sets is None:
                 self.opaque.append(position)
-                self.pairs.append(frozenset())
                 continue
-            pairs = frozenset((k, v) for labels in sets for k, v in labels.items()
-                              if isinstance(k, str) and isinstance(v, str))
-            self.pairs.append(pairs)
+            pairs = {(k, v) for labels in sets for k, v in labels.items()
+                     if isinstance(k, str) and isinstance(v, str)}
             for pair in pairs:
                 self.by_pair.setdefault(pair, []).append(position)
             for key in {k for k, _ in pairs}:
@@ -65,8 +63,14 @@ class LabelIndex:
         if not wanted:
             return list(self.items)
         base = self._narrowest([self.by_pair.get(pair, []) for pair in wanted])
-        chosen = [p for p in base if all(pair in self.pairs[p] for pair in wanted)]
+        chosen = [p for p in base if self._carries(p, wanted)]
         return self._ordered(chosen)
+
+    def _carries(self, position: int, wanted: list) -> bool:
+        """Some label set of the item carries each wanted pair (a superset test: the caller still
+        asks the real matcher; nothing per item is kept, a run may index 50,000 templates)."""
+        sets = self.label_sets_of(self.items[position]) or ()
+        return all(any(labels.get(k) == v for labels in sets) for k, v in wanted)
 
     def selector_candidates(self, selector) -> list:
         """Items that may match a LabelSelector (matchLabels, and In / Exists expressions narrow
