@@ -23,7 +23,8 @@ from k8slint.model.objects import (
     Workload, as_dict, as_int, as_list,
 )
 from k8slint.model.pods import is_partial, references_template
-from k8slint.model.relations import missing_reference_severity, same_namespace
+from k8slint.model.index import PlaceIndex
+from k8slint.model.relations import same_namespace
 from k8slint.model.wording import describe
 from k8slint.rules import SET, rule
 
@@ -52,6 +53,7 @@ def check(inventory, ctx):
     by_name: dict[str, list] = {}  # each HPA looks its target up by name, not by a scan
     for w in scalable:
         by_name.setdefault(w.name, []).append(w)
+    places = PlaceIndex(scalable)  # where an HPA without target looks for the workloads "here"
     targeted: dict[int, list] = {}
     reported_requests: set = set()
     for hpa in inventory.of(HorizontalPodAutoscaler):
@@ -63,7 +65,7 @@ def check(inventory, ctx):
             if ctx.enabled(CONFLICT):
                 _replica_bounds(hpa, spec, ctx)
                 _metric_targets(hpa, metrics, ctx)
-            target = _resolve_target(hpa, spec, scalable, by_name, ctx)
+            target = _resolve_target(hpa, spec, places, by_name, ctx)
             if target is None:
                 continue
             targeted.setdefault(id(target), [target]).append(hpa)
@@ -191,7 +193,7 @@ def _metric_targets(hpa: HorizontalPodAutoscaler, metrics: list, ctx):
                        rule=CONFLICT)
 
 
-def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, by_name: dict, ctx):
+def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, places: PlaceIndex, by_name: dict, ctx):
     ref = spec.get("scaleTargetRef")
     path = ("spec", "scaleTargetRef")
     if not isinstance(ref, dict):
@@ -231,12 +233,12 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, by
     if matches:
         return next((w for w in matches if w.file == hpa.file), next(
             (w for w in matches if os.path.dirname(w.file) == os.path.dirname(hpa.file)), matches[0]))
-    candidates = [w for w in scalable if same_namespace(w.namespace, hpa.namespace)]
-    severity = missing_reference_severity(hpa, candidates)
-    if severity is not False:
-        folder = os.path.dirname(hpa.file)
-        here = sorted({f"{w.kind} {w.name}" for w in candidates if w.file == hpa.file}) or \
-            sorted({f"{w.kind} {w.name}" for w in candidates if os.path.dirname(w.file) == folder})
+    # missing_reference_severity over the namespace-compatible scalable workloads, from the index
+    buckets, severity = places.in_file(hpa.file, hpa.namespace), None
+    if not buckets:
+        buckets, severity = places.in_directory(os.path.dirname(hpa.file), hpa.namespace), "info"
+    if buckets:
+        here = _names_here(places, buckets)
         ctx.report(
             hpa, path + ("name",),
             f"scaleTargetRef {kind} {name!r} does not exist in the set (workloads here: "
@@ -246,6 +248,15 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, scalable: list, by
             rule=TARGET_MISSING, severity=severity,
             hint="Point scaleTargetRef at the workload's kind and name (same namespace).")
     return None
+
+
+def _names_here(places: PlaceIndex, buckets: list) -> list[str]:
+    """The first five "kind name" of the workloads of ``buckets``, sorted (listed once per place)."""
+    cache = places.__dict__.setdefault("_names_here", {})
+    key = tuple(id(bucket) for bucket in buckets)
+    if key not in cache:
+        cache[key] = sorted({f"{w.kind} {w.name}" for bucket in buckets for w in bucket})[:5]
+    return cache[key]
 
 
 def _has_request(resources: dict, resource: str) -> bool:
