@@ -66,6 +66,7 @@ def compose_events(text: str, index: int):  # noqa: C901 - one tight loop on pur
     cur = marks = key = key_event = None
     is_map = False
     anchors: dict = {}
+    plain_merges: set = set()  # ids of the open mappings with a plain << key (a quoted "<<" is a key)
     nodes = expanded = 0  # real nodes and nodes added by alias expansion, for the bomb guard
     problem = None  # first document-level problem of the current document
     duplicates: list = []  # DuplicateKey records of the current document
@@ -84,6 +85,10 @@ def compose_events(text: str, index: int):  # noqa: C901 - one tight loop on pur
                     duplicates.append(_duplicate_key(value, marks, start.line + 1, start.column + 1))
                 # interned: all documents (and inventory copies) share one "apiVersion" string
                 key, key_event = intern(value), event
+                if event.anchor is not None:  # "&k app: x" then "*k": go-yaml accepts it
+                    anchors[event.anchor] = (key, 1)
+                if value == "<<" and not event.style:  # only a plain << is a merge key
+                    plain_merges.add(id(cur))
                 continue
             nodes += 1
             if not event.style:
@@ -140,7 +145,8 @@ def compose_events(text: str, index: int):  # noqa: C901 - one tight loop on pur
             cur, marks, key, key_event, is_map, start_event, size_before = pop()
             if start_event.anchor is not None:
                 anchors[start_event.anchor] = (done, nodes + expanded - size_before)
-            if cls is ME and "<<" in done:
+            if cls is ME and id(done) in plain_merges and "<<" in done:
+                plain_merges.discard(id(done))
                 _merge(done, problem_sink := [])
                 if problem_sink and problem is None:
                     problem = _DocumentProblem(problem_sink[0], start_event.start_mark)

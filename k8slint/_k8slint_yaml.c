@@ -44,6 +44,7 @@ typedef struct {
     PyObject *key;      /* pending mapping key or NULL */
     PyObject *key_mark; /* its mark or NULL */
     PyObject *anchor;   /* anchor of this collection or NULL */
+    int plain_merge;    /* a plain << key was seen (a quoted "<<" is an ordinary key) */
     Py_ssize_t size_before;
     size_t line, column; /* 0-based start of the collection */
     size_t offset;       /* character offset of the start of its line */
@@ -296,6 +297,14 @@ static PyObject *Stream_next(Stream *s) {
                     Py_DECREF(record);
                 }
                 PyUnicode_InternInPlace(&key);
+                if (plain && tag == NULL && PyUnicode_CompareWithASCIIString(key, "<<") == 0) f->plain_merge = 1;
+                if (event.data.scalar.anchor) {  /* "&k app: x" then "*k": go-yaml accepts it */
+                    PyObject *entry = Py_BuildValue("(Oi)", key, 1);
+                    if (!entry || PyDict_SetItemString(s->anchors, (const char *)event.data.scalar.anchor, entry) < 0) {
+                        Py_XDECREF(entry); Py_DECREF(key); Py_DECREF(text); fail = 1; break;
+                    }
+                    Py_DECREF(entry);
+                }
                 int changed = plain && tag == NULL && PyUnicode_Compare(key, text) != 0;
                 f->key_mark = changed ? scalar_mark(event.start_mark, event.end_mark, text, style_strings[0])
                                       : span_tuple(event.start_mark, event.end_mark);
@@ -382,6 +391,7 @@ static PyObject *Stream_next(Stream *s) {
             f->marks = marks;
             f->is_map = is_map;
             f->key = f->key_mark = NULL;
+            f->plain_merge = 0;
             f->anchor = anchor ? PyUnicode_FromString(anchor) : NULL;
             f->size_before = s->nodes + s->expanded;
             f->line = event.start_mark.line;
@@ -400,7 +410,7 @@ static PyObject *Stream_next(Stream *s) {
                 Py_XDECREF(entry);
             }
             if (!fail && closed.is_map) {
-                int has_merge = PyDict_Contains(closed.cur, str_merge_key);
+                int has_merge = closed.plain_merge ? PyDict_Contains(closed.cur, str_merge_key) : 0;
                 if (has_merge < 0) fail = 1;
                 else if (has_merge) {
                     PyObject *sink = PyList_New(0);

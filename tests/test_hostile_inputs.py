@@ -658,3 +658,30 @@ def test_cr_only_file_cross_object_findings_point_at_their_field(tmp_path):
     assert [(f["rule"], f["line"], f["column"]) for f in found] == \
         [(f["rule"], f["line"], f["column"]) for f in expected]
     assert any(f["rule"] == "service-no-endpoints" and f["line"] > 14 for f in found), found
+
+
+# --- 13. YAML corner cases -----------------------------------------------------------------------
+
+
+def test_disable_file_inside_a_block_scalar_is_data_not_a_suppression(tmp_path):
+    script = ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: script}\ndata:\n  run.sh: |\n"
+              "    # k8slint: disable-file\n    echo hi\n---\n")
+    path = tmp_path / "block.yaml"
+    path.write_text(script + NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    report = json.loads(cli("lint", "--format", "json", path).stdout)
+    assert [(f["rule"], f["suppressed"]) for f in report["findings"]] == [("missing-readiness-probe", False)]
+    path.write_text(script.replace("  run.sh: |\n    # k8slint: disable-file\n", "  run.sh: |\n")
+                    + "# k8slint: disable-file\n" + NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    report = json.loads(cli("lint", "--format", "json", path).stdout)
+    assert [(f["rule"], f["suppressed"]) for f in report["findings"]] == [("missing-readiness-probe", True)]
+
+
+def test_anchor_on_a_key_and_quoted_merge_key_read_as_go_yaml_does():
+    from k8slint.loader import Document, compose
+
+    text = "data:\n  &k app: x\n  other: *k\n  \"<<\": {a: b}\n  c: d\n"
+    [document] = [item for item in compose(text)]
+    assert isinstance(document, Document)
+    assert document.root == {"data": {"app": "x", "other": "app", "<<": {"a": "b"}, "c": "d"}}
+    [merged] = list(compose("base: &b {a: 1}\nm:\n  <<: *b\n  c: 2\n"))
+    assert merged.root["m"] == {"a": 1, "c": 2}  # a plain << still merges
