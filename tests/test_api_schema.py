@@ -107,3 +107,14 @@ def test_unknown_kinds_follow_the_target_release(write):
     assert [line for line, _ in old] == [2, 5]
     assert 'did you mean "Service"?' in old[0][1] and "served from 1.34" in old[1][1]
     assert [line for line, _ in unknown((1, 35))] == [2]  # DeviceClass v1 is served; tools' files are not judged
+
+
+def test_custom_resources_are_checked_against_a_crd_of_another_file(write):
+    crd = (FIXTURES / "rules" / "custom-resources" / "fire" / "crontab.yaml").read_text(encoding="utf-8")
+    crd_only = crd.split("\n---\n")[0]
+    resource = ("apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: b}\n"
+                "spec:\n  cronSpec: '* * * * */5'\n  replica: 3\n")
+    found = [f for f in engine_run([write("crd.yaml", crd_only), write("cr.yaml", resource)]).findings
+             if f.rule == "custom-resource-invalid"]
+    assert [(f.line, f.column, f.severity) for f in found] == [(6, 3, "warning")]
+    assert 'did you mean "replicas"?' in found[0].message and "crd.yaml" in found[0].message

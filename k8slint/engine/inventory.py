@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 from k8slint.loader import compact, native_function
 from k8slint.model.objects import (
-    HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget, PodSource, Service, Workload,
+    CustomResource, CustomResourceDefinition, HorizontalPodAutoscaler, K8sObject, Node, PodDisruptionBudget,
+    PodSource, Service, Workload,
 )
 
 
-INVENTORY_TYPES = (Workload, Service, PodDisruptionBudget, HorizontalPodAutoscaler, Node, PodSource)
+INVENTORY_TYPES = (Workload, Service, PodDisruptionBudget, HorizontalPodAutoscaler, Node, PodSource, CustomResource,
+                   CustomResourceDefinition)
 
 
 @dataclass

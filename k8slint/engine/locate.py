@@ -8,7 +8,7 @@ import itertools
 
 from k8slint.findings import Suppressions, annotation_suppresses, locate
 from k8slint.loader import Document, compose, native_function
-from k8slint.model.objects import K8sObject
+from k8slint.model.objects import FieldKey, FieldValue, K8sObject
 from k8slint.source import next_document_marker, text_again
 from k8slint.yaml_values import _SPECIAL, key_string, resolve_plain
 
@@ -116,7 +116,9 @@ class _DocumentPositions:
                 break
             key_span, value_span, first_key, kind = entry[0], entry[1], entry[2], entry[3]
             if self.spans[path[:depth - 1]][3] == "m":
-                span = value_span if kind == "s" else key_span
+                step_type = type(path[depth - 1])  # a FieldKey points at the key, a FieldValue at the value
+                span = value_span if (kind == "s" and step_type is not FieldKey) or step_type is FieldValue \
+                    else key_span
             else:
                 span = first_key if kind == "m" and first_key is not None else value_span
         if span is None:

@@ -657,3 +657,93 @@ def misspelt_field(mapping: dict, field: str, target: Version, definition: str =
             if key not in known and closest(key, known) in (field, None):
                 return key
     return None
+
+
+# ---- custom resources: the openAPIV3Schema of their CustomResourceDefinitions -------------------
+
+
+def crd_schemas(crd: dict, target: Version) -> list:
+    """(apiVersion, kind, Node) for each served version of a CustomResourceDefinition
+    (apiextensions.k8s.io/v1) that has a schema. The schema is structural (apiextensions
+    validation requires it in v1), so each node says its type; what it means for the API server:
+
+    * fields a node does not list are pruned, and rejected with strict field validation, unless
+      ``x-kubernetes-preserve-unknown-fields: true`` keeps them;
+    * ``x-kubernetes-int-or-string: true``: an integer or a string;
+    * ``x-kubernetes-embedded-resource: true``: an object that also has apiVersion, kind and metadata;
+    * ``apiVersion``, ``kind`` and ``metadata`` at the root are the object's own (ObjectMeta).
+
+    Value validations (pattern, minimum, anyOf/oneOf/allOf, CEL rules) are not compiled: only the
+    shape. Formats other than int32/int64 are left alone (the API server's format checks differ
+    from JSON Schema's)."""
+    spec = crd.get("spec") if isinstance(crd, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    names = spec.get("names")
+    group, kind = spec.get("group"), names.get("kind") if isinstance(names, dict) else None
+    versions = spec.get("versions")
+    if not isinstance(group, str) or not isinstance(kind, str) or not isinstance(versions, list):
+        return []
+    schema = api_schema(target)
+    metadata = schema.definition("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta") if schema else ANY_NODE
+    found = []
+    for version in versions:
+        if not isinstance(version, dict) or not isinstance(version.get("name"), str):
+            continue
+        openapi = version.get("schema")
+        openapi = openapi.get("openAPIV3Schema") if isinstance(openapi, dict) else None
+        if not isinstance(openapi, dict):
+            continue
+        root = _compile_crd(openapi)
+        if root.kind != OBJECT:
+            continue
+        root.fields.setdefault("apiVersion", Node(STRING))
+        root.fields.setdefault("kind", Node(STRING))
+        root.fields["metadata"] = metadata
+        root.name = kind
+        found.append((f"{group}/{version['name']}", kind, root))
+    return found
+
+
+def _compile_crd(schema, depth: int = 0) -> Node:
+    if not isinstance(schema, dict) or depth > 100:
+        return ANY_NODE
+    if schema.get("x-kubernetes-int-or-string") is True:
+        return Node(INT_OR_STRING)
+    declared = schema.get("type")
+    preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
+    if declared == "object" or (declared is None and ("properties" in schema or preserve)):
+        properties = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict) and not properties:
+            node = Node(MAP)
+            node.item = _compile_crd(extra, depth + 1)
+            return node
+        if extra is True and not properties:
+            return Node(MAP)  # item ANY
+        node = Node(OBJECT)
+        if isinstance(properties, dict):
+            node.fields = {name: _compile_crd(sub, depth + 1) for name, sub in properties.items()
+                           if isinstance(name, str)}
+        required = schema.get("required")
+        node.required = tuple(r for r in required if isinstance(r, str)) if isinstance(required, list) else ()
+        if preserve or extra is True:
+            node.extra = ANY_NODE
+        if schema.get("x-kubernetes-embedded-resource") is True:
+            for name in ("apiVersion", "kind"):
+                node.fields.setdefault(name, Node(STRING))
+            node.fields.setdefault("metadata", ANY_NODE)
+        return node
+    if declared == "array":
+        node = Node(LIST)
+        node.item = _compile_crd(schema.get("items"), depth + 1)
+        return node
+    if declared in _TYPES:
+        node = Node(_TYPES[declared])
+        if declared == "integer" and schema.get("format") in ("int32", "int64"):
+            node.fmt = schema["format"]
+        enum = schema.get("enum")
+        if declared == "string" and isinstance(enum, list) and enum and all(isinstance(v, str) for v in enum):
+            node.enum = tuple(enum)
+        return node
+    return ANY_NODE

@@ -410,6 +410,19 @@ class Node(K8sObject):
     __slots__ = ()
 
 
+class CustomResource(K8sObject):
+    """An object of a group Kubernetes does not define (one with a dot in its name, as
+    CustomResourceDefinitions require): its schema is its CustomResourceDefinition's."""
+
+    __slots__ = ()
+
+
+class CustomResourceDefinition(K8sObject):
+    """An apiextensions.k8s.io CustomResourceDefinition: the schema of a custom resource's kind."""
+
+    __slots__ = ()
+
+
 class PodSource(K8sObject):
     """A custom resource that an operator may turn into pods (a Prometheus or Alertmanager of the
     Prometheus operator, a Kafka of Strimzi, an Elasticsearch of ECK, an OpenShift DeploymentConfig,
@@ -505,8 +518,12 @@ def make_object(root: dict, file: str, doc_index: int, doc_line: int) -> K8sObje
     group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
     if kind == "Rollout" and group == "argoproj.io":
         cls = Rollout
+    elif kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io":
+        cls = CustomResourceDefinition
     elif cls is None and group not in _BUILT_IN_GROUPS and may_create_pods(root, group):
         cls = PodSource
+    elif cls is None and "." in group and group not in _BUILT_IN_GROUPS:
+        cls = CustomResource
     elif cls is not None:
         groups = _GROUPS.get(kind)
         if groups is None and group:  # core kinds live in the core group only

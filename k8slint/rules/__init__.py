@@ -31,6 +31,7 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
     "anti_affinity": ("anti-affinity-infeasible", "anti-affinity-invalid-term", "anti-affinity-no-effect"),
     "api_schema": ("unknown-field", "invalid-field-type", "invalid-field-value", "missing-required-field",
                    "unknown-kind"),
+    "custom_resources": ("custom-resource-invalid",),
     "deprecated_api": ("deprecated-api",),
     "duplicate_key": ("duplicate-key",),
     "feature_gates": ("feature-gated-field",),
