@@ -19,6 +19,7 @@ it can land.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VERDICTS = ROOT / "docs" / "precision-verdicts.tsv"
 DOC = ROOT / "docs" / "precision-review.md"
+REAL = ROOT / "tests" / "corpus" / "real"
 BEGIN = "<!-- BEGIN generated (python scripts/corpus.py --write) -->"
 END = "<!-- END generated -->"
 VERDICT_VALUES = ("true", "false", "debatable")
@@ -45,6 +47,13 @@ def object_label(finding) -> str:
     return f"{finding.kind}/{finding.namespace or ''}/{finding.name or ''}"
 
 
+def _portable(message: str) -> str:
+    """A message without the checkout's own location: a message that names another file of the
+    corpus (a CRD read from elsewhere) names it relative to real/, so the page is the same in
+    every clone."""
+    return message.replace(f"{REAL}{os.sep}", "")
+
+
 def findings(result) -> list[dict]:
     """Every finding and parse error of ``result`` (scripts/corpus.py's CorpusResult) on real/."""
     out = []
@@ -52,7 +61,7 @@ def findings(result) -> list[dict]:
         if not rel.startswith("real/"):
             continue
         out.append({"id": identity(finding.rule, rel[5:], object_label(finding), finding.path),
-                    "severity": finding.severity, "line": finding.line, "message": finding.message})
+                    "severity": finding.severity, "line": finding.line, "message": _portable(finding.message)})
     for rel, error in result.errors:
         if rel.startswith("real/"):
             out.append({"id": identity(error.rule, rel[5:], "-", f"line {error.line}"), "severity": "error",
