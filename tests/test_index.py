@@ -89,3 +89,72 @@ def test_related_is_file_then_directory_then_namespace():
     assert places.related(make("x/9.yaml", "n")) == [a, b]
     assert places.related(make("z/9.yaml", "n")) == [a, c]
     assert places.related(make("z/9.yaml", "")) == []
+
+
+# ---- PodLabelIndex: the pods' labels (template + controllers'), matched like selector_verdict ----
+
+_KINDS = (("Deployment", "apps/v1"), ("StatefulSet", "apps/v1"), ("DaemonSet", "apps/v1"), ("Job", "batch/v1"),
+          ("CronJob", "batch/v1"), ("Rollout", "argoproj.io/v1alpha1"))
+_POD_KEYS = KEYS + ("pod-template-hash", "job-name", "controller-revision-hash")
+
+
+def _workloads(rng, count):
+    from k8slint.model.objects import make_object
+
+    out = []
+    for n in range(count):
+        kind, api_version = rng.choice(_KINDS)
+        labels = {k: rng.choice(VALUES) for k in KEYS if rng.random() < 0.5}
+        if rng.random() < 0.1:
+            labels["pod-template-hash"] = rng.choice(VALUES)  # a template that sets a controller key itself
+        if rng.random() < 0.05:
+            labels["version"] = 1  # not a string: no pod carries it as a label value
+        spec = {"template": {"metadata": {"labels": labels}}}
+        if kind == "Rollout" and rng.random() < 0.3:
+            spec = {"workloadRef": {"kind": "Deployment", "name": "x"}}  # pods unknown
+        if kind == "Job" and rng.random() < 0.3:
+            spec["manualSelector"] = True
+        if kind == "CronJob":
+            spec = {"jobTemplate": {"spec": spec}}
+        name = rng.choice(VALUES)
+        out.append(make_object({"apiVersion": api_version, "kind": kind,
+                                "metadata": {"name": name, "namespace": rng.choice(("", "a"))}, "spec": spec},
+                               f"d/f{n}.yaml", 0, 1))
+    return out
+
+
+def _selector(rng):
+    if rng.random() < 0.05:
+        return {}  # policy/v1: every pod
+    selector: dict = {}
+    if rng.random() < 0.7:
+        selector["matchLabels"] = {k: rng.choice(VALUES) for k in rng.sample(_POD_KEYS, rng.randint(1, 2))}
+    expressions = []
+    for _ in range(rng.randint(0 if selector else 1, 2)):
+        operator = rng.choice(("In", "NotIn", "Exists", "DoesNotExist"))
+        expression = {"key": rng.choice(_POD_KEYS + ("version",)), "operator": operator}
+        if operator in ("In", "NotIn"):
+            expression["values"] = rng.sample(VALUES, rng.randint(1, 2))
+        expressions.append(expression)
+    if expressions:
+        selector["matchExpressions"] = expressions
+    return selector
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("version", [(1, 26), (1, 34)])
+def test_pod_label_index_verdicts_equal_the_scan(seed, version):
+    """What rules/pdb.py computed before the index: selector_verdict over every workload with
+    pod_labels (or the template labels when the pods are unknown); the index must give the same
+    True / None verdicts, in input order, for In, NotIn, Exists, DoesNotExist, empty selectors,
+    controller-added and controller-named labels."""
+    from k8slint.model.index import PodLabelIndex
+    from k8slint.model.pod_labels import pod_labels, selector_verdict
+
+    rng = random.Random(seed)
+    workloads = _workloads(rng, 60)
+    index = PodLabelIndex(workloads, version)
+    for _ in range(60):
+        selector = _selector(rng)
+        scan = [(w, selector_verdict(selector, pod_labels(w, version) or w.pod_template.labels)) for w in workloads]
+        assert index.verdicts(selector) == [(w, v) for w, v in scan if v is not False], selector

@@ -107,6 +107,45 @@ class LabelIndex:
         return [self.items[p] for p in positions]
 
 
+class PodLabelIndex(LabelIndex):
+    """Workloads by the labels their pods carry (``k8slint.model.pod_labels`` at one Kubernetes
+    version: the template's labels and the controllers'), for the rules that match a
+    ``metav1.LabelSelector`` against pods (PodDisruptionBudgets, inter-pod affinity terms).
+    Each workload's ``PodLabels`` is worked out once, not once per selector. Keys a controller
+    adds (values only it knows) narrow nothing; a workload whose pods cannot be known (a Rollout
+    with workloadRef) is a candidate for every selector."""
+
+    def __init__(self, workloads: list, version) -> None:
+        from k8slint.model.pod_labels import CONTROLLER_KEYS, pod_labels
+
+        self.pod_labels = [pod_labels(w, version) for w in workloads]
+        self._position = {id(w): p for p, w in enumerate(workloads)}
+        super().__init__(workloads, self._label_sets, CONTROLLER_KEYS)
+
+    def _label_sets(self, workload):
+        labels = self.pod_labels[self._position[id(workload)]]
+        return None if labels is None else (labels.known,)
+
+    def labels_of(self, workload):
+        """The ``PodLabels`` of ``workload``'s pods, or its template labels when those cannot be
+        known (what ``selector_verdict`` is then asked about)."""
+        labels = self.pod_labels[self._position[id(workload)]]
+        return labels if labels is not None else workload.pod_template.labels
+
+    def verdicts(self, selector) -> list[tuple]:
+        """(workload, verdict) for the workloads whose pods ``selector`` selects (True) or may
+        select (None: a value only the controller knows), in input order: what
+        ``selector_verdict`` over every workload gives, less the False ones."""
+        from k8slint.model.pod_labels import selector_verdict
+
+        found = []
+        for workload in self.selector_candidates(selector):
+            verdict = selector_verdict(selector, self.labels_of(workload))
+            if verdict is not False:
+                found.append((workload, verdict))
+        return found
+
+
 def directory_of(obj) -> str:
     return os.path.dirname(obj.file)
 

@@ -32,12 +32,11 @@ from k8slint.model.rollout import (
     NONNEGATIVE_ERROR, PDB_BOTH_SET, PERCENT_ERROR, parse_int_or_percent,
     pdb_disruptions_allowed, scaled_value, validate_pdb_spec,
 )
-from k8slint.model.pod_labels import pod_labels, selector_verdict
 from k8slint.model.scheduling import label_selector_problems
 from k8slint.model.relations import pods_made_elsewhere, related, replica_counts
 from k8slint.model.wording import show_value
 from k8slint.rules import SET, rule
-from k8slint.model.index import PlaceIndex
+from k8slint.model.index import PlaceIndex, PodLabelIndex
 
 BLOCKS = "pdb-blocks-eviction"
 NO_MATCH = "pdb-no-match"
@@ -102,6 +101,7 @@ def check(inventory, ctx):
     pod_sources = inventory.of(PodSource)
     hpas = inventory.of(HorizontalPodAutoscaler)
     long_running = PlaceIndex([w for w in workloads if w.LONG_RUNNING])
+    pods = PodLabelIndex(workloads, ctx.kubernetes_version)
     for pdb in pdbs:
         with ctx.guard(pdb):
             spec = as_dict(pdb.get("spec"))
@@ -122,9 +122,9 @@ def check(inventory, ctx):
                 ctx.report(pdb, path, message,
                            hint="Use maxUnavailable: 1 (or a minAvailable below the replica count) so that "
                                 "nodes can be drained one at a time.")
-            # the pods' labels: the template's plus the controllers' (pod-template-hash ...)
-            verdicts = [(w, selector_verdict(selector, pod_labels(w, ctx.kubernetes_version)
-                                             or w.pod_template.labels)) for w in workloads]
+            # the pods' labels: the template's plus the controllers' (pod-template-hash ...),
+            # looked up in the index (the workloads that may match), not tried one by one
+            verdicts = pods.verdicts(selector)
             matched = related(pdb, [w for w, verdict in verdicts if verdict is True])
             if not matched:
                 if ctx.enabled(NO_MATCH) and not related(pdb, [w for w, verdict in verdicts if verdict is None]):
