@@ -116,6 +116,15 @@ def _window(text: str, start: int, width: int) -> tuple[str, int, int]:
     return shown, offset, max(1, min(width, max(1, len(shown) - offset)))
 
 
+def _lines(text: str) -> list[str]:
+    """``text`` split at YAML's line breaks. Nearly every file breaks lines with line feeds alone,
+    which str.split handles many times faster than the regular expression (0.1 s of the report of
+    bench.py's 5,000-document file)."""
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        return _LINE_BREAK.split(text)
+    return text.split("\n")
+
+
 def _source_line(cache: dict, path: str, line: int) -> str | None:
     # Findings come sorted by file, so only the current file's lines are kept (100,000 documents
     # of snippets would otherwise hold every file in memory). The text is the one the run linted
@@ -125,7 +134,7 @@ def _source_line(cache: dict, path: str, line: int) -> str | None:
         from k8slint.source import text_again
 
         text = text_again(path, sys.maxsize)
-        cache[path] = _LINE_BREAK.split(text) if text is not None else []
+        cache[path] = _lines(text) if text is not None else []
     lines = cache[path]
     if 1 <= line <= len(lines):
         return lines[line - 1]

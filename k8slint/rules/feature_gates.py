@@ -60,12 +60,11 @@ _WITHOUT = {
 @rule(RULE, kinds=["Workload", "PodDisruptionBudget", "Service", "HorizontalPodAutoscaler"])
 def check(obj, ctx):
     version = ctx.kubernetes_version
-    for path, what, gate in _gated_fields(obj):
+    gates = _reportable(version)
+    if not gates:
+        return
+    for path, what, gate in _gated_fields(obj, gates):
         state = gate_state(gate, version)
-        if state.default:
-            continue
-        if gate == "TaintTolerationComparisonOperators" and not state.exists:
-            continue  # an invalid operator before 1.35: toleration-invalid says so
         if state.exists:
             message = f"{what} needs {state.describe()}: unless the cluster turns the gate on, {_WITHOUT[gate]}"
             hint = f"Remove it, or turn on the {gate} feature gate on the cluster (or lint for a newer release)."
@@ -75,19 +74,41 @@ def check(obj, ctx):
         ctx.report(obj, path, message, hint=hint)
 
 
-def _gated_fields(obj):
-    """(path, what, gate) for every gated field the object sets."""
+_REPORTABLE: dict = {}
+# Gates of pod-template fields, and of topology spread constraints among them.
+_SPREAD_GATES = frozenset(("MatchLabelKeysInPodTopologySpread", "MinDomainsInPodTopologySpread",
+                           "NodeInclusionPolicyInPodTopologySpread"))
+_POD_GATES = _SPREAD_GATES | {"SidecarContainers", "PodLifecycleSleepAction", "InPlacePodVerticalScaling",
+                              "PodLevelResources", "UserNamespacesSupport", "ImageVolume",
+                              "TaintTolerationComparisonOperators", "MatchLabelKeysInPodAffinity"}
+
+
+def _reportable(version) -> frozenset:
+    """The gates a finding can name at ``version``: those off by default. A field whose gate is on
+    by default is not looked for at all (at the newest release that is every gate but one)."""
+    gates = _REPORTABLE.get(version)
+    if gates is None:
+        gates = _REPORTABLE[version] = frozenset(
+            gate for gate in _WITHOUT if not (state := gate_state(gate, version)).default
+            # an invalid operator before 1.35: toleration-invalid says so
+            and not (gate == "TaintTolerationComparisonOperators" and not state.exists))
+    return gates
+
+
+def _gated_fields(obj, gates: frozenset):
+    """(path, what, gate) for every field the object sets whose gate is one of ``gates``."""
     if isinstance(obj, PodDisruptionBudget):
-        if dig(obj.root, ("spec", "unhealthyPodEvictionPolicy")) is not None:
+        if "PDBUnhealthyPodEvictionPolicy" in gates \
+                and dig(obj.root, ("spec", "unhealthyPodEvictionPolicy")) is not None:
             yield (("spec", "unhealthyPodEvictionPolicy"), "spec.unhealthyPodEvictionPolicy",
                    "PDBUnhealthyPodEvictionPolicy")
         return
     if isinstance(obj, Service):
-        if dig(obj.root, ("spec", "trafficDistribution")) is not None:
+        if "ServiceTrafficDistribution" in gates and dig(obj.root, ("spec", "trafficDistribution")) is not None:
             yield ("spec", "trafficDistribution"), "spec.trafficDistribution", "ServiceTrafficDistribution"
         return
     if isinstance(obj, HorizontalPodAutoscaler):
-        for direction in ("scaleUp", "scaleDown"):
+        for direction in ("scaleUp", "scaleDown") if "HPAConfigurableTolerance" in gates else ():
             path = ("spec", "behavior", direction, "tolerance")
             if dig(obj.root, path) is not None:
                 yield path, f"spec.behavior.{direction}.tolerance", "HPAConfigurableTolerance"
@@ -102,41 +123,44 @@ def _gated_fields(obj):
                             ("maxFailedIndexes", "JobBackoffLimitPerIndex"),
                             ("successPolicy", "JobSuccessPolicy"), ("managedBy", "JobManagedBy"),
                             ("podReplacementPolicy", "JobPodReplacementPolicy")):
-            if job_spec.get(field) is not None:
+            if gate in gates and job_spec.get(field) is not None:
                 yield job_path + (field,), f"{'.'.join(job_path)}.{field}", gate
-    if isinstance(obj, StatefulSet):
+    if isinstance(obj, StatefulSet) and "MaxUnavailableStatefulSet" in gates:
         path = ("spec", "updateStrategy", "rollingUpdate", "maxUnavailable")
         if dig(obj.root, path) is not None:
             yield path, "updateStrategy.rollingUpdate.maxUnavailable", "MaxUnavailableStatefulSet"
+    if gates.isdisjoint(_POD_GATES):
+        return
     template = obj.pod_template
     spec, spec_path = template.spec, template.spec_path
-    for container in template.containers("initContainers"):
+    for container in template.containers("initContainers") if "SidecarContainers" in gates else ():
         if container.is_sidecar:
             yield (container.path + ("restartPolicy",),
                    f'init container "{container.name}" with restartPolicy: Always (a sidecar container)',
                    "SidecarContainers")
-    for container in template.containers("containers", "initContainers"):
-        for hook in ("postStart", "preStop"):
+    sleep, resize = "PodLifecycleSleepAction" in gates, "InPlacePodVerticalScaling" in gates
+    for container in template.containers("containers", "initContainers") if sleep or resize else ():
+        for hook in ("postStart", "preStop") if sleep else ():
             if dig(container.data, ("lifecycle", hook, "sleep")) is not None:
                 yield (container.path + ("lifecycle", hook, "sleep"),
                        f'container "{container.name}" lifecycle.{hook}.sleep', "PodLifecycleSleepAction")
-        if container.data.get("resizePolicy") is not None:
+        if resize and container.data.get("resizePolicy") is not None:
             yield container.path + ("resizePolicy",), f'container "{container.name}" resizePolicy', \
                 "InPlacePodVerticalScaling"
-    if spec.get("resources") is not None:
+    if "PodLevelResources" in gates and spec.get("resources") is not None:
         yield spec_path + ("resources",), "pod-level spec.resources", "PodLevelResources"
-    if spec.get("hostUsers") is False:
+    if "UserNamespacesSupport" in gates and spec.get("hostUsers") is False:
         yield spec_path + ("hostUsers",), "hostUsers: false", "UserNamespacesSupport"
-    for index, volume in enumerate(as_list(spec.get("volumes"))):
+    for index, volume in enumerate(as_list(spec.get("volumes")) if "ImageVolume" in gates else ()):
         if as_dict(volume).get("image") is not None:
             yield spec_path + ("volumes", index, "image"), f"volumes[{index}].image", "ImageVolume"
-    for index, toleration in enumerate(template.tolerations):
+    for index, toleration in enumerate(template.tolerations if "TaintTolerationComparisonOperators" in gates else ()):
         operator = as_dict(toleration).get("operator")
         if operator in COMPARISON_OPERATORS:
             yield (spec_path + ("tolerations", index, "operator"), f"tolerations[{index}] operator {operator}",
                    "TaintTolerationComparisonOperators")
     affinity = template.affinity
-    for kind in _POD_AFFINITY_KINDS:
+    for kind in _POD_AFFINITY_KINDS if "MatchLabelKeysInPodAffinity" in gates else ():
         block = as_dict(affinity.get(kind))
         for field, inner in _SCHEDULING_TERMS:
             for index, item in enumerate(as_list(block.get(field))):
@@ -145,16 +169,18 @@ def _gated_fields(obj):
                     if term.get(keys):
                         path = spec_path + ("affinity", kind, field, index) + inner + (keys,)
                         yield path, f"{kind} {keys}", "MatchLabelKeysInPodAffinity"
-    for index, constraint in enumerate(as_list(spec.get("topologySpreadConstraints"))):
+    spread = _SPREAD_GATES.intersection(gates)
+    for index, constraint in enumerate(as_list(spec.get("topologySpreadConstraints")) if spread else ()):
         constraint = as_dict(constraint)
         base = spec_path + ("topologySpreadConstraints", index)
-        if constraint.get("matchLabelKeys"):
+        if "MatchLabelKeysInPodTopologySpread" in spread and constraint.get("matchLabelKeys"):
             yield base + ("matchLabelKeys",), f"topologySpreadConstraints[{index}].matchLabelKeys", \
                 "MatchLabelKeysInPodTopologySpread"
-        if constraint.get("minDomains") is not None:
+        if "MinDomainsInPodTopologySpread" in spread and constraint.get("minDomains") is not None:
             yield base + ("minDomains",), f"topologySpreadConstraints[{index}].minDomains", \
                 "MinDomainsInPodTopologySpread"
-        for field in ("nodeAffinityPolicy", "nodeTaintsPolicy"):
+        for field in ("nodeAffinityPolicy", "nodeTaintsPolicy") if "NodeInclusionPolicyInPodTopologySpread" in spread \
+                else ():
             if constraint.get(field) is not None:
                 yield base + (field,), f"topologySpreadConstraints[{index}].{field}", \
                     "NodeInclusionPolicyInPodTopologySpread"
