@@ -74,10 +74,51 @@ class InputError:
 
 @dataclass
 class Note:
-    """A file skipped on purpose (kustomization.yaml, Chart.yaml): informational only."""
+    """Something the run did not check, said once: not a finding (never counted, baselined,
+    suppressed, nor part of the exit code).
+
+    Either a file skipped on purpose (kustomization.yaml, Chart.yaml: ``rule`` empty), or a note of
+    a rule (``ctx.note``): one per rule and ``key`` for the whole run, with how many times it came up
+    (``count``) and where it first did (``file``, ``line``, ``column``; line 0 when unknown)."""
 
     file: str
     message: str
+    line: int = 0
+    column: int = 0
+    rule: str = ""
+    key: str = ""
+    count: int = 1
+
+    def sort_key(self, order: dict) -> tuple:
+        return (order.get(self.file, len(order)), self.line, self.column, self.rule, self.key)
+
+    def to_dict(self) -> dict:
+        if not self.rule:
+            return {"file": self.file, "message": self.message}
+        return {"file": self.file, "message": self.message, "line": self.line, "column": self.column,
+                "rule": self.rule, "key": self.key, "count": self.count}
+
+
+def merge_notes(notes: list[Note], order: dict) -> list[Note]:
+    """Rule notes of every file and process of a run, one per (rule, key): their counts summed,
+    the first in input order kept (``order``: file -> position), so that the notes are the same
+    whatever ``--jobs`` is. File notes stay one per file, first."""
+    merged: dict[tuple, Note] = {}
+    files = []
+    for note in notes:
+        if not note.rule:
+            files.append(note)
+            continue
+        ident = (note.rule, note.key)
+        kept = merged.get(ident)
+        if kept is None:
+            merged[ident] = Note(note.file, note.message, note.line, note.column, note.rule, note.key, note.count)
+            continue
+        count = kept.count + note.count
+        if note.sort_key(order) < kept.sort_key(order):
+            kept.file, kept.message, kept.line, kept.column = note.file, note.message, note.line, note.column
+        kept.count = count
+    return files + sorted(merged.values(), key=lambda n: n.sort_key(order))
 
 
 def locate(root, path: Path) -> tuple[tuple[int, int, int, int], Path]:

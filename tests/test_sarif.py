@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 import hashlib
 
-from conftest import ROOT, cli
+from conftest import FIXTURES, ROOT, cli
 
 from k8slint import __version__, catalog
 
@@ -160,19 +160,23 @@ data:
 
 def sample_logs(root: Path) -> dict[str, dict]:
     """Logs covering every part of the output: findings, suppressions, parse errors, skipped
-    files, a category, and a clean run."""
+    files, rules' notes, a category, and a clean run."""
     put(root, "deploy/app.yaml", APP)
     put(root, "deploy/quiet.yaml", SUPPRESSED)
     put(root, "deploy/broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: x\n")
     put(root, "deploy/kustomization.yaml", "resources: [app.yaml]\n")
     put(root, "clean/api.yaml", GOOD)
     put(root, "fixable/config.yaml", FIXABLE)
+    put(root, "notes/certificates.yaml", (FIXTURES / "notes" / "certificates.yaml").read_text(encoding="utf-8"))
     logs = {"findings": lint_sarif("deploy/app.yaml")[0],
+            "notes": lint_sarif("notes")[0],  # rules' notes: custom resources without a schema
             "everything": lint_sarif("deploy", "--sarif-category", "k8slint/prod")[0],
             "clean": lint_sarif("clean")[0],
             "fixes": lint_sarif("fixable")[0]}
     assert logs["clean"]["runs"][0]["results"] == []
     assert all(r.get("fixes") for r in logs["fixes"]["runs"][0]["results"])
+    assert [n["level"] for n in logs["notes"]["runs"][0]["invocations"][0]["toolExecutionNotifications"]] == \
+        ["note", "note"]
     return logs
 
 

@@ -1,12 +1,12 @@
-"""What a rule sees of the run: ``RuleContext`` (parameters, the cluster, ``report()``, the
-per-object guard) and which rules a run's options make active."""
+"""What a rule sees of the run: ``RuleContext`` (parameters, the cluster, ``report()``, ``note()``,
+the per-object guard) and which rules a run's options make active."""
 
 from __future__ import annotations
 
 from k8slint import catalog
 from k8slint.engine.inventory import Summary
 from k8slint.engine.options import Options
-from k8slint.findings import Finding, InputError, Suppressions, make_finding
+from k8slint.findings import Finding, InputError, Note, Suppressions, locate, make_finding
 from k8slint.model.objects import K8sObject
 from k8slint.rules import OBJECT, SET, Rule, all_rules
 
@@ -18,7 +18,8 @@ _PER_OBJECT = object()  # the cluster of a per-object rule's context: not known 
 
 
 class RuleContext:
-    """What a rule may use: its parameters, the cluster, and ``report()``, its one way to report.
+    """What a rule may use: its parameters, the cluster, and ``report()``, its one way to report a
+    finding (``note()`` says what it could not check: not a finding).
 
     ``guard(obj)`` isolates one object's work in a cross-object rule: an exception inside it
     costs only that object's findings from that rule, recorded as an internal error."""
@@ -36,6 +37,8 @@ class RuleContext:
         self._params: dict[str, dict] = {}
         # set-rule findings on position-free inventory summaries: located at the end of the run
         self.deferred: list[tuple[Finding, K8sObject, tuple]] = []
+        self._notes: dict[tuple[str, str], Note] = {}  # (rule id, key) -> the first note, counted
+        self._note_places: list[tuple[Note, Finding]] = []  # notes on summaries, placed with deferred
 
     @property
     def cluster(self):
@@ -81,6 +84,36 @@ class RuleContext:
         if type(obj.root) is Summary:  # no positions kept: locate_deferred() fills them in
             self.deferred.append((found, obj, tuple(path)))
         self.findings.append(found)
+
+    def note(self, key: str, message: str, obj: K8sObject | None = None, path: tuple = ()) -> None:
+        """Say once per run what the rule could not check (a custom resource without a schema, a
+        search that stopped at its work budget): not a finding, so never counted, baselined,
+        suppressed or part of the exit code. Notes of the same rule and ``key`` become one, from
+        every file and process of the run, with how many times it came up and where it first did
+        (``obj`` and ``path``, as for ``report``): write ``message`` for all of them, the first
+        one's is kept."""
+        ident = (self.rule_id, str(key))
+        kept = self._notes.get(ident)
+        if kept is not None:
+            kept.count += 1
+            return
+        note = self._notes[ident] = Note(obj.file if obj is not None else "", message, rule=self.rule_id, key=str(key))
+        if obj is None:
+            return
+        if type(obj.root) is Summary:  # placed by locate_deferred() with the findings
+            note.line, note.column = obj.doc_line, 1
+            place = Finding(self.rule_id, "info", "", obj.file, obj.doc_line, 1, obj.doc_line, 1)
+            self.deferred.append((place, obj, tuple(path)))
+            self._note_places.append((note, place))
+        else:
+            (note.line, note.column, _, _), _ = locate(obj.root, path)
+
+    @property
+    def notes(self) -> list[Note]:
+        """The run's notes so far (after ``locate_deferred``, their places)."""
+        for note, place in self._note_places:
+            note.line, note.column = place.line, place.column
+        return list(self._notes.values())
 
     def guard(self, obj: K8sObject) -> "_ObjectGuard":
         """``with ctx.guard(obj):`` around one object's work in a cross-object rule."""

@@ -116,6 +116,7 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
     if source.suppression_ids and suppression_ids.RULE in options.enabled:
         result.findings.extend(_unknown_comment_ids(source, options, suppressions))
     result.errors.extend(ctx.errors)
+    result.notes.extend(ctx.notes)
     return result
 
 

@@ -18,7 +18,7 @@ from k8slint.engine.file_lint import FileResult, lint_path
 from k8slint.engine.inventory import Inventory, Summary, cluster_from_nodes, object_classes
 from k8slint.engine.locate import locate_deferred
 from k8slint.engine.options import Options
-from k8slint.findings import Finding, InputError, Note, Suppressions
+from k8slint.findings import Finding, InputError, Note, Suppressions, merge_notes
 from k8slint.rules import Rule, all_rules
 from k8slint.source import STDIN, discover, forget_kustomizations, forget_texts, keep_text
 
@@ -124,9 +124,10 @@ def _run(paths: Iterable[str], options: Options) -> RunResult:
         documents_count += result.documents
         if result.suppressions is not None:
             suppressions[path] = result.suppressions
-    findings.extend(run_set_rules(inventory, options, suppressions, files, errors))
+    findings.extend(run_set_rules(inventory, options, suppressions, files, errors, notes))
     findings = one_finding_per_field(findings)
     order = {path: index for index, path in enumerate(files)}
+    notes = merge_notes(notes, order)
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule, f.message))
     errors.sort(key=lambda e: (order.get(e.file, -1), e.line, e.column))
     return RunResult(findings, errors, notes, len(files), documents_count, tuple(options.policies))
@@ -145,14 +146,17 @@ def one_finding_per_field(findings: list[Finding]) -> list[Finding]:
 
 
 def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str, Suppressions],
-                  files: list[str], errors: list[InputError]) -> list[Finding]:
+                  files: list[str], errors: list[InputError], notes: list[Note] | None = None) -> list[Finding]:
+    """The findings of the cross-object rules; their internal errors go to ``errors``, their notes
+    to ``notes``."""
+    notes = notes if notes is not None else []
     _, set_rules = active_rules(options)
     cluster = options.cluster
     if cluster is None and set_rules:
         cluster = cluster_from_nodes(inventory.nodes)  # explicit --cluster/--nodes/config win
     processes = _set_rule_processes(set_rules, options.jobs, len(inventory.objects))
     if processes < 2 or not hasattr(os, "fork"):
-        return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors)
+        return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors, notes)
     # The cross-object rules are independent of each other: with several cores, this process and
     # forked workers share them out over the inventory this process already holds (fork shares it;
     # nothing is pickled but the findings). Each process takes the next rule, heaviest first, from a
@@ -172,13 +176,14 @@ def run_set_rules(inventory: Inventory, options: Options, suppressions: dict[str
             outcomes = [_check_shared_set_rules()]  # this process works too, and its findings need no pickling
             outcomes.extend(future.result() for future in pending)
     except (OSError, concurrent.futures.process.BrokenProcessPool):  # no fork here: run them all in line
-        return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors)
+        return _check_set_rules(set_rules, inventory, options, cluster, suppressions, files, errors, notes)
     finally:
         _FORK_STATE = None
     findings: list[Finding] = []
-    for process_findings, process_errors in outcomes:
+    for process_findings, process_errors, process_notes in outcomes:
         findings.extend(process_findings)
         errors.extend(process_errors)
+        notes.extend(process_notes)
     return findings
 
 
@@ -201,7 +206,7 @@ def _heaviest_first(set_rules: list[Rule]) -> list[Rule]:
     return sorted(set_rules, key=lambda r: -r.cost)
 
 
-def _check_shared_set_rules() -> tuple[list[Finding], list[InputError]]:
+def _check_shared_set_rules() -> tuple[list[Finding], list[InputError], list[Note]]:
     """The set rules this process takes from the shared counter, one at a time, until none is left."""
     ordered, counter, inventory, options, cluster, suppressions, files = _FORK_STATE
 
@@ -215,12 +220,14 @@ def _check_shared_set_rules() -> tuple[list[Finding], list[InputError]]:
             yield ordered[position]
 
     errors: list[InputError] = []
-    return _check_set_rules(taken(), inventory, options, cluster, suppressions, files, errors), errors
+    notes: list[Note] = []
+    findings = _check_set_rules(taken(), inventory, options, cluster, suppressions, files, errors, notes)
+    return findings, errors, notes
 
 
 def _check_set_rules(set_rules: Iterable[Rule], inventory: Inventory, options: Options, cluster,
                      suppressions: dict[str, Suppressions], files: list[str],
-                     errors: list[InputError]) -> list[Finding]:
+                     errors: list[InputError], notes: list[Note]) -> list[Finding]:
     ctx = RuleContext(options, suppressions, cluster)
     for rule in set_rules:
         ctx.rule_id = rule.id
@@ -232,6 +239,7 @@ def _check_set_rules(set_rules: Iterable[Rule], inventory: Inventory, options: O
                                      rule=INTERNAL_ERROR))
     errors.extend(ctx.errors)
     locate_deferred(ctx.deferred, suppressions, options.max_file_bytes)
+    notes.extend(ctx.notes)
     return ctx.findings
 
 

@@ -22,7 +22,7 @@ def render_lines(result):
     yield ',\n  "errors": '
     yield from _items(_with_display_path(error.to_dict()) for error in result.errors)
     yield ',\n  "notes": '
-    yield from _items({"file": display_path(n.file), "message": n.message} for n in result.notes)
+    yield from _items(_with_display_path(note.to_dict()) for note in result.notes)
     summary = dict(counts(result), files=result.files, documents=result.documents)
     yield f',\n  "summary": {_indented(summary, "  ")}\n}}\n'
 

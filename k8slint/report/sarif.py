@@ -33,7 +33,9 @@ What goes where:
   GitHub Action drops suppressed results before uploading.
 - Files that could not be read or parsed, and rule crashes, are ``toolExecutionNotifications``
   of the invocation (level error, ``executionSuccessful: false``); skipped files (kustomization,
-  Helm chart metadata) are notifications of level note.
+  Helm chart metadata) are notifications of level note, and so are the notes of rules (``ctx.note``:
+  what a rule could not check, once per run): descriptor ``not-checked``, ``associatedRule`` the
+  rule, the first place it came up as location, ``properties.count`` how many times.
 """
 
 from __future__ import annotations
@@ -74,7 +76,13 @@ NOTIFICATIONS = {
     "skipped-file": ("File skipped on purpose",
                      "A kustomization file or Helm chart metadata was skipped: lint the output of "
                      "`kustomize build` or `helm template` instead."),
+    "not-checked": ("Something a rule could not check",
+                    "A rule says what it could not check in this run (custom resources of a kind with no "
+                    "CustomResourceDefinition among the linted files, a search that stopped at its work "
+                    "budget), once for the run, with how many times it came up and where first. Not a "
+                    "finding: never counted, baselined or part of the exit code."),
 }
+NOTE_LEVEL = ("skipped-file", "not-checked")  # notifications of level note; the others are errors
 MAX_TEXT = 1024  # GitHub's limit for shortDescription / fullDescription
 MAX_NAME = 255
 MAX_TAGS = 20
@@ -213,6 +221,22 @@ def build_log(result, category: str | None = None, root: str | None = None):
             locations=[_location(uri, base, error.line, error.column)],
         ))
     for note in result.notes:
+        if note.rule:  # a rule's note: where it first came up, the rule, how many times
+            text = note.message + (f" ({note.count} in all)" if note.count > 1 else "")
+            given = dict(
+                message=_new(om.Message, text=_text(text)), level="note",
+                descriptor=_new(om.ReportingDescriptorReference, id="not-checked",
+                                index=notification_index["not-checked"]),
+                associated_rule=_new(om.ReportingDescriptorReference, id=note.rule, index=index[note.rule])
+                if note.rule in index else _new(om.ReportingDescriptorReference, id=note.rule),
+                properties={"key": note.key, "count": note.count})
+            if note.file:
+                uri, base = uris.of(note.file)
+                given["locations"] = [_location(uri, base, note.line, note.column) if note.line > 0 else
+                                      _new(om.Location, physical_location=_new(
+                                          om.PhysicalLocation, artifact_location=_artifact(uri, base)))]
+            notifications.append(_new(om.Notification, **given))
+            continue
         uri, base = uris.of(note.file)
         notifications.append(_new(
             om.Notification,
@@ -467,7 +491,7 @@ def _notification_descriptor(rule_id: str, title: str, description: str):
                 full_description=_new(om.MultiformatMessageString, text=description),
                 help=_new(om.MultiformatMessageString, text=description),
                 default_configuration=_new(om.ReportingConfiguration,
-                                           level="note" if rule_id == "skipped-file" else "error"))
+                                           level="note" if rule_id in NOTE_LEVEL else "error"))
 
 
 def _help(rule_id, meta, title, description, help_uri) -> tuple[str, str]:

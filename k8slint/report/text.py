@@ -1,5 +1,6 @@
 """Human output: ``path:line:col: severity rule-id: message [Kind namespace/name]``, the source
-line with a caret under the field, the fix hint, and a summary line."""
+line with a caret under the field, the fix hint; then the rules' notes (``path:line:col: note:
+message``, what they could not check; not counted) and a summary line."""
 
 from __future__ import annotations
 
@@ -53,8 +54,9 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
     for error in result.errors:
         yield _line(f"{_path(error.file)}:{error.line}:{error.column}: "
                     f"{paint('error', 'error')} {error.rule}: {_clean(error.message)}")
-    for note in result.notes:
-        yield _line(f"{_path(note.file)}: {paint('note', 'dim')}: {_clean(note.message)}")
+    for note in result.notes:  # files skipped on purpose
+        if not note.rule:
+            yield _line(f"{_path(note.file)}: {paint('note', 'dim')}: {_clean(note.message)}")
     for finding in result.findings:
         if finding.suppressed and not show_suppressed:
             continue
@@ -78,6 +80,9 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
             yield _line(f"       = {paint('template', 'dim')}: {_path(finding.template)}")
         if finding.hint:
             yield _line(f"       = {paint('hint', 'dim')}: {_clean(finding.hint)}")
+    for note in result.notes:  # what rules could not check: after the findings, not counted
+        if note.rule:
+            yield _line(_rule_note(note, paint))
     tally = counts(result)
     summary = (f"{tally['error']} error(s), {tally['warning']} warning(s), {tally['info']} info "
                f"in {result.files} file(s), {result.documents} document(s)")
@@ -93,6 +98,14 @@ def render_lines(result, color: bool = False, show_suppressed: bool = False, sni
     if tally["input_errors"]:
         summary += f"; {tally['input_errors']} input error(s)"
     yield _line(summary)
+
+
+def _rule_note(note, paint) -> str:
+    where = (f"{_path(note.file)}:{note.line}:{note.column}: " if note.line > 0 else f"{_path(note.file)}: ") \
+        if note.file else ""
+    times = f" ({note.count} in all; the first here)" if note.count > 1 and note.file else \
+        (f" ({note.count} in all)" if note.count > 1 else "")
+    return f"{where}{paint('note', 'dim')}: {_clean(note.message)}{times}"
 
 
 def _line(text: str) -> str:

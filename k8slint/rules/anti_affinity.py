@@ -752,6 +752,8 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
     weights = {i: _weight(workloads[i], key) for i in members}
     if cluster is None:
         found = _max_clique(members, edges, weights, budget)
+        if not found.exact:
+            _note_unsettled(workloads, members, found, key, ctx)
         if len(found.members) >= 2 and found.total >= 2:
             _report_group(workloads, found, weights, key, ctx, None)
         return
@@ -775,12 +777,14 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
         inside_edges = {e for e in edges if e[0] in inside and e[1] in inside}
         found = _max_clique(sorted(inside), inside_edges, weights, budget)
         clique, total = found.members, found.total
+        if not found.exact:
+            _note_unsettled(workloads, sorted(inside), found, key, ctx, cap, len(nodes))
         if found.exact and len(clique) >= 2 and total <= cap and frozenset(clique) not in reported:
             if _group_rollout(workloads, clique, weights, key, ctx, cap, total, len(nodes)):
                 reported.add(frozenset(clique))
             continue
-        if len(clique) < 2 or found.upper <= cap or frozenset(clique) in reported:
-            continue
+        if len(clique) < 2 or total <= cap or frozenset(clique) in reported:
+            continue  # (not exact with total <= cap: undecided, said by the note, not a finding)
         if any(weights[i] > aff.capacity(workloads[i].eligible or (), [key]) for i in clique):
             continue  # one of them does not fit on its own: reported for that workload
         reported.add(frozenset(clique))
@@ -852,12 +856,37 @@ def _max_clique(members: list, edges: set, weights: dict, budget):
 _NAMED = 8  # workloads a group finding names one by one
 
 
+def _anchor(group: list, key: str):
+    """The first workload of a group with a required anti-affinity term of its own on key, and that term."""
+    anchor = next(w for w in group if any(t.kind == ANTI and t.required and t.topology_key == key
+                                           and not t.injected for t in w.terms))
+    return anchor, next(t for t in anchor.terms
+                        if t.kind == ANTI and t.required and t.topology_key == key and not t.injected)
+
+
+def _note_unsettled(workloads, members, found, key, ctx, cap=None, node_count=0) -> None:
+    """The exact search stopped at its work budget (k8slint.model.cliques; a hostile or very dense
+    repository): a note, once per run and counted, at the first such group. Findings about the
+    group claim only what the clique found proves (a lower bound)."""
+    anchor, term = _anchor([workloads[i] for i in members], key)
+    undecided = ""
+    if cap is not None and found.total <= cap < found.upper:
+        where = f"{node_count} eligible node{'s' if node_count != 1 else ''}"
+        if key != HOSTNAME_LABEL:
+            where += f" in {count_noun(cap, key)}"
+        undecided = f"; whether their {where} suffice was not decided"
+    ctx.note("work-budget",
+             f"the search for the largest set of workloads that all keep each other apart stopped at its work "
+             f"budget in a conflict group of {len(members)} workloads with required podAntiAffinity on {key} "
+             f"({anchor.name} among them): the largest set found needs {count_noun(found.total, key)}, the "
+             f"largest may need up to {found.upper}{undecided} (findings claim only what the set found proves)",
+             anchor.obj, term.key_path)
+
+
 def _report_group(workloads, found, weights, key, ctx, cap, node_count=0) -> None:
     clique, total = found.members, found.total
     group = [workloads[i] for i in clique]
-    anchor = next(w for w in group if any(t.kind == ANTI and t.required and t.topology_key == key
-                                           and not t.injected for t in w.terms))
-    term = next(t for t in anchor.terms if t.kind == ANTI and t.required and t.topology_key == key and not t.injected)
+    anchor, term = _anchor(group, key)
     names = ", ".join(f"{w.name} ({weights[i]})" for i, w in zip(clique[:_NAMED], group))
     if len(clique) > _NAMED:  # a dense group may hold hundreds: name a few, count the rest
         rest = clique[_NAMED:]
@@ -865,18 +894,10 @@ def _report_group(workloads, found, weights, key, ctx, cap, node_count=0) -> Non
     text = (f"required podAntiAffinity on {key} keeps the pods of {names} apart from each other: together they need "
             f"{count_noun(total, key)} at steady state")
     if not found.exact:
-        # The search stopped at its work budget: the clique found is real (a lower bound), the
-        # heaviest one may need up to found.upper domains.
+        # The search stopped at its work budget (said once by a note): the clique found is real, a
+        # lower bound of what the group needs.
         text = (f"required podAntiAffinity on {key} keeps the pods of {names} apart from each other: together they need "
-                f"at least {count_noun(total, key)} at steady state (k8slint stopped searching this dense conflict "
-                f"group of workloads for a larger one: its work budget ran out; at most {found.upper})")
-    if cap is not None and total <= cap:
-        # Only the upper bound exceeds the cluster: say what is known, not a verdict.
-        ctx.report(anchor.obj, term.key_path,
-                   f"{text}; the {node_count} eligible node(s) offer {cap}: whether that suffices was not decided",
-                   severity="info", hint="Reduce the mutual anti-affinity between these workloads, or check their "
-                                         "placement by hand.")
-        return
+                f"at least {count_noun(total, key)} at steady state")
     if cap is None:
         ctx.report(anchor.obj, term.key_path, f"{text}; {_CHECK}", severity="info",
                    hint="Make sure the cluster has these domains for all the workloads together.")

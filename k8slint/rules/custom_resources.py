@@ -3,14 +3,15 @@
 as the API server validates them with the CRD's structural schema (k8slint.model.apischema.crd_schemas).
 
 Cross-object: a CRD and its custom resources may sit in different files. Custom resources of kinds
-no linted CRD defines are left alone (their schema is not known)."""
+no linted CRD defines are left alone (their schema is not known): one note per kind says so (not a
+finding: a repository need not carry the CRDs its cluster has installed)."""
 
 from __future__ import annotations
 
 from k8slint.model import apischema
 from k8slint.model.apischema import EXPECTED, REQUIRED, TYPE, UNKNOWN, closest
 from k8slint.model.objects import (
-    CustomResource, CustomResourceDefinition, FieldKey, FieldValue, describe_type, format_path,
+    CustomResource, CustomResourceDefinition, FieldKey, FieldValue, describe_type, dig, format_path,
 )
 from k8slint.rules import LIGHT, SET, rule
 
@@ -21,21 +22,35 @@ _REJECTS = "the API server rejects the object"
 @rule(RULE, scope=SET, cost=LIGHT)
 def check(inventory, ctx) -> None:
     schemas: dict = {}
+    crds: dict = {}  # (group, kind) -> the first CRD of that kind: says why a version has no schema
     for crd in inventory.of(CustomResourceDefinition):
         with ctx.guard(crd):
+            group, kind = dig(crd.root, ("spec", "group")), dig(crd.root, ("spec", "names", "kind"))
+            if isinstance(group, str) and isinstance(kind, str):
+                crds.setdefault((group, kind), crd)
             for api_version, kind, node in apischema.crd_schemas(crd.root, ctx.kubernetes_version):
                 schemas.setdefault((api_version, kind), (node, crd))
-    if not schemas:
-        return
     for obj in inventory.of(CustomResource):
         entry = schemas.get((obj.api_version, obj.kind))
         if entry is None:
+            _not_checked(obj, ctx, crds.get((obj.api_version.rpartition("/")[0], obj.kind)))
             continue
         node, crd = entry
         with ctx.guard(obj):
             for problem in apischema.check(obj.root, node):
                 if not (problem.what == TYPE and problem.path[:1] == ("metadata",)):
                     _report(obj, ctx, problem, crd)
+
+
+def _not_checked(obj, ctx, crd) -> None:
+    """A note (one per apiVersion and kind for the run, counted): the resource was not checked."""
+    if crd is None:
+        why = f"no CustomResourceDefinition for {obj.kind} among the linted files"
+    else:
+        why = (f"the CustomResourceDefinition {crd.name} ({crd.file}) has no openAPIV3Schema for version "
+               f"{obj.api_version.rpartition('/')[2]}")
+    ctx.note(f"{obj.api_version} {obj.kind}",
+             f"custom resources of kind {obj.kind} ({obj.api_version}) were not schema-checked: {why}", obj)
 
 
 def _report(obj, ctx, problem, crd) -> None:
