@@ -221,50 +221,6 @@ def shape_of_copy(value):
     return shape(value)
 
 
-def _all_paths(value, path=(), limit=400):
-    found = [path]
-    stack = [(value, path)]
-    while stack and len(found) < limit:
-        current, where = stack.pop()
-        items = current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
-        for step, item in items:
-            found.append(where + (step,))
-            stack.append((item, where + (step,)))
-    return found
-
-
-def test_native_path_spans_locate_as_composing_does(monkeypatch):
-    """locate._DocumentPositions: positions and object identity from path_spans equal those of the
-    composed document, for every path of every document (and paths that do not exist)."""
-    from k8slint.engine import locate as engine
-    from k8slint.model.objects import make_object
-
-    paths = _yaml_files(ROOT / "fixtures")
-    paths += _yaml_files(CORPUS)
-    native = engine._path_spans
-    checked = fast = 0
-    for path in paths:
-        text = _read(path)
-        if not text:
-            continue
-        for item in loader.compose(text):
-            if not isinstance(item, Document) or item.offset < 0:
-                continue
-            wanted = _all_paths(item.root) + [("spec", "nope"), ("metadata", 0), ("kind", "x"), ("items", 0, "kind")]
-            ours = engine._DocumentPositions(text, item.offset, wanted, {()})
-            monkeypatch.setattr(engine, "_path_spans", None)
-            composed = engine._DocumentPositions(text, item.offset, wanted, {()})
-            monkeypatch.setattr(engine, "_path_spans", native)
-            fast += ours.spans is not None
-            if isinstance(item.root.get("kind"), str) and isinstance(item.root.get("apiVersion"), str):
-                obj = make_object(item.root, str(path), 0, item.line)
-                assert ours.same_object((), obj) and composed.same_object((), obj), path
-            for target in wanted:
-                assert ours.span(target) == composed.span(target), (path, target)
-            checked += 1
-    assert checked > 1000 and fast > 0.9 * checked
-
-
 def test_a_lint_with_the_native_composer_never_imports_ruamel(tmp_path):
     """ruamel.yaml (~12 ms of start-up) is only for the composer over events: a run of the
     command on files, text output, imports none of it, nor jsonschema, networkx or sarif-om."""
