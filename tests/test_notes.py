@@ -215,3 +215,26 @@ def test_an_exact_clique_search_gives_no_note(tmp_path):
 def test_corpus_gives_no_clique_note(args):
     report, _ = _json(*args, ROOT / "tests" / "corpus" / "real")
     assert not [n for n in _rule_notes(report) if n["rule"] == "anti-affinity-infeasible"]
+
+
+def test_a_rollout_is_checked_against_its_crd_among_the_linted_files(write):
+    """Argo Rollouts are read as workloads (no note without their CRD) and checked against the
+    Rollout CRD when it is among the linted files; where a Rollout rule reports an error at the same
+    field, that finding stands alone."""
+    fixture = (FIXTURES / "rules" / "custom-resources" / "fire" / "rollout.yaml").read_text(encoding="utf-8")
+    crd, rollout = fixture.split("---\n")
+    crd = crd.replace("                  canary: {type: object, x-kubernetes-preserve-unknown-fields: true}\n",
+                      "                  canary:\n                    type: object\n"
+                      "                    x-kubernetes-preserve-unknown-fields: true\n"
+                      "                    properties:\n                      maxSurge: {x-kubernetes-int-or-string: true}\n")
+    rollout = rollout.replace("    canery: {steps: [{setWeight: 50}]}  # expect: custom-resource-invalid\n",
+                              "    canary: {maxSurge: [1]}\n")
+    path = write("rollout.yaml", rollout)
+    alone = engine_run([path])
+    assert not alone.notes and not [f for f in alone.findings if f.rule == "custom-resource-invalid"]
+    write("crd.yaml", crd)
+    result = engine_run([path.parent / "crd.yaml", path])
+    found = {(f.rule, f.path) for f in result.findings if f.severity == "error" or f.rule == "custom-resource-invalid"}
+    assert found == {("custom-resource-invalid", "spec.replica"), ("custom-resource-invalid", "spec.revisionHistoryLimit"),
+                     ("rolling-update-invalid", "spec.strategy.canary.maxSurge")}, found
+    assert not result.notes

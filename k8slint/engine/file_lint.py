@@ -13,7 +13,7 @@ from k8slint.engine.options import Options
 from k8slint.findings import Finding, InputError, Note, Suppressions, locate
 from k8slint.loader import Document
 from k8slint.model import suppression_ids
-from k8slint.model.objects import CustomResource, K8sObject, PodSource, is_list_kind, make_object
+from k8slint.model.objects import CustomResource, K8sObject, PodSource, Rollout, is_list_kind, make_object
 from k8slint.rules import Rule, reported_ids
 from k8slint.source import STDIN, SourceFile, documents, read_source
 from k8slint.yaml_values import key_span as _key_span
@@ -91,11 +91,13 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                     ctx.failed(obj, exc, f"policy {policy.id}")
             if keep_inventory and isinstance(obj, INVENTORY_TYPES):
                 where = () if obj.root is item.root else ("items", position)
-                if isinstance(obj, PodSource):  # an operator's input: only its identity and pod labels,
-                    # and in full as a custom resource (its CRD may be among the linted files)
+                if isinstance(obj, (PodSource, Rollout)):  # in full as a custom resource too (its CRD
+                    # may be among the linted files); an operator's input is otherwise only its
+                    # identity and pod labels, a Rollout a workload
                     full = CustomResource(obj.root, obj.file, obj.doc_index, obj.doc_line)
                     result.inventory.append(inventory_copy(full, where, lazy_positions, item.offset, kept))
-                    obj = obj.identity_only()
+                    if isinstance(obj, PodSource):
+                        obj = obj.identity_only()
                 result.inventory.append(inventory_copy(obj, where, lazy_positions, item.offset, kept))
     if not_objects:
         if objects_seen == 0 and not result.errors:

@@ -417,6 +417,16 @@ class CustomResource(K8sObject):
     __slots__ = ()
 
 
+# Custom resources that k8slint reads itself (a Rollout as a workload): the rules that know them
+# check them without their CustomResourceDefinition, so none is needed for them to be checked.
+READ_NATIVELY = frozenset({("argoproj.io", "Rollout")})
+
+
+def read_natively(api_version: str, kind: str) -> bool:
+    """Whether k8slint reads objects of this apiVersion and kind itself (see READ_NATIVELY)."""
+    return (api_version.rpartition("/")[0], kind) in READ_NATIVELY
+
+
 class CustomResourceDefinition(K8sObject):
     """An apiextensions.k8s.io CustomResourceDefinition: the schema of a custom resource's kind."""
 
@@ -516,7 +526,7 @@ def make_object(root: dict, file: str, doc_index: int, doc_line: int) -> K8sObje
     cls = _BY_KIND.get(kind) if isinstance(kind, str) else None
     api_version = root.get("apiVersion")
     group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
-    if kind == "Rollout" and group == "argoproj.io":
+    if (group, kind) in READ_NATIVELY:
         cls = Rollout
     elif kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io":
         cls = CustomResourceDefinition

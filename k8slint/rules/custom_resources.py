@@ -4,7 +4,10 @@ as the API server validates them with the CRD's structural schema (k8slint.model
 
 Cross-object: a CRD and its custom resources may sit in different files. Custom resources of kinds
 no linted CRD defines are left alone (their schema is not known): one note per kind says so (not a
-finding: a repository need not carry the CRDs its cluster has installed)."""
+finding: a repository need not carry the CRDs its cluster has installed), but for kinds k8slint
+reads itself (Argo Rollouts: checked against their CRD when it is among the linted files, else by
+the workload rules alone). Where another rule reports an error at the same field (a Rollout's
+strategy), that finding stands alone (``defers``)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from k8slint.model import apischema
 from k8slint.model.apischema import EXPECTED, REQUIRED, TYPE, UNKNOWN, closest
 from k8slint.model.objects import (
     CustomResource, CustomResourceDefinition, FieldKey, FieldValue, describe_type, dig, format_path,
+    read_natively,
 )
 from k8slint.rules import LIGHT, SET, rule
 
@@ -19,7 +23,7 @@ RULE = "custom-resource-invalid"
 _REJECTS = "the API server rejects the object"
 
 
-@rule(RULE, scope=SET, cost=LIGHT)
+@rule(RULE, scope=SET, cost=LIGHT, defers=True)
 def check(inventory, ctx) -> None:
     schemas: dict = {}
     crds: dict = {}  # (group, kind) -> the first CRD of that kind: says why a version has no schema
@@ -33,7 +37,8 @@ def check(inventory, ctx) -> None:
     for obj in inventory.of(CustomResource):
         entry = schemas.get((obj.api_version, obj.kind))
         if entry is None:
-            _not_checked(obj, ctx, crds.get((obj.api_version.rpartition("/")[0], obj.kind)))
+            if not read_natively(obj.api_version, obj.kind):  # (a Rollout is checked as a workload)
+                _not_checked(obj, ctx, crds.get((obj.api_version.rpartition("/")[0], obj.kind)))
             continue
         node, crd = entry
         with ctx.guard(obj):
