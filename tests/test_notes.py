@@ -238,3 +238,49 @@ def test_a_rollout_is_checked_against_its_crd_among_the_linted_files(write):
     assert found == {("custom-resource-invalid", "spec.replica"), ("custom-resource-invalid", "spec.revisionHistoryLimit"),
                      ("rolling-update-invalid", "spec.strategy.canary.maxSurge")}, found
     assert not result.notes
+
+
+def test_per_object_rules_notes_travel_back_from_file_workers(tmp_path, monkeypatch):
+    """A per-object rule's notes come from each file's worker process (FileResult.notes) and are
+    merged as the cross-object rules' are: one per key, counted, the first in input order."""
+    import dataclasses
+
+    from k8slint import rules
+
+    registry = rules.all_rules()
+    original = registry["readiness-probe-invalid"]  # a per-object rule
+
+    def check(obj, ctx):
+        original.check(obj, ctx)
+        ctx.note("probe", f"checked {obj.name}", obj, ("spec", "replicas"))
+
+    monkeypatch.setitem(registry, original.id, dataclasses.replace(original, check=check))
+    paths = []
+    for number in range(4):
+        docs = [f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d-{number}-{i}\n"
+                f"  annotations: {{pad: {'x' * 300}}}\nspec:\n  replicas: 2\n"
+                f"  selector: {{matchLabels: {{app: d{i}}}}}\n  template:\n    metadata: {{labels: {{app: d{i}}}}}\n"
+                f"    spec:\n      containers: [{{name: c, image: 'nginx:1.27'}}]\n" for i in range(400)]
+        path = tmp_path / f"d-{number}.yaml"
+        path.write_text("---\n".join(docs), encoding="utf-8")
+        paths.append(path)
+    assert sum(p.stat().st_size for p in paths) > 512 * 1024
+    enabled = {"readiness-probe-invalid"}
+    one = engine_run(paths, enabled=enabled, jobs=1).notes
+    two = engine_run(paths, enabled=enabled, jobs=2).notes
+    assert one == two
+    [note] = one
+    assert (note.rule, note.key, note.count, note.message) == ("readiness-probe-invalid", "probe", 1600, "checked d-0-0")
+    assert (note.file, note.line, note.column) == (str(paths[0]), 7, 13)
+
+
+def test_merged_notes_do_not_depend_on_the_order_they_arrive_in():
+    from k8slint.findings import Note, merge_notes
+
+    order = {"a.yaml": 0, "b.yaml": 1}
+    notes = [Note("b.yaml", "second", 3, 1, "r", "k"), Note("a.yaml", "first", 9, 5, "r", "k", 2),
+             Note("a.yaml", "skipped on purpose"), Note("b.yaml", "other", 1, 1, "r", "other")]
+    for arrived in (notes, notes[::-1]):
+        merged = merge_notes([Note(**vars(n)) for n in arrived], order)
+        assert [(n.file, n.message, n.line, n.count) for n in merged] == [
+            ("a.yaml", "skipped on purpose", 0, 1), ("a.yaml", "first", 9, 3), ("b.yaml", "other", 1, 1)]
