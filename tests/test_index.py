@@ -119,7 +119,7 @@ def _workloads(rng, count):
         name = rng.choice(VALUES)
         out.append(make_object({"apiVersion": api_version, "kind": kind,
                                 "metadata": {"name": name, "namespace": rng.choice(("", "a"))}, "spec": spec},
-                               f"d/f{n}.yaml", 0, 1))
+                               f"d{n % 3}/f{n % 7}.yaml", 0, 1))
     return out
 
 
@@ -158,3 +158,92 @@ def test_pod_label_index_verdicts_equal_the_scan(seed, version):
         selector = _selector(rng)
         scan = [(w, selector_verdict(selector, pod_labels(w, version) or w.pod_template.labels)) for w in workloads]
         assert index.verdicts(selector) == [(w, v) for w, v in scan if v is not False], selector
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pods_made_elsewhere_equals_the_scan(seed):
+    """relations.pods_made_elsewhere looks custom resources that create pods up by label; the
+    answer is the scan's over every source (unknown pod labels match any selector; a key without
+    value asks for the key only)."""
+    from k8slint.model import relations
+    from k8slint.model.objects import make_object
+
+    rng = random.Random(seed)
+    sources = []
+    for n in range(50):
+        spec = {"replicas": 1}
+        if rng.random() < 0.8:
+            labels = {k: rng.choice(VALUES + (1,)) for k in KEYS if rng.random() < 0.5}
+            spec["template"] = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+        sources.append(make_object({"apiVersion": "example.com/v1", "kind": "Runner",
+                                    "metadata": {"name": f"r{n}", "namespace": rng.choice(("", "a"))}, "spec": spec},
+                                   f"d{rng.randint(0, 2)}/f{rng.randint(0, 3)}.yaml", 0, 1))
+    sources = [s for s in sources if type(s).__name__ == "PodSource"]
+    assert sources
+    for _ in range(40):
+        selector = {k: rng.choice(VALUES + (None,)) for k in rng.sample(KEYS, rng.randint(1, 3))}
+        where = make_object({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "a"}},
+                            f"d{rng.randint(0, 2)}/f{rng.randint(0, 3)}.yaml", 0, 1)
+        scanned = relations.related(where, [s for s in sources if relations._may_match(s, selector)])
+        expected = None
+        if scanned:
+            source = next((s for s in scanned if s.file == where.file), scanned[0])
+            expected = f"{source.kind} {source.name} ({source.api_version}) may create them"
+        assert relations.pods_made_elsewhere(where, selector, sources) == expected
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_topology_spread_others_match_equals_the_scan(seed):
+    """topology-spread-infeasible's 'pods of another workload may match the selector' looks the
+    workloads up in the run's PodLabelIndex; the answer is the scan's over every workload."""
+    from k8slint.model.pod_labels import pod_labels, selector_verdict
+    from k8slint.model.relations import related
+    from k8slint.rules import topology_spread
+
+    rng = random.Random(seed)
+    workloads = _workloads(rng, 60)
+    for version in ((1, 26), (1, 34)):
+        for _ in range(30):
+            obj = rng.choice(workloads)
+            selector = _selector(rng)
+            namespace = obj.namespace or "default"
+            scanned = [o for o in workloads if o is not obj and (o.namespace or "default") == namespace
+                       and (pod_labels(o, version) is None or selector_verdict(selector, pod_labels(o, version))
+                            is not False)]
+            constraint = SimpleNamespace(selector=selector)
+            assert topology_spread._others_match(obj, constraint, workloads, version) == bool(related(obj, scanned))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_host_port_pairs_equal_the_scan(seed):
+    """host-port-conflict compares only the pairs of workloads that share a directory, a port and
+    protocol, and a node binding (spec.nodeName, or none with cluster information): every pair a
+    scan over all pairs would report on is among them, in the scan's order."""
+    from k8slint.model.host_ports import HostPort, first_conflict
+    from k8slint.rules import host_ports
+
+    rng = random.Random(seed)
+
+    def port():
+        return HostPort("c", (), rng.choice((80, 443, 8080)), rng.choice(("TCP", "UDP")),
+                        rng.choice(("0.0.0.0", "10.0.0.1", "10.0.0.2")), False)
+
+    claims = [SimpleNamespace(obj=SimpleNamespace(file=f"d{rng.randint(0, 2)}/f{n}.yaml"),
+                              ports=[port() for _ in range(rng.randint(1, 2))],
+                              pinned=rng.choice((None, None, "node-a", "node-b")))
+              for n in range(80)]
+
+    def reportable(b, a, with_cluster):
+        if first_conflict(b.ports, a.ports) is None:
+            return False
+        if a.pinned is not None and b.pinned is not None:
+            return a.pinned == b.pinned
+        return with_cluster and a.pinned is None and b.pinned is None
+
+    for with_cluster in (False, True):
+        scanned = [(b, a) for index, b in enumerate(claims) for a in claims[:index]
+                   if a.obj.file.split("/")[0] == b.obj.file.split("/")[0] and reportable(b, a, with_cluster)]
+        candidates = host_ports._conflict_candidates(claims, with_cluster)
+        looked_up = [(b, a) for index, b in enumerate(claims) for a in candidates.get(index, ())
+                     if reportable(b, a, with_cluster)]
+        assert looked_up == scanned and scanned

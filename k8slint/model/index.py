@@ -126,6 +126,10 @@ class PodLabelIndex(LabelIndex):
         labels = self.pod_labels[self._position[id(workload)]]
         return None if labels is None else (labels.known,)
 
+    def known_labels(self, workload):
+        """The ``PodLabels`` of ``workload``'s pods, or None when they cannot be known."""
+        return self.pod_labels[self._position[id(workload)]]
+
     def labels_of(self, workload):
         """The ``PodLabels`` of ``workload``'s pods, or its template labels when those cannot be
         known (what ``selector_verdict`` is then asked about)."""
@@ -144,6 +148,70 @@ class PodLabelIndex(LabelIndex):
             if verdict is not False:
                 found.append((workload, verdict))
         return found
+
+
+def pod_label_index(workloads: list, version) -> PodLabelIndex:
+    """The ``PodLabelIndex`` of a list of workloads at ``version``, made once per list (a rule
+    passes the same list for every selector it asks about)."""
+    by_version = _pod_label_indexes(workloads)
+    found = by_version.get(version)
+    if found is None:
+        found = by_version[version] = PodLabelIndex(workloads, version)
+    return found
+
+
+@memo.by_identity(size=8)
+def _pod_label_indexes(workloads: list) -> dict:
+    return {}
+
+
+class PodSourceIndex:
+    """Custom resources that create pods (``PodSource``) by the labels of their pod template, for
+    "may another source create these pods?" (``relations.pods_made_elsewhere``), asked for every
+    Service and budget that matches no workload. A source whose pod labels are not known is a
+    candidate for every selector."""
+
+    def __init__(self, sources: list) -> None:
+        self.sources = sources
+        self.opaque: list[int] = []
+        self.by_pair: dict[tuple, list[int]] = {}
+        self.by_key: dict[str, list[int]] = {}
+        for position, source in enumerate(sources):
+            labels = source.template_labels
+            if labels is None:
+                self.opaque.append(position)
+                continue
+            for key, value in labels.items():
+                if not isinstance(key, str):
+                    continue
+                self.by_key.setdefault(key, []).append(position)
+                if isinstance(value, str):
+                    self.by_pair.setdefault((key, value), []).append(position)
+
+    def candidates(self, wanted: Mapping) -> list:
+        """The sources whose pods may carry every key of ``wanted`` (with its value, when it is not
+        None): a superset, in input order."""
+        options = []
+        for key, value in wanted.items():
+            if not isinstance(key, str):
+                continue
+            if value is None:
+                options.append(self.by_key.get(key, []))
+            elif isinstance(value, str):
+                options.append(self.by_pair.get((key, value), []))
+        if not options:
+            return list(self.sources)
+        positions = min(options, key=len)
+        if self.opaque:
+            positions = sorted(set(positions).union(self.opaque))
+        return [self.sources[p] for p in positions]
+
+
+@memo.by_identity(size=8)
+def pod_source_index(sources: list) -> PodSourceIndex:
+    """The ``PodSourceIndex`` of a list of sources, made once per list (a rule passes the same list
+    for every object it asks about)."""
+    return PodSourceIndex(sources)
 
 
 def directory_of(obj) -> str:

@@ -163,7 +163,10 @@ def pods_made_elsewhere(obj: K8sObject, selector: dict, pod_sources) -> str | No
     key = operator_label(selector)
     if key is not None:
         return f"its selector uses {key}, a label an operator puts on the pods it creates"
-    near = related(obj, [s for s in pod_sources if _may_match(s, selector)])
+    from k8slint.model.index import pod_source_index
+
+    candidates = pod_source_index(pod_sources).candidates(selector) if isinstance(pod_sources, list) else pod_sources
+    near = related(obj, [s for s in candidates if _may_match(s, selector)])
     if near:
         source = next((s for s in near if s.file == obj.file), near[0])
         return f"{source.kind} {source.name} ({source.api_version}) may create them"

@@ -143,10 +143,9 @@ def _surge_only_peak(obj, n: int) -> str | None:
 
 def _across(claims: list, ctx, cluster) -> None:
     """Two workloads whose pods claim a conflicting host port share the nodes both may use."""
+    candidates = _conflict_candidates(claims, cluster is not None)
     for index, b in enumerate(claims):
-        for a in claims[:index]:
-            if os.path.dirname(a.obj.file) != os.path.dirname(b.obj.file):
-                continue  # host ports are node-wide, whatever the namespace: only what ships together
+        for a in candidates.get(index, ()):
             conflict = first_conflict(b.ports, a.ports)
             if conflict is None:
                 continue
@@ -181,6 +180,30 @@ def _across(claims: list, ctx, cluster) -> None:
                        f"{total - len(shared)} pod{'s stay' if total - len(shared) != 1 else ' stays'} Pending"
                        f"{_when(a) if a.pods_text.startswith('HPA') else _when(b)}",
                        severity="error", hint="Give one of them another host port, or add nodes.")
+
+
+def _conflict_candidates(claims: list, with_cluster: bool) -> dict[int, list]:
+    """For each claim (by position), the earlier claims it may conflict with and be reported
+    against, in input order: the same directory (host ports are node-wide, whatever the namespace:
+    only what ships together), a shared port number and protocol (``HostPortInfo.CheckConflict``
+    needs both), and either both bound to the same node by spec.nodeName or, with cluster
+    information, neither bound. Looked up by (directory, port, protocol, node) instead of
+    comparing every pair: a repository may hold thousands of workloads with host ports."""
+    seen: dict[tuple, list[int]] = {}
+    found: dict[int, list] = {}
+    for index, claim in enumerate(claims):
+        if claim.pinned is None and not with_cluster:
+            continue
+        directory = os.path.dirname(claim.obj.file)
+        keys = {(directory, port.port, port.protocol, claim.pinned) for port in claim.ports}
+        earlier: set[int] = set()
+        for key in keys:
+            earlier.update(seen.get(key, ()))
+        if earlier:
+            found[index] = [claims[position] for position in sorted(earlier)]
+        for key in keys:
+            seen.setdefault(key, []).append(index)
+    return found
 
 
 def _across_rollout(a: _Claim, b: _Claim, mine, theirs, total: int, ctx, cluster) -> None:

@@ -13,6 +13,7 @@ from k8slint.model.objects import (
     Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, Rollout, StatefulSet,
 )
 from k8slint.model.pod_labels import PodLabels, pod_labels, selector_verdict
+from k8slint.model.index import pod_label_index
 from k8slint.model.relations import hpas_for, related
 from k8slint.model.topology_spread import INFINITE, capacity, counts_own_pods, hard_constraints, separates_revisions
 from k8slint.rules import LIGHT, SET, rule
@@ -135,10 +136,11 @@ def _others_match(obj, constraint, workloads, version) -> bool:
     """Pods of another workload of the namespace that the selector may match change the counts."""
     namespace = obj.namespace or "default"
     matching = []
-    for other in workloads:
+    index = pod_label_index(workloads, version)  # made once per run: only the workloads that may match
+    for other in index.selector_candidates(constraint.selector):
         if other is obj or (other.namespace or "default") != namespace:
             continue
-        labels = pod_labels(other, version)
+        labels = index.known_labels(other)
         if labels is None or selector_verdict(constraint.selector, labels) is not False:
             matching.append(other)
     return bool(related(obj, matching))  # only objects deployed together (same file, directory, namespace)
