@@ -98,7 +98,7 @@ _KINDS = (("Deployment", "apps/v1"), ("StatefulSet", "apps/v1"), ("DaemonSet", "
 _POD_KEYS = KEYS + ("pod-template-hash", "job-name", "controller-revision-hash")
 
 
-def _workloads(rng, count):
+def _workloads(rng, count, pod_spec=None):
     from k8slint.model.objects import make_object
 
     out = []
@@ -109,7 +109,7 @@ def _workloads(rng, count):
             labels["pod-template-hash"] = rng.choice(VALUES)  # a template that sets a controller key itself
         if rng.random() < 0.05:
             labels["version"] = 1  # not a string: no pod carries it as a label value
-        spec = {"template": {"metadata": {"labels": labels}}}
+        spec = {"template": {"metadata": {"labels": labels}, "spec": pod_spec(rng) if pod_spec else {}}}
         if kind == "Rollout" and rng.random() < 0.3:
             spec = {"workloadRef": {"kind": "Deployment", "name": "x"}}  # pods unknown
         if kind == "Job" and rng.random() < 0.3:
@@ -247,3 +247,51 @@ def test_host_port_pairs_equal_the_scan(seed):
         looked_up = [(b, a) for index, b in enumerate(claims) for a in candidates.get(index, ())
                      if reportable(b, a, with_cluster)]
         assert looked_up == scanned and scanned
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_anti_affinity_lookups_equal_the_scan(seed):
+    """The anti-affinity rules look the pods a term may select up in the shared index: whether a
+    term selects any pod ('no effect'), and which workloads it repels (the conflict graph), are
+    what evaluating the term against every workload gives (selectors with In/NotIn/Exists/
+    DoesNotExist, controller-added labels, matchLabelKeys, namespaces)."""
+    from k8slint.model import affinity as aff
+    from k8slint.model.index import LabelIndex, PodLabelIndex
+    from k8slint.model.pod_labels import CONTROLLER_KEYS, PodLabels
+    from k8slint.rules import anti_affinity
+
+    def anti_affinity_term(rng):
+        if rng.random() < 0.3:
+            return {}
+        term = {"topologyKey": "kubernetes.io/hostname", "labelSelector": _selector(rng)}
+        if rng.random() < 0.2:
+            term["matchLabelKeys"] = [rng.choice(("app", "pod-template-hash"))]
+        if rng.random() < 0.2:
+            term["namespaces"] = [rng.choice(("a", "default"))]
+        return {"affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}}}
+
+    rng = random.Random(seed)
+    workloads = _workloads(rng, 50, anti_affinity_term)
+    version = (1, 34)
+    templates = [w for w in workloads if isinstance(w.pod_template.data, dict) and w.pod_template.data]
+    index = PodLabelIndex(templates, version)
+    labels = {id(o): index.known_labels(o) or PodLabels(o.pod_template.labels) for o in templates}
+    analysed = [anti_affinity._analyse(o, [], None, labels[id(o)], version) for o in templates
+                if isinstance(o, anti_affinity._ANALYSED)]
+    scheduled = LabelIndex(analysed, lambda w: None if index.known_labels(w.obj) is None else (w.labels.known,),
+                           CONTROLLER_KEYS)
+    checked = 0
+    for w in analysed:
+        for term in w.terms:
+            if term.selector is None:
+                continue
+            checked += 1
+            scan = any(aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels[id(o)],
+                                        o.namespace or aff.DEFAULT_NAMESPACE, same, o is w.obj) is not False
+                       for o in templates for same in ((True, False) if o is w.obj else (False,)))
+            assert anti_affinity._selects_any(term, w, index, labels) == scan
+            repelled = [b for b in analysed if b is not w and aff.term_selects(
+                term, w.labels, w.namespace, w.obj.kind, b.labels, b.namespace, False) is True]
+            assert [b for b in scheduled.selector_candidates(term.selector) if b is not w and aff.term_selects(
+                term, w.labels, w.namespace, w.obj.kind, b.labels, b.namespace, False) is True] == repelled
+    assert checked > 10

@@ -32,7 +32,8 @@ from k8slint.model.objects import (
     DaemonSet, Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, Rollout,
     StatefulSet, Workload, as_dict, as_int, as_list, dig,
 )
-from k8slint.model.pod_labels import PodLabels, pod_labels
+from k8slint.model.index import LabelIndex, PodLabelIndex
+from k8slint.model.pod_labels import CONTROLLER_KEYS, PodLabels
 from k8slint.model.relations import hpas_for
 from k8slint.rules import HEAVY, SET, rule
 
@@ -94,18 +95,19 @@ def check(inventory, ctx):
     all_templates = [w for w in inventory.workloads if isinstance(w.pod_template.data, dict)
                      and w.pod_template.data]
     version = ctx.kubernetes_version
-    labels = {id(obj): pod_labels(obj, version) or PodLabels(obj.pod_template.labels) for obj in all_templates}
+    # The shared index of the pods' labels (k8slint.model.index): a term's selector is evaluated
+    # against the templates that may match it, not against every template of the run.
+    templates = PodLabelIndex(all_templates, version)
+    labels = {id(obj): templates.known_labels(obj) or PodLabels(obj.pod_template.labels) for obj in all_templates}
     workloads = [_analyse(obj, hpas, cluster, labels[id(obj)], version) for obj in all_templates
                  if isinstance(obj, _ANALYSED)]
-    templates = _LabelIndex(all_templates, lambda obj: labels[id(obj)].known)
-    templates.pod_labels = labels
     infeasible, invalid, no_effect = ctx.enabled(INFEASIBLE), ctx.enabled(INVALID), ctx.enabled(NO_EFFECT)
     for w in workloads:
         with ctx.guard(w.obj):
             if invalid:
                 _validate(w, ctx)
             if no_effect:
-                _no_effect(w, templates, ctx, cluster)
+                _no_effect(w, templates, labels, ctx, cluster)
             if not infeasible or _bound(w):
                 continue
             if cluster is None:
@@ -115,7 +117,9 @@ def check(inventory, ctx):
             _daemonset_surge(w, ctx, cluster)
     if infeasible:
         scheduled = [w for w in workloads if not _bound(w)]
-        index = _LabelIndex(scheduled, lambda w: w.labels.known)
+        # (a workload whose pods are unknown, a Rollout with workloadRef, is a candidate for every term)
+        index = LabelIndex(scheduled, lambda w: None if templates.known_labels(w.obj) is None else (w.labels.known,),
+                           CONTROLLER_KEYS)
         _affinity_contradictions(scheduled, index, ctx)
         _cross_workload(scheduled, index, ctx, cluster)
 
@@ -165,52 +169,6 @@ def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version) -> 
     return _Workload(obj, labels, namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
 
 
-class _LabelIndex:
-    """Pod templates by label, so that a selector is only evaluated against templates that can
-    match it (a repository may hold thousands of workloads)."""
-
-    def __init__(self, items: list, labels_of) -> None:
-        self.items = items
-        # key -> value -> positions; a label value that one item alone carries (the app name) is
-        # stored as its position, not as a list: a large inventory has tens of thousands of them
-        self.by_label: dict[str, dict[str, int | list[int]]] = {}
-        for position, item in enumerate(items):
-            for key, value in labels_of(item).items():
-                if isinstance(key, str) and isinstance(value, str):
-                    values = self.by_label.setdefault(key, {})
-                    known = values.get(value)
-                    if known is None:
-                        values[value] = position
-                    elif type(known) is int:
-                        values[value] = [known, position]
-                    else:
-                        known.append(position)
-
-    def positions(self, key, value) -> list[int]:
-        found = self.by_label.get(key, {}).get(value) if isinstance(key, str) and isinstance(value, str) else None
-        return [] if found is None else [found] if type(found) is int else found
-
-    def candidates(self, selector) -> list:
-        """Items that may match ``selector`` (a superset), in input order."""
-        selector = as_dict(selector)
-        best: list[int] | None = None
-        match_labels = as_dict(selector.get("matchLabels"))
-        for pair in match_labels.items():
-            found = self.positions(*pair)
-            if best is None or len(found) < len(best):
-                best = found
-        for expression in selector.get("matchExpressions") or ():
-            expression = as_dict(expression)
-            values = expression.get("values")
-            if expression.get("operator") == "In" and isinstance(values, list):
-                found = sorted({p for v in values for p in self.positions(expression.get("key"), v)})
-                if best is None or len(found) < len(best):
-                    best = found
-        if best is None:
-            return list(self.items)
-        return [self.items[p] for p in best]
-
-
 # --- invalid terms and terms without effect ------------------------------------------------------
 
 
@@ -232,7 +190,7 @@ def _validate(w: _Workload, ctx) -> None:
                                     "preferredDuringSchedulingIgnoredDuringExecution: {weight: 1-100}.")
 
 
-def _no_effect(w: _Workload, templates: _LabelIndex, ctx, cluster) -> None:
+def _no_effect(w: _Workload, templates: PodLabelIndex, labels: dict, ctx, cluster) -> None:
     for term in w.terms:
         if term.kind != ANTI or term.injected or term.topology_key is None:
             continue
@@ -245,7 +203,7 @@ def _no_effect(w: _Workload, templates: _LabelIndex, ctx, cluster) -> None:
 
         if label_selector_problems(selector):
             continue  # reported as invalid
-        if not _selects_any(term, w, templates):
+        if not _selects_any(term, w, templates, labels):
             meant = _meant_for_itself(selector, w.obj.pod_template.labels)
             if meant is not None:
                 own = ", ".join(f"{k}={v}" for k, v in w.obj.pod_template.labels.items()
@@ -291,13 +249,13 @@ def _meant_for_itself(selector: dict, labels: dict) -> str | None:
     return None
 
 
-def _selects_any(term, w: _Workload, templates: _LabelIndex) -> bool:
-    for other in [w.obj] + templates.candidates(term.selector):  # most terms select their own pods
-        labels = templates.pod_labels[id(other)]
+def _selects_any(term, w: _Workload, templates: PodLabelIndex, labels: dict) -> bool:
+    for other in [w.obj] + templates.selector_candidates(term.selector):  # most terms select their own pods
         namespace = other.namespace or aff.DEFAULT_NAMESPACE
         own = other is w.obj
         for same in ((True, False) if own else (False,)):
-            if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels, namespace, same, own) is not False:
+            if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels[id(other)], namespace, same,
+                                own) is not False:
                 return True
     return False
 
@@ -671,13 +629,13 @@ def _repels(a: _Workload, b: _Workload, key: str) -> bool:
     return False
 
 
-def _affinity_contradictions(workloads: list, index: _LabelIndex, ctx) -> None:
+def _affinity_contradictions(workloads: list, index: LabelIndex, ctx) -> None:
     for w in workloads:
         for term in w.terms:
             if term.kind != AFFINITY or not term.required or id(term) not in w.usable:
                 continue
             key = term.topology_key
-            selected = [o for o in index.candidates(term.selector)
+            selected = [o for o in index.selector_candidates(term.selector)
                         if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, o.labels, o.namespace,
                                             o is w, o is w) is True]
             if not selected or not all(_repels(w, o, key) for o in selected):
@@ -707,7 +665,7 @@ def _affinity_contradictions(workloads: list, index: _LabelIndex, ctx) -> None:
 # --- across workloads: the conflict graph ----------------------------------------------------------
 
 
-def _cross_workload(workloads: list, index: _LabelIndex, ctx, cluster) -> None:
+def _cross_workload(workloads: list, index: LabelIndex, ctx, cluster) -> None:
     position = {id(w): i for i, w in enumerate(workloads)}
     edges_by_key: dict[str, set] = {}
     for a in workloads:
@@ -715,7 +673,7 @@ def _cross_workload(workloads: list, index: _LabelIndex, ctx, cluster) -> None:
             if term.kind != ANTI or not term.required or term.injected or id(term) not in a.usable:
                 continue
             edges = edges_by_key.setdefault(term.topology_key, set())
-            for b in index.candidates(term.selector):
+            for b in index.selector_candidates(term.selector):
                 if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
                                                    False) is True:
                     edges.add(tuple(sorted((position[id(a)], position[id(b)]))))
