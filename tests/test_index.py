@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from types import SimpleNamespace
 
@@ -260,10 +261,13 @@ def test_anti_affinity_lookups_equal_the_scan(seed):
     from k8slint.model.pod_labels import CONTROLLER_KEYS, PodLabels
     from k8slint.rules import anti_affinity
 
+    shared = [_selector(random.Random(seed + n)) for n in range(4)]  # groups of workloads with equal terms
+
     def anti_affinity_term(rng):
         if rng.random() < 0.3:
             return {}
-        term = {"topologyKey": "kubernetes.io/hostname", "labelSelector": _selector(rng)}
+        selector = copy.deepcopy(rng.choice(shared)) if rng.random() < 0.5 else _selector(rng)
+        term = {"topologyKey": "kubernetes.io/hostname", "labelSelector": selector}
         if rng.random() < 0.2:
             term["matchLabelKeys"] = [rng.choice(("app", "pod-template-hash"))]
         if rng.random() < 0.2:
@@ -295,3 +299,37 @@ def test_anti_affinity_lookups_equal_the_scan(seed):
             assert [b for b in scheduled.selector_candidates(term.selector) if b is not w and aff.term_selects(
                 term, w.labels, w.namespace, w.obj.kind, b.labels, b.namespace, False) is True] == repelled
     assert checked > 10
+    scanned: dict = {}
+    for i, a in enumerate(analysed):
+        for term in a.terms:
+            if term.kind != aff.ANTI or not term.required or term.injected or id(term) not in a.usable:
+                continue
+            edges = scanned.setdefault(term.topology_key, set())
+            for j, b in enumerate(analysed):
+                if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
+                                                   False) is True:
+                    edges.add((min(i, j), max(i, j)))
+    assert anti_affinity._conflict_edges(analysed, scheduled) == scanned
+    assert any(scanned.values())
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_recreate_services_equal_the_scan(seed):
+    """unsafe-rolling-update asks which Services back a Recreate Deployment's pods through a
+    SelectorMapIndex; the Services are those a scan over every Service finds, in input order
+    (selectors with several pairs, non-string values, empty or missing selectors)."""
+    from k8slint.model.index import SelectorMapIndex
+    from k8slint.rules.rolling_update import _selects
+
+    rng = random.Random(seed)
+    values = VALUES + (1, True)
+
+    def label_map():
+        return {k: rng.choice(values) for k in KEYS if rng.random() < 0.5}
+
+    services = [SimpleNamespace(selector=None if rng.random() < 0.1 else label_map(), n=n) for n in range(80)]
+    index = SelectorMapIndex(services, lambda s: s.selector)
+    for _ in range(50):
+        labels = label_map()
+        scanned = [s for s in services if s.selector and _selects(s.selector, labels)]
+        assert [s for s in index.candidates(labels) if _selects(s.selector, labels)] == scanned

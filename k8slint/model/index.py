@@ -214,6 +214,45 @@ def pod_source_index(sources: list) -> PodSourceIndex:
     return PodSourceIndex(sources)
 
 
+class SelectorMapIndex:
+    """Objects with a plain label-map selector (Services) by one pair of it, for "which of them may
+    select pods with these labels": a selector selects only labels that carry each of its pairs, so
+    the objects filed under the pairs the labels carry are a superset. Objects whose selector has no
+    pair to file it under (no string key with a hashable value) are asked every time; an empty or
+    missing selector selects nothing here. The caller confirms each candidate."""
+
+    def __init__(self, items: list, selector_of: Callable) -> None:
+        self.items = items
+        self.always: list[int] = []
+        self.by_pair: dict[tuple, list[int]] = {}
+        for position, item in enumerate(items):
+            selector = selector_of(item)
+            if not selector:
+                continue
+            pair = None
+            for key, value in selector.items():
+                if isinstance(key, str) and (pair is None or key < pair[0]):
+                    try:
+                        hash(value)
+                    except TypeError:
+                        continue
+                    pair = (key, value)
+            if pair is None:
+                self.always.append(position)
+            else:
+                self.by_pair.setdefault(pair, []).append(position)
+
+    def candidates(self, labels: Mapping) -> list:
+        """The items whose selector may select pods with ``labels``, in input order."""
+        positions = set(self.always)
+        for pair in labels.items():
+            try:
+                positions.update(self.by_pair.get(pair, ()))
+            except TypeError:  # an unhashable label value matches no filed pair
+                continue
+        return [self.items[p] for p in sorted(positions)]
+
+
 def directory_of(obj) -> str:
     return os.path.dirname(obj.file)
 

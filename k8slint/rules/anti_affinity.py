@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from k8slint.model import affinity as aff
-from k8slint.model import fixes, versions
+from k8slint.model import fixes, memo, versions
 from k8slint.model.affinity import ALL_REVISIONS, ANTI, AFFINITY, INFINITE, OTHER_REVISIONS, SAME_REVISION, \
     count_noun, domain_noun
 from k8slint.model.cluster import HOSTNAME_LABEL
@@ -666,23 +666,56 @@ def _affinity_contradictions(workloads: list, index: LabelIndex, ctx) -> None:
 
 
 def _cross_workload(workloads: list, index: LabelIndex, ctx, cluster) -> None:
-    position = {id(w): i for i, w in enumerate(workloads)}
-    edges_by_key: dict[str, set] = {}
-    for a in workloads:
-        for term in a.terms:
-            if term.kind != ANTI or not term.required or term.injected or id(term) not in a.usable:
-                continue
-            edges = edges_by_key.setdefault(term.topology_key, set())
-            for b in index.selector_candidates(term.selector):
-                if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
-                                                   False) is True:
-                    edges.add(tuple(sorted((position[id(a)], position[id(b)]))))
+    edges_by_key = _conflict_edges(workloads, index)
     from k8slint.model.cliques import WorkBudget
 
     budget = WorkBudget()  # one for the whole run: many groups cannot multiply it
     for key, all_edges in edges_by_key.items():
         for members, edges in _components(all_edges):
             _check_group(workloads, members, edges, key, ctx, cluster, budget)
+
+
+def _conflict_edges(workloads: list, index: LabelIndex) -> dict[str, set]:
+    """topologyKey -> the pairs (positions, lower first) of workloads that a required anti-affinity
+    term of one of them keeps apart on that key."""
+    position = {id(w): i for i, w in enumerate(workloads)}
+    edges_by_key: dict[str, set] = {}
+    repelled_by: dict = {}  # the workloads a term repels, by what decides that (_term_scope)
+    for a in workloads:
+        for term in a.terms:
+            if term.kind != ANTI or not term.required or term.injected or id(term) not in a.usable:
+                continue
+            edges = edges_by_key.setdefault(term.topology_key, set())
+            scope = _term_scope(term, a)
+            repelled = repelled_by.get(scope) if scope is not None else None
+            if repelled is None:
+                repelled = [b for b in index.selector_candidates(term.selector)
+                            if aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
+                                                False) is True]
+                if scope is not None:
+                    repelled_by[scope] = repelled
+            mine = position[id(a)]
+            for b in repelled:
+                if b is not a:
+                    theirs = position[id(b)]
+                    edges.add((mine, theirs) if mine < theirs else (theirs, mine))
+    return edges_by_key
+
+
+def _term_scope(term, owner: _Workload):
+    """What decides which other workloads' pods a required anti-affinity term sees, when that does not
+    depend on the owner's own labels (no matchLabelKeys / mismatchLabelKeys): its selector, its
+    namespaces and namespaceSelector, and the owner's namespace (k8slint.model.affinity.term_selects).
+    Workloads with equal terms (a group that repels itself: the same selector on each member) are
+    then looked up once, not once per member. None when the owner's labels matter."""
+    if term.label_keys("matchLabelKeys") or term.label_keys("mismatchLabelKeys"):
+        return None
+    data = term.data
+    try:
+        return (memo._typed(term.selector), memo._typed(data.get("namespaces")),
+                memo._typed(data.get("namespaceSelector")), owner.namespace)
+    except TypeError:  # an unhashable value where a scalar belongs
+        return None
 
 
 def _components(edges: set) -> list[tuple[list, set]]:

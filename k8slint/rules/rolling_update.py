@@ -41,6 +41,7 @@ from k8slint.model.rollout import (
     version_defaults,
 )
 from k8slint.model.serving import host_ports
+from k8slint.model.index import SelectorMapIndex
 from k8slint.model.relations import ReplicaCount, related, replica_counts
 from k8slint.model.versions import gate_state
 from k8slint.model.wording import show_value
@@ -257,7 +258,7 @@ def _default(obj: Workload, field: str):
 class _Env:
     ctx: object
     hpas: list
-    services: list
+    services: SelectorMapIndex
     slow_replicas: int
 
 
@@ -267,7 +268,9 @@ def check_unsafe(inventory, ctx):
     if not workloads:
         return
     slow = ctx.params["slow_rollout_replicas"]  # default in rules/unsafe-rolling-update.yaml, checked at config load
-    env = _Env(ctx, inventory.of(HorizontalPodAutoscaler), inventory.of(Service), slow)
+    # Services by a pair of their selector: a Recreate Deployment asks which of them select its pods
+    services = SelectorMapIndex(inventory.of(Service), lambda s: s.selector)
+    env = _Env(ctx, inventory.of(HorizontalPodAutoscaler), services, slow)
     for obj in workloads:
         with ctx.guard(obj):
             if validation_problems(obj):
@@ -414,7 +417,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
 
 def _recreate(obj: Deployment, env: _Env, top: ReplicaCount):
     template = obj.pod_template.labels
-    backing = related(obj, [s for s in env.services if s.selector and _selects(s.selector, template)])
+    backing = related(obj, [s for s in env.services.candidates(template) if _selects(s.selector, template)])
     if not backing:
         return
     names = list(dict.fromkeys(s.name for s in backing))
