@@ -168,18 +168,19 @@ def _pod_label_indexes(workloads: list) -> dict:
 class PodSourceIndex:
     """Custom resources that create pods (``PodSource``) by the labels of their pod template, for
     "may another source create these pods?" (``relations.pods_made_elsewhere``), asked for every
-    Service and budget that matches no workload. A source whose pod labels are not known is a
-    candidate for every selector."""
+    Service and budget that matches no workload. A source whose pod labels are not known may
+    create any pod: those are found by place (``PlaceIndex``), whatever the selector."""
 
     def __init__(self, sources: list) -> None:
         self.sources = sources
-        self.opaque: list[int] = []
+        self.position = {id(source): p for p, source in enumerate(sources)}
         self.by_pair: dict[tuple, list[int]] = {}
         self.by_key: dict[str, list[int]] = {}
+        unknown = []
         for position, source in enumerate(sources):
             labels = source.template_labels
             if labels is None:
-                self.opaque.append(position)
+                unknown.append(source)
                 continue
             for key, value in labels.items():
                 if not isinstance(key, str):
@@ -187,10 +188,11 @@ class PodSourceIndex:
                 self.by_key.setdefault(key, []).append(position)
                 if isinstance(value, str):
                     self.by_pair.setdefault((key, value), []).append(position)
+        self.unknown = PlaceIndex(unknown)
 
-    def candidates(self, wanted: Mapping) -> list:
-        """The sources whose pods may carry every key of ``wanted`` (with its value, when it is not
-        None): a superset, in input order."""
+    def labelled_candidates(self, wanted: Mapping) -> list:
+        """The sources with known pod labels that may carry every key of ``wanted`` (with its value,
+        when it is not None): a superset, in input order."""
         options = []
         for key, value in wanted.items():
             if not isinstance(key, str):
@@ -200,11 +202,19 @@ class PodSourceIndex:
             elif isinstance(value, str):
                 options.append(self.by_pair.get((key, value), []))
         if not options:
-            return list(self.sources)
-        positions = min(options, key=len)
-        if self.opaque:
-            positions = sorted(set(positions).union(self.opaque))
-        return [self.sources[p] for p in positions]
+            return [source for source in self.sources if source.template_labels is not None]
+        return [self.sources[p] for p in min(options, key=len)]
+
+    def related(self, obj, matching: list) -> list:
+        """``relations.related(obj, matching + the sources of unknown pod labels)``, in input order:
+        ``matching`` are sources with known labels (in input order) that match."""
+        tier, found = PlaceIndex(matching).related_tier(obj) if matching else (3, [])
+        unknown_tier, unknown = self.unknown.related_tier(obj)
+        if unknown_tier < tier:
+            return unknown
+        if tier < unknown_tier:
+            return found
+        return sorted(found + unknown, key=lambda source: self.position[id(source)])
 
 
 @memo.by_identity(size=8)
@@ -303,10 +313,17 @@ class PlaceIndex:
     def related(self, obj) -> list:
         """``relations.related(obj, items)``: the items of its file, else of its directory, else
         of its explicit namespace (all namespace-compatible), in input order."""
-        for buckets in (self.in_file(obj.file, obj.namespace), self.in_directory(directory_of(obj), obj.namespace)):
+        return self.related_tier(obj)[1]
+
+    def related_tier(self, obj) -> tuple[int, list]:
+        """``related(obj)`` with the tier it comes from: 0 its file, 1 its directory, 2 its
+        namespace, 3 none."""
+        for tier, buckets in enumerate((self.in_file(obj.file, obj.namespace),
+                                        self.in_directory(directory_of(obj), obj.namespace))):
             if buckets:
-                return self.merged(buckets)
-        return list(self.namespaces.get(obj.namespace, ())) if obj.namespace else []
+                return tier, self.merged(buckets)
+        found = list(self.namespaces.get(obj.namespace, ())) if obj.namespace else []
+        return (2, found) if found else (3, [])
 
     def closest(self, selector: Mapping, buckets: list[list], labels_of: Callable):
         """The near miss of a label map among the items of ``buckets``: the item whose labels share

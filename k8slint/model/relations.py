@@ -165,8 +165,11 @@ def pods_made_elsewhere(obj: K8sObject, selector: dict, pod_sources) -> str | No
         return f"its selector uses {key}, a label an operator puts on the pods it creates"
     from k8slint.model.index import pod_source_index
 
-    candidates = pod_source_index(pod_sources).candidates(selector) if isinstance(pod_sources, list) else pod_sources
-    near = related(obj, [s for s in candidates if _may_match(s, selector)])
+    if isinstance(pod_sources, list):
+        index = pod_source_index(pod_sources)
+        near = index.related(obj, [s for s in index.labelled_candidates(selector) if _may_match(s, selector)])
+    else:
+        near = related(obj, [s for s in pod_sources if _may_match(s, selector)])
     if near:
         source = next((s for s in near if s.file == obj.file), near[0])
         return f"{source.kind} {source.name} ({source.api_version}) may create them"
