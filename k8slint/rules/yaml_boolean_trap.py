@@ -63,33 +63,36 @@ _CORE_FIELDS = {
 # and numbers (str() of an int or float starts with a digit, "-", or is nan/inf).
 _QUIRKY_KEYS = frozenset(("true", "false", "null", "nan", "inf"))
 _NUMBER_START = frozenset("0123456789+-.")
+_UNKNOWN = object()  # _check's base value when the caller does not have it at hand
 
 
 @rule(RULE)
 def check(obj, ctx):
-    # This rule visits every label, annotation and env value of every object, most of which are fine.
+    # This rule visits every label, annotation and env value of every object, most of which are fine:
+    # each place is reached from a mapping already at hand rather than dug out of the root again.
     root = obj.root
-    _check(obj, ctx, root, ("metadata",), _METADATA_FIELDS)
+    _check(obj, ctx, root, ("metadata",), _METADATA_FIELDS, root.get("metadata"))
     if obj.api_version == "v1" and obj.kind in _CORE_FIELDS:
-        _check(obj, ctx, root, (), _CORE_FIELDS[obj.kind])
+        _check(obj, ctx, root, (), _CORE_FIELDS[obj.kind], root)
     if isinstance(obj, PodDisruptionBudget):
-        _check(obj, ctx, root, (), ((("spec", "selector"), SELECTOR, "", ""),))
+        _check(obj, ctx, root, (), ((("spec", "selector"), SELECTOR, "", ""),), root)
     if obj.kind == "NetworkPolicy" and obj.group == "networking.k8s.io":
-        _check(obj, ctx, root, (), _NETWORK_POLICY_FIELDS)
+        _check(obj, ctx, root, (), _NETWORK_POLICY_FIELDS, root)
     if not isinstance(obj, Workload):
         return
     if obj.kind == "CronJob":
         _check(obj, ctx, root, ("spec", "jobTemplate", "metadata"), _METADATA_FIELDS)
     template = obj.pod_template
     if template.path:  # a bare Pod's metadata was checked above
-        _check(obj, ctx, root, template.path + ("metadata",), _METADATA_FIELDS)
-    _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS)
+        _check(obj, ctx, root, template.path + ("metadata",), _METADATA_FIELDS, template.data.get("metadata"))
+    _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS, template.spec)
     for container in template.containers():
-        _check(obj, ctx, root, container.path, _CONTAINER_FIELDS)
+        _check(obj, ctx, root, container.path, _CONTAINER_FIELDS, container.data)
 
 
-def _check(obj, ctx, root, base: tuple, fields) -> None:
-    base_value = dig(root, base)
+def _check(obj, ctx, root, base: tuple, fields, base_value=_UNKNOWN) -> None:
+    if base_value is _UNKNOWN:
+        base_value = dig(root, base)
     if base_value is None:
         return
     keys = base_value if isinstance(base_value, dict) else ()
@@ -102,13 +105,14 @@ def _check(obj, ctx, root, base: tuple, fields) -> None:
                     _check(obj, ctx, root, path, (
                         (("matchLabels",), MAP, "matchLabels", "matchLabels values are strings"),
                         (("matchExpressions", "*", "values"), LIST, "matchExpressions values",
-                         "selector values are strings")))
+                         "selector values are strings")), value)
             continue
         places = ((base + pattern, keys[pattern[0]]),) if len(pattern) == 1 and pattern[0] != "*" \
             else walk(base_value, pattern, base)
         for path, value in places:
             if shape == VALUE:
-                _value_finding(obj, ctx, dig(root, path[:-1]), path, what, why)
+                if value is not None and not isinstance(value, (str, dict, list)):  # strings are the norm
+                    _value_finding(obj, ctx, dig(root, path[:-1]), path, what, why)
             elif shape == MAP and isinstance(value, dict):
                 for key, item in value.items():
                     if item is not None and not isinstance(item, str):  # strings are the norm: no call
