@@ -322,39 +322,43 @@ def _invalid_probe(obj, ctx, container: Container, probe: dict, path: tuple):
 
 
 def _invalid_port(obj, ctx, container: Container, handler: str, port, path: tuple):
-    where = f"{_label(container)}: readinessProbe.{handler}.port"
+    def where() -> str:  # only for a finding: nearly every port is fine
+        return f"{_label(container)}: readinessProbe.{handler}.port"
+
     if port is None:
-        ctx.report(obj, path, f"{where} is required", rule=INVALID)
+        ctx.report(obj, path, f"{where()} is required", rule=INVALID)
         return
     number = as_int(port)
     if number is not None and not isinstance(port, bool):
         if not 1 <= number <= 65535:
-            ctx.report(obj, path, f"{where} {number} is outside 1-65535", rule=INVALID)
+            ctx.report(obj, path, f"{where()} {number} is outside 1-65535", rule=INVALID)
         return
     if handler == "grpc" or not isinstance(port, str):
-        ctx.report(obj, path, f"{where} must be a port number, not {port!r}", rule=INVALID)
+        ctx.report(obj, path, f"{where()} must be a port number, not {port!r}", rule=INVALID)
         return
     if not _PORT_NAME.match(port) or not any(c.isalpha() for c in port):
-        ctx.report(obj, path, f"{where} {port!r} is neither a number nor a valid port name "
+        ctx.report(obj, path, f"{where()} {port!r} is neither a number nor a valid port name "
                               f"(IANA_SVC_NAME: lowercase letters, digits, '-', 15 chars max)",
                    rule=INVALID)
         return
-    names = {p.get("name") for p in container.ports if isinstance(p.get("name"), str)}
-    if port not in names:
-        known = ", ".join(sorted(n for n in names if isinstance(n, str))) or "none"
-        ctx.report(obj, path, f"{where} names port {port!r}, which the container does not "
+    ports = container.ports
+    named = [p for p in ports if p.get("name") == port]
+    if not named:
+        names = {p.get("name") for p in ports if isinstance(p.get("name"), str)}
+        known = ", ".join(sorted(names)) or "none"
+        ctx.report(obj, path, f"{where()} names port {port!r}, which the container does not "
                               f"define (its named ports: {known}); the probe can never succeed",
                    rule=INVALID, hint=f"Add a port named {port!r} to the container's ports, or "
                                       f"use the port number.")
         return
     # kubelet resolves a named port by name only and then probes it over TCP (httpGet, tcpSocket and
     # grpc all connect over TCP): a port declared only as UDP or SCTP cannot answer.
-    named = [p for p in container.ports if p.get("name") == port]
     protocols = {_protocol(p) for p in named}
-    number = named[0].get("containerPort") if named else None
-    if named and "TCP" not in protocols and not any(
-            _protocol(p) == "TCP" and p.get("containerPort") == number for p in container.ports):
-        ctx.report(obj, path, f"{where} names port {port!r}, which the container declares as "
+    if "TCP" in protocols:
+        return
+    number = named[0].get("containerPort")
+    if not any(_protocol(p) == "TCP" and p.get("containerPort") == number for p in ports):
+        ctx.report(obj, path, f"{where()} names port {port!r}, which the container declares as "
                               f"{'/'.join(sorted(protocols))} {number}: the {handler} probe connects "
                               f"over TCP and can never succeed", rule=INVALID,
                    hint="Probe a TCP port of the container (or an exec command for a UDP-only "
