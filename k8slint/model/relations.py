@@ -24,6 +24,8 @@ def related(obj: K8sObject, candidates: Iterable[K8sObject]) -> list:
     namespace. An empty list when none qualifies: one project's HPA called "web" must not be taken
     for another project's Deployment of the same name."""
     pool = [c for c in candidates if same_namespace(obj.namespace, c.namespace)]
+    if not pool:  # the usual answer (no HPA, no Rollout names it): rules ask for every workload
+        return pool
     directory = os.path.dirname(obj.file)
     tiers = (lambda c: c.file == obj.file,
              lambda c: os.path.dirname(c.file) == directory,

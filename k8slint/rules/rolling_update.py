@@ -359,7 +359,6 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
     def at(knob: _Knob) -> tuple:
         return knobs_path + (knob.name,) if knob.raw is not None else strategy_path
 
-    one_per_node = _one_per_node(obj)
     outage = next(((c, fp) for c, fp in resolved if fp.unavailable >= c.n), None)
     if outage is not None:
         c, fp = outage
@@ -372,6 +371,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
         else:
             how = unavailable.resolved(c.n, fp.unavailable, "down", fp.clamped)
             path = at(unavailable)
+        one_per_node = _one_per_node(obj)  # (for the hint: only where there is a finding)
         ctx.report(
             obj, path,
             f"{how}: at {c.text()} every pod may be down at once during a rollout, an outage until the new "
@@ -385,6 +385,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
         forced = next(((c, fp) for c, fp in resolved if fp.forced_unavailable), None)
         if forced is not None:
             c, fp = forced
+            one_per_node = _one_per_node(obj)
             ctx.report(
                 obj, at(unavailable) if unavailable.raw is not None else at(surge),
                 f"{surge.resolved(c.n, 0, 'up')} and {unavailable.resolved(c.n, 0, 'down')}: both are 0 "
@@ -402,6 +403,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
         wait = (f"; with minReadySeconds {min_ready} each wave waits at least {min_ready}s, "
                 f"{_duration(min_ready * top.n)} in all") if min_ready > 0 else ""
         path = at(surge) if surge.raw is not None else at(unavailable)
+        one_per_node = _one_per_node(obj)
         ctx.report(
             obj, path,
             f"{surge.resolved(top.n, fp.surge, 'up')} and {unavailable.resolved(top.n, fp.unavailable, 'down')} "
