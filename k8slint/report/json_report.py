@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from k8slint import __version__
 from k8slint.report import counts
+from k8slint.report.json_text import dumps
 from k8slint.source import display_path
 
 
@@ -47,4 +46,4 @@ def _indented(value, prefix: str) -> str:
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
+    return dumps(value)  # json.dumps(value, indent=2, ensure_ascii=False)

@@ -48,6 +48,7 @@ from urllib.parse import quote, unquote
 
 from k8slint import __version__
 from k8slint.baseline import identity as _identity
+from k8slint.report.json_text import dumps
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -98,7 +99,7 @@ def render(result, category: str | None = None, root: str | None = None) -> str:
     """The SARIF log of a run as JSON text. ``category`` becomes ``runAutomationDetails.id``;
     ``root`` is the directory artifact URIs are relative to (default: the current directory)."""
     log = build_log(result, category=category, root=root)
-    return json.dumps(to_sarif(log), indent=2, ensure_ascii=False) + "\n"
+    return dumps(to_sarif(log)) + "\n"  # json.dumps(..., indent=2, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- serialization
@@ -113,23 +114,18 @@ def _new(cls, **given):
 
 def to_sarif(obj):
     """A sarif-om object tree as plain JSON values with SARIF property names."""
-    import attr
-
-    if attr.has(type(obj)):
+    fields = _FIELDS.get(type(obj), _UNSEEN)
+    if fields is _UNSEEN:
+        fields = _FIELDS[type(obj)] = _fields_of(type(obj))
+    if fields is not None:
         given = getattr(obj, _GIVEN, frozenset())
         out = {}
-        for field in attr.fields(type(obj)):
-            value = getattr(obj, field.name)
+        for field, name, default in fields:
+            value = getattr(obj, field)
             if value is None:
                 continue
-            if field.default is not attr.NOTHING and field.name not in given:
-                default = field.default
-                if isinstance(default, attr.Factory):  # type: ignore[arg-type]
-                    default = default.factory()
-                if value == default:
-                    continue
-            name = _RENAMED.get((type(obj).__name__, field.name)) \
-                or field.metadata.get("schema_property_name", field.name)
+            if default is not _NO_DEFAULT and field not in given and value == default:
+                continue
             out[name] = to_sarif(value)
         first = [key for key in _FIRST if key in out]
         return {**{key: out[key] for key in first}, **out} if first else out
@@ -140,6 +136,30 @@ def to_sarif(obj):
     if isinstance(obj, str):
         return _text(obj)
     return obj
+
+
+_UNSEEN = object()  # (a class not looked at yet)
+_NO_DEFAULT = object()
+# class -> ((attribute, SARIF property name, default or _NO_DEFAULT), ...) for sarif-om's attrs
+# classes, None for other types: read once per class, not once per object of a log.
+_FIELDS: dict = {}
+
+
+def _fields_of(cls) -> tuple | None:
+    import attr
+
+    if not attr.has(cls):
+        return None
+    fields = []
+    for field in attr.fields(cls):
+        default = field.default
+        if default is attr.NOTHING:
+            default = _NO_DEFAULT
+        elif isinstance(default, attr.Factory):  # type: ignore[arg-type]
+            default = default.factory()  # (only compared with, never handed out)
+        name = _RENAMED.get((cls.__name__, field.name)) or field.metadata.get("schema_property_name", field.name)
+        fields.append((field.name, name, default))
+    return tuple(fields)
 
 
 def _text(value) -> str:
