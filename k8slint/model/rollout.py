@@ -358,6 +358,7 @@ def _how(raw: object, resolved: int, n: int, rounding: str) -> str:
     return f"{resolved} ({raw} of {n}, rounded {rounding})" if isinstance(raw, str) else str(resolved)
 
 
+@memo.by_value  # cross-object rules ask for every Deployment; thousands share a handful of strategies
 def deployment_rollout_peak(strategy: dict | None, replicas: int) -> RolloutPeak:
     """``NewRSNewReplicas`` keeps all ReplicaSets <= N + maxSurge, old pods go only while available >= N -
     maxUnavailable (K controller/deployment/rolling.go); ``rolloutRecreate`` deletes all old pods first."""
