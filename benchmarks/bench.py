@@ -25,10 +25,12 @@ same files, it prints:
                layouts (one file, 2 per file in one directory, 50 per file and 10 files per
                directory): CPU seconds of the lint and of the floor in interleaved rounds, their
                ratio, and the growth exponent between sizes; then 1,000 workloads with and without
-               the cluster file (time ratio, peak RSS).
+               the cluster file (time ratio, peak RSS). --shapes extra: the EXTRA_SHAPES (topology
+               spread and host ports against the cluster file, Recreate Deployments with their
+               Services, operator resources that create pods beside Services matching nothing).
 
 Usage:  python benchmarks/bench.py [--docs 5000] [--rss-docs 100000] [--repeat 3] [--quick]
-        python benchmarks/bench.py --shapes [all|no-match,cluster,...] [--sizes 1000,5000,20000]
+        python benchmarks/bench.py --shapes [all|extra|no-match,cluster,...] [--sizes 1000,5000,20000]
 Exit status 1 when a target is missed (see TARGETS), so CI or a person can run it as a check.
 """
 
@@ -414,7 +416,8 @@ def main(argv=None) -> int:
                         help="seconds before one cross-object rule is stopped in the breakdown")
     parser.add_argument("--quick", action="store_true", help="small corpora, one run each")
     parser.add_argument("--shapes", nargs="?", const="all", default=None,
-                        help="only the scaling shapes (comma-separated names of benchmarks/shapes.py, or all)")
+                        help="only the scaling shapes (comma-separated names of benchmarks/shapes.py, all, or extra: "
+                             "the EXTRA_SHAPES)")
     parser.add_argument("--sizes", default="1000,5000,20000", help="document counts for --shapes")
     parser.add_argument("--layouts", default="all", help="comma-separated layouts for --shapes (default all)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before one --shapes lint is stopped")
@@ -601,12 +604,14 @@ def _seconds(value: float | None, timeout: float) -> str:
 def run_shapes(args) -> int:
     import shapes
 
-    names = list(shapes.SHAPES) if args.shapes == "all" else args.shapes.split(",")
+    known = {**shapes.SHAPES, **shapes.EXTRA_SHAPES}
+    names = list(shapes.SHAPES) if args.shapes == "all" else list(shapes.EXTRA_SHAPES) if args.shapes == "extra" \
+        else args.shapes.split(",")
     layouts = list(shapes.LAYOUTS) if args.layouts == "all" else args.layouts.split(",")
     sizes = sorted(int(n) for n in args.sizes.split(","))
-    unknown = [n for n in names if n not in shapes.SHAPES] + [n for n in layouts if n not in shapes.LAYOUTS]
+    unknown = [n for n in names if n not in known] + [n for n in layouts if n not in shapes.LAYOUTS]
     if unknown:
-        print(f"unknown shape or layout: {', '.join(unknown)} (shapes: {', '.join(shapes.SHAPES)}; layouts: "
+        print(f"unknown shape or layout: {', '.join(unknown)} (shapes: {', '.join(known)}, all, extra; layouts: "
               f"{', '.join(shapes.LAYOUTS)})", file=sys.stderr)
         return 2
     OUT.mkdir(exist_ok=True)
@@ -620,7 +625,7 @@ def run_shapes(args) -> int:
           f"in a clean interpreter (best of 3); best of {args.repeat} interleaved rounds; "
           "exponent: k in time ~ documents^k from the previous size")
     for shape in names:
-        extra = ["--cluster", str(cluster)] if shape == "cluster" else []
+        extra = ["--cluster", str(cluster)] if shape in shapes.CLUSTER_SHAPES else []
         for layout in layouts:
             print(f"\n[{shape}, {layout}]\n  {'documents':>9} {'floor s':>8} {'lint s':>8} {'x floor':>8} "
                   f"{'exp floor':>9} {'exp lint':>8} {'RSS MiB':>8}")

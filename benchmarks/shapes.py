@@ -15,6 +15,11 @@ files per directory. The shapes (issue 15):
 * ``anti-affinity`` groups of 8 Deployments that repel each other with required pod
                     anti-affinity (the cross-workload conflict graph).
 
+``EXTRA_SHAPES`` (``bench.py --shapes extra``): ``spread`` (zone spread constraints, against the
+cluster file), ``host-ports`` (a host port per Deployment, against the cluster file), ``recreate``
+(Recreate Deployments and their Services), ``operator-pods`` (Prometheus resources beside Services
+that select no workload).
+
 Standard library only, and cheap: the tests generate small corpora of every shape.
 """
 
@@ -256,6 +261,65 @@ def anti_affinity() -> Iterator[str]:
                           affinity=_GROUP_ANTI_AFFINITY.format(group=group))
 
 
+_ZONE_SPREAD = """
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: topology.kubernetes.io/zone
+        whenUnsatisfiable: DoNotSchedule
+        labelSelector:
+          matchLabels: {{app: {name}}}"""
+
+
+def spread() -> Iterator[str]:
+    """Deployments with a DoNotSchedule zone spread of their own pods (topology-spread-infeasible
+    asks which other workloads each selector may match), for linting against ``cluster_file``."""
+    for n in itertools.count():
+        name = f"web-{n:06d}"
+        yield _deployment(name, NAMESPACES[n % len(NAMESPACES)], {"app": name, "tier": "web"},
+                          affinity=_ZONE_SPREAD.format(name=name))
+
+
+def host_ports() -> Iterator[str]:
+    """Deployments that each hold a host port of their own (host-port-conflict compares the workloads
+    that ship together), for linting against ``cluster_file``."""
+    for n in itertools.count():
+        name = f"agent-{n:06d}"
+        yield _deployment(name, NAMESPACES[n % len(NAMESPACES)], {"app": name}, replicas=2).replace(
+            "containerPort: 8080,", f"containerPort: 8080, hostPort: {10000 + n % 50000},")
+
+
+def recreate() -> Iterator[str]:
+    """Recreate Deployments and the Services that select them (unsafe-rolling-update looks up the
+    Services that lose every endpoint during a rollout)."""
+    for n in itertools.count():
+        ns = NAMESPACES[n % len(NAMESPACES)]
+        name = f"web-{n:06d}"
+        yield _deployment(name, ns, {"app": name}).replace(
+            "    type: RollingUpdate\n    rollingUpdate: {maxSurge: 1, maxUnavailable: 0}", "    type: Recreate")
+        yield _service(name, ns, {"app": name})
+
+
+def operator_pods() -> Iterator[str]:
+    """Operator resources that create pods (Prometheus), Services that select no workload, and
+    Deployments: each Service asks whether another source may create its pods."""
+    for n in itertools.count():
+        ns = NAMESPACES[n % len(NAMESPACES)]
+        yield f"""\
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: metrics-{n:06d}
+  namespace: {ns}
+spec:
+  replicas: 2
+  podMetadata:
+    labels: {{app: metrics-{n:06d}}}
+"""
+        yield _service(f"metrics-{n:06d}", ns, {"app": f"metrics-{n:06d}"})
+        name = f"web-{n:06d}"
+        yield _deployment(name, ns, {"app": name, "tier": "web"})
+
+
 SHAPES: dict[str, Callable[[], Iterator[str]]] = {
     "no-match": no_match,
     "shared-key": shared_key,
@@ -263,6 +327,16 @@ SHAPES: dict[str, Callable[[], Iterator[str]]] = {
     "cluster": cluster_workloads,
     "anti-affinity": anti_affinity,
 }
+# More cross-object lookups that once grew with the square of the input (``bench.py --shapes extra``
+# or by name; not part of ``all``).
+EXTRA_SHAPES: dict[str, Callable[[], Iterator[str]]] = {
+    "spread": spread,
+    "host-ports": host_ports,
+    "recreate": recreate,
+    "operator-pods": operator_pods,
+}
+# Shapes linted against ``cluster_file``.
+CLUSTER_SHAPES = frozenset({"cluster", "spread", "host-ports"})
 # name -> (documents per file, files per directory); None: unlimited
 LAYOUTS: dict[str, tuple[int | None, int | None]] = {
     "one-file": (None, None),
@@ -272,7 +346,7 @@ LAYOUTS: dict[str, tuple[int | None, int | None]] = {
 
 
 def documents(shape: str, count: int) -> list[str]:
-    return list(itertools.islice(SHAPES[shape](), count))
+    return list(itertools.islice({**SHAPES, **EXTRA_SHAPES}[shape](), count))
 
 
 def write(directory: Path, shape: str, count: int, layout: str) -> list[Path]:

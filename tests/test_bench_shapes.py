@@ -82,3 +82,30 @@ def test_growth_exponent():
     assert shapes.growth_exponent(1000, 1.0, 4000, 4.0) == pytest.approx(1.0)
     assert shapes.growth_exponent(1000, 1.0, 4000, 16.0) == pytest.approx(2.0)
     assert math.isnan(shapes.growth_exponent(1000, 0.0, 4000, 1.0))
+
+
+def test_extra_shapes_produce_what_they_claim(tmp_path):
+    from k8slint.config import read_yaml_file
+    from k8slint.model.cluster import cluster_from_documents
+
+    cluster = cluster_from_documents(read_yaml_file(shapes.cluster_file(tmp_path / "nodes.yaml", nodes=50),
+                                                    "cluster"), "test")
+    spread = shapes.write(tmp_path / "spread", "spread", 12, "2-per-file")
+    assert kinds(spread) == {"Deployment": 12}
+    # three zones and maxSkew 1: each spreads its own pods, which fit
+    result = engine_run(spread, cluster=cluster, enabled={"topology-spread-infeasible"})
+    assert not result.errors and not result.findings
+    ports = shapes.write(tmp_path / "ports", "host-ports", 12, "2-per-file")
+    host_ports = [line.split("hostPort:")[1] for p in ports for line in p.read_text().splitlines() if "hostPort" in line]
+    assert len(host_ports) == 12 == len(set(host_ports))
+    result = engine_run(ports, cluster=cluster, enabled={"host-port-conflict"})
+    assert not result.errors and not result.findings  # each port is its own
+    recreate = shapes.write(tmp_path / "recreate", "recreate", 12, "2-per-file")
+    assert kinds(recreate) == {"Deployment": 6, "Service": 6}
+    result = engine_run(recreate, enabled={"unsafe-rolling-update"})
+    assert len([f for f in result.findings if "strategy Recreate" in f.message]) == 6
+    operators = shapes.write(tmp_path / "operators", "operator-pods", 12, "one-file")
+    assert kinds(operators) == {"Prometheus": 4, "Service": 4, "Deployment": 4}
+    # the Services select no workload, but the Prometheus resources beside them may create their pods
+    result = engine_run(operators, enabled={"service-no-endpoints"})
+    assert not result.errors and not result.findings
