@@ -50,6 +50,12 @@ def test_near_miss_and_scoping_equal_the_scan(seed):
         scoped = [i for i in compatible if i.file == where.file]
         buckets = places.in_file(where.file, where.namespace)
         assert (places.merged(buckets) if buckets else []) == scoped
+        for limit in (1, 3):
+            tier, count, first = places.related_first(where, limit)
+            related = places.related(where)
+            assert (count, first) == (len(related), related[:limit])
+            assert tier == (0 if scoped else 3 if not related else 1 if related[0].file.split("/")[0] ==
+                            where.file.split("/")[0] else 2)
         if not scoped:
             continue
         closest = places.closest(selector, buckets, lambda i: i.labels)

@@ -262,3 +262,31 @@ def test_hpa_minimum_decides(min_replicas, spread, min_available):
             hpa(min_replicas=min_replicas, max_replicas=min_replicas + spread)]
     findings = _run("---\n".join(docs))
     assert bool(findings) == (min_available >= min_replicas)
+
+
+def test_no_match_names_the_workloads_of_its_file_directory_or_namespace(tmp_path):
+    """pdb-no-match counts the workloads it was compared with and names the first three, from its
+    file, else the other files of its directory, else its namespace elsewhere (looked up by place)."""
+    def deployment(name, namespace):
+        return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: {namespace}}}\n"
+                f"spec:\n  replicas: 3\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n"
+                f"    metadata: {{labels: {{app: {name}}}}}\n    spec: {{containers: [{{name: c, image: 'nginx:1.27'}}]}}\n")
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for n in range(1, 6):
+        (tmp_path / "a" / f"d{n}.yaml").write_text(deployment(f"web{n}", "prod" if n <= 2 else "dev"))
+    (tmp_path / "a" / "own.yaml").write_text(deployment("own", "dev") + "---\n"
+                                             + pdb(max_unavailable=1, selector="app: nothing", name="own",
+                                                   namespace="dev"))
+    (tmp_path / "a" / "any.yaml").write_text(pdb(max_unavailable=1, selector="app: nothing", name="any"))
+    (tmp_path / "b" / "dev.yaml").write_text(pdb(max_unavailable=1, selector="app: nothing", name="dev",
+                                                 namespace="dev"))
+    found = {f.name: f for f in engine_run([tmp_path], enabled={NO_MATCH}).findings}
+    assert "none of the 1 workload in its file (Deployment own)" in found["own"].message
+    assert found["own"].severity == "warning"
+    assert ("none of the 6 workloads in the other files of its directory (Deployment web1, Deployment web2, "
+            "Deployment web3, ...)") in found["any"].message
+    assert found["any"].severity == "info"
+    assert "none of the 4 workloads" in found["dev"].message and "(Deployment web3, Deployment web4, Deployment " \
+        "web5, ...)" in found["dev"].message

@@ -18,6 +18,7 @@ input order would give: findings do not change, only their cost.
 from __future__ import annotations
 
 import heapq
+import itertools
 import os
 from collections.abc import Iterable, Mapping
 from typing import Callable
@@ -205,16 +206,13 @@ class PodSourceIndex:
             return [source for source in self.sources if source.template_labels is not None]
         return [self.sources[p] for p in min(options, key=len)]
 
-    def related(self, obj, matching: list) -> list:
-        """``relations.related(obj, matching + the sources of unknown pod labels)``, in input order:
-        ``matching`` are sources with known labels (in input order) that match."""
-        tier, found = PlaceIndex(matching).related_tier(obj) if matching else (3, [])
-        unknown_tier, unknown = self.unknown.related_tier(obj)
-        if unknown_tier < tier:
-            return unknown
-        if tier < unknown_tier:
-            return found
-        return sorted(found + unknown, key=lambda source: self.position[id(source)])
+    def first_related(self, obj, matching: list):
+        """The first (in input order) of ``relations.related(obj, matching + the sources of unknown
+        pod labels)``, or None; ``matching`` are sources with known labels that match."""
+        tier, _, found = PlaceIndex(matching).related_first(obj, 1) if matching else (3, 0, [])
+        unknown_tier, _, unknown = self.unknown.related_first(obj, 1)
+        candidates = (found if tier <= unknown_tier else []) + (unknown if unknown_tier <= tier else [])
+        return min(candidates, key=lambda source: self.position[id(source)]) if candidates else None
 
 
 @memo.by_identity(size=8)
@@ -313,17 +311,26 @@ class PlaceIndex:
     def related(self, obj) -> list:
         """``relations.related(obj, items)``: the items of its file, else of its directory, else
         of its explicit namespace (all namespace-compatible), in input order."""
-        return self.related_tier(obj)[1]
+        for buckets in (self.in_file(obj.file, obj.namespace), self.in_directory(directory_of(obj), obj.namespace)):
+            if buckets:
+                return self.merged(buckets)
+        return list(self.namespaces.get(obj.namespace, ())) if obj.namespace else []
 
-    def related_tier(self, obj) -> tuple[int, list]:
-        """``related(obj)`` with the tier it comes from: 0 its file, 1 its directory, 2 its
-        namespace, 3 none."""
+    def related_first(self, obj, limit: int) -> tuple[int, int, list]:
+        """``related(obj)`` without listing it: the tier it comes from (0 the file, 1 the
+        directory, 2 the namespace, 3 none), how many items it holds, and its first ``limit``
+        items in input order. Rules that name a few of them ask this for every object: its cost
+        is that of the buckets, not of the items (a directory may hold thousands)."""
         for tier, buckets in enumerate((self.in_file(obj.file, obj.namespace),
                                         self.in_directory(directory_of(obj), obj.namespace))):
             if buckets:
-                return tier, self.merged(buckets)
-        found = list(self.namespaces.get(obj.namespace, ())) if obj.namespace else []
-        return (2, found) if found else (3, [])
+                count = sum(len(bucket) for bucket in buckets)
+                if len(buckets) == 1:
+                    return tier, count, buckets[0][:limit]
+                merged = heapq.merge(*buckets, key=lambda item: self.position[id(item)])
+                return tier, count, list(itertools.islice(merged, limit))
+        found = self.namespaces.get(obj.namespace, ()) if obj.namespace else ()
+        return (2, len(found), list(found[:limit])) if found else (3, 0, [])
 
     def closest(self, selector: Mapping, buckets: list[list], labels_of: Callable):
         """The near miss of a label map among the items of ``buckets``: the item whose labels share

@@ -168,12 +168,15 @@ def pods_made_elsewhere(obj: K8sObject, selector: dict, pod_sources) -> str | No
     from k8slint.model.index import pod_source_index
 
     if isinstance(pod_sources, list):
+        # Looked up, not scanned: asked for every Service and budget that matches no workload.
+        # The source named is the first of related(): one in obj's file if there is any, as
+        # related() then holds only those.
         index = pod_source_index(pod_sources)
-        near = index.related(obj, [s for s in index.labelled_candidates(selector) if _may_match(s, selector)])
+        source = index.first_related(obj, [s for s in index.labelled_candidates(selector) if _may_match(s, selector)])
     else:
         near = related(obj, [s for s in pod_sources if _may_match(s, selector)])
-    if near:
-        source = next((s for s in near if s.file == obj.file), near[0])
+        source = next((s for s in near if s.file == obj.file), near[0]) if near else None
+    if source is not None:
         return f"{source.kind} {source.name} ({source.api_version}) may create them"
     return None
 

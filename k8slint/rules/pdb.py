@@ -237,8 +237,10 @@ def _describe(ranges) -> str:
 
 
 def _no_match(pdb: PodDisruptionBudget, ctx, long_running: PlaceIndex, pod_sources: list):
-    nearby = long_running.related(pdb)
-    if not nearby:
+    # the workloads related() gives (its file, else its directory, else its namespace): how many,
+    # and the first three to name, without listing them all for each budget
+    tier, count, nearby = long_running.related_first(pdb, 3)
+    if not count:
         return  # no workload of its namespace in the set: it guards pods defined elsewhere
     # An operator label in the selector, or an operator's custom resource next to the budget: the pods
     # it guards may be the operator's, which no manifest of the input describes.
@@ -248,12 +250,12 @@ def _no_match(pdb: PodDisruptionBudget, ctx, long_running: PlaceIndex, pod_sourc
                  if isinstance(e, dict) and isinstance(e.get("key"), str)})
     if pods_made_elsewhere(pdb, keys, pod_sources) is not None:
         return
-    same_file = [w for w in nearby if w.file == pdb.file]
-    shown = ", ".join(f"{w.kind} {w.name}" for w in nearby[:3]) + (", ..." if len(nearby) > 3 else "")
+    same_file = tier == 0  # (related() holds workloads of other files only when its own has none)
+    shown = ", ".join(f"{w.kind} {w.name}" for w in nearby) + (", ..." if count > 3 else "")
     where = "in its file" if same_file else "in the other files of its directory"
     ctx.report(
         pdb, ("spec", "selector"),
-        f"spec.selector matches the pod template of none of the {_plural(len(nearby), 'workload')} {where} "
+        f"spec.selector matches the pod template of none of the {_plural(count, 'workload')} {where} "
         f"({shown}): this PodDisruptionBudget protects no pod of them"
         + ("" if same_file else "; unless it guards pods created elsewhere, it may protect nothing"),
         hint="Copy the matchLabels of the workload's pod template (spec.template.metadata.labels) into the "
