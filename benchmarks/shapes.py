@@ -18,7 +18,8 @@ files per directory. The shapes (issue 15):
 ``EXTRA_SHAPES`` (``bench.py --shapes extra``): ``spread`` (zone spread constraints, against the
 cluster file), ``host-ports`` (a host port per Deployment, against the cluster file), ``recreate``
 (Recreate Deployments and their Services), ``operator-pods`` (Prometheus resources beside Services
-that select no workload).
+that select no workload), ``helm-release`` (Deployments without readiness probes and Services that
+all share one selector pair).
 
 Standard library only, and cheap: the tests generate small corpora of every shape.
 """
@@ -320,6 +321,21 @@ spec:
         yield _deployment(name, ns, {"app": name, "tier": "web"})
 
 
+def helm_release() -> Iterator[str]:
+    """One Helm release's Deployments (without readiness probes) and Services, selected by
+    ``app.kubernetes.io/instance`` (the same on all) and ``app.kubernetes.io/name``:
+    missing-readiness-probe asks which Services send each workload traffic."""
+    for n in itertools.count():
+        ns = NAMESPACES[n % len(NAMESPACES)]
+        name = f"web-{n:06d}"
+        labels = {"app.kubernetes.io/instance": "release", "app.kubernetes.io/name": name}
+        text = _deployment(name, ns, labels).replace(
+            "        readinessProbe:\n          httpGet: {path: /ready, port: http}\n", "")
+        yield text.replace("    matchLabels:", "    matchLabels:\n      app.kubernetes.io/instance: release\n"
+                                                "      app.kubernetes.io/name: " + name, 1)
+        yield _service(name, ns, labels)
+
+
 SHAPES: dict[str, Callable[[], Iterator[str]]] = {
     "no-match": no_match,
     "shared-key": shared_key,
@@ -334,6 +350,7 @@ EXTRA_SHAPES: dict[str, Callable[[], Iterator[str]]] = {
     "host-ports": host_ports,
     "recreate": recreate,
     "operator-pods": operator_pods,
+    "helm-release": helm_release,
 }
 # Shapes linted against ``cluster_file``.
 CLUSTER_SHAPES = frozenset({"cluster", "spread", "host-ports"})

@@ -109,3 +109,13 @@ def test_extra_shapes_produce_what_they_claim(tmp_path):
     # the Services select no workload, but the Prometheus resources beside them may create their pods
     result = engine_run(operators, enabled={"service-no-endpoints"})
     assert not result.errors and not result.findings
+
+
+def test_helm_release_services_each_select_their_deployment(tmp_path):
+    paths = shapes.write(tmp_path / "helm", "helm-release", 12, "2-per-file")
+    assert kinds(paths) == {"Deployment": 6, "Service": 6}
+    result = engine_run(paths, enabled={"missing-readiness-probe", "service-no-endpoints", "selector-mismatch"})
+    assert not result.errors
+    # each Deployment lacks a readiness probe and the one Service of its name sends it traffic
+    assert len(result.findings) == 6 and all(f.rule == "missing-readiness-probe" for f in result.findings)
+    assert all(f'Service "{f.name}" selects its pods' in f.message for f in result.findings)

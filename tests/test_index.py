@@ -339,3 +339,43 @@ def test_recreate_services_equal_the_scan(seed):
         labels = label_map()
         scanned = [s for s in services if s.selector and _selects(s.selector, labels)]
         assert [s for s in index.candidates(labels) if _selects(s.selector, labels)] == scanned
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_services_by_label_equal_the_first_key_index(seed):
+    """relations.ServicesByLabel files each Service under its rarest selector pair (so that pairs
+    every Service of a release shares cost nothing) and answers as the index by first key did: the
+    same Services in the same order."""
+    from k8slint.model.relations import ServicesByLabel
+
+    def first_key_selecting(services, labels):  # the former index, by the selector's first key
+        by_pair: dict = {}
+        for service in services:
+            selector = service.selector
+            if not selector or not all(isinstance(k, str) and isinstance(v, str) for k, v in selector.items()):
+                continue
+            key = min(selector)
+            by_pair.setdefault((key, selector[key]), []).append(service)
+        found = []
+        for key, value in labels.items():
+            if not isinstance(value, str) or not isinstance(key, str):
+                continue
+            for service in by_pair.get((key, value), ()):
+                if all(labels.get(k) == v for k, v in service.selector.items()):
+                    found.append(service)
+        return found
+
+    rng = random.Random(seed)
+    services = []
+    for n in range(80):
+        selector = {"app.kubernetes.io/instance": "release"} if rng.random() < 0.5 else {}
+        selector.update({k: rng.choice(VALUES) for k in KEYS if rng.random() < 0.4})
+        if rng.random() < 0.05:
+            selector["version"] = 1
+        services.append(SimpleNamespace(selector=selector or None, n=n))
+    index = ServicesByLabel(services)
+    for _ in range(60):
+        labels = {k: rng.choice(VALUES) for k in rng.sample(KEYS, len(KEYS)) if rng.random() < 0.7}
+        if rng.random() < 0.5:
+            labels["app.kubernetes.io/instance"] = "release"
+        assert index.selecting(labels) == first_key_selecting(services, labels)

@@ -75,19 +75,30 @@ def hpas_for(workload: Workload, hpas: list[HorizontalPodAutoscaler]) -> list[Ho
 
 class ServicesByLabel:
     """Services indexed by one of their selector pairs, so that "which Services select these pod
-    labels" looks at the few Services that can, not at every Service of the run."""
+    labels" looks at the few Services that can, not at every Service of the run. Each Service is
+    filed under its selector pair that the fewest Services share (a Helm release's Services all
+    share ``app.kubernetes.io/instance``; their ``app.kubernetes.io/name`` tells them apart)."""
 
     def __init__(self, services) -> None:
         self.by_pair: dict[tuple, list] = {}
-        for service in services:
+        self.position: dict[int, int] = {}
+        usable = []
+        shared: dict[tuple, int] = {}
+        for position, service in enumerate(services):
             selector = service.selector
             if not selector or not all(isinstance(k, str) and isinstance(v, str) for k, v in selector.items()):
                 continue  # (a selector with a non-string key or value is rejected by the API server)
-            key = min(selector)  # any pair will do: every pair must match
-            self.by_pair.setdefault((key, selector[key]), []).append(service)
+            usable.append(service)
+            self.position[id(service)] = position
+            for pair in selector.items():
+                shared[pair] = shared.get(pair, 0) + 1
+        for service in usable:  # any pair will do: every pair must match
+            pair = min(service.selector.items(), key=lambda item: (shared[item], item[0]))
+            self.by_pair.setdefault(pair, []).append(service)
 
     def selecting(self, labels: dict) -> list:
-        """The Services whose selector every pair of which ``labels`` carries, in input order."""
+        """The Services whose selector every pair of which ``labels`` carries, ordered by the place
+        in ``labels`` of their selector's first key (sorted), then in input order."""
         found = []
         for key, value in labels.items():
             if not isinstance(value, str) or not isinstance(key, str):
@@ -95,6 +106,9 @@ class ServicesByLabel:
             for service in self.by_pair.get((key, value), ()):
                 if all(labels.get(k) == v for k, v in service.selector.items()):
                     found.append(service)
+        if len(found) > 1:
+            place = {key: index for index, key in enumerate(labels)}
+            found.sort(key=lambda service: (place[min(service.selector)], self.position[id(service)]))
         return found
 
 
