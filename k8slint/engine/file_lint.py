@@ -29,8 +29,29 @@ class FileResult:
     documents: int = 0
 
 
-def lint_source(source: SourceFile, options: Options) -> FileResult:
-    """Lint one decoded file with the per-object rules; collect its inventory entries."""
+class RunRules:
+    """The run's active rules as lint_source uses them, worked out once per run (or per batch of a
+    worker process) instead of once per file: with files of two documents each, choosing the
+    rules for every file took as long as running several of them."""
+
+    __slots__ = ("object_rules", "set_rules", "kept", "_by_class")
+
+    def __init__(self, options: Options) -> None:
+        self.object_rules, self.set_rules = active_rules(options)
+        self.kept = kept_fields(self.set_rules)  # pruned fields that a cross-object rule of this run reads
+        self._by_class: dict[type, list[Rule]] = {}
+
+    def for_class(self, cls: type) -> list[Rule]:
+        """The per-object rules that look at objects of class ``cls``."""
+        rules = self._by_class.get(cls)
+        if rules is None:
+            rules = self._by_class[cls] = _rules_for(cls, self.object_rules)
+        return rules
+
+
+def lint_source(source: SourceFile, options: Options, run_rules: RunRules | None = None) -> FileResult:
+    """Lint one decoded file with the per-object rules; collect its inventory entries.
+    ``run_rules``: RunRules(options), when the caller lints several files."""
     result = FileResult()
     if source.note:
         result.notes.append(Note(source.path, source.note))
@@ -41,10 +62,10 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
         return result
     suppressions = Suppressions(source.line_suppressions, source.file_suppressions)
     result.suppressions = suppressions
-    object_rules, set_rules = active_rules(options)
-    by_class: dict[type, list[Rule]] = {}
-    keep_inventory = bool(set_rules)
-    kept = kept_fields(set_rules)  # pruned fields that a cross-object rule of this run reads
+    if run_rules is None:
+        run_rules = RunRules(options)
+    keep_inventory = bool(run_rules.set_rules)
+    kept = run_rules.kept
     # Inventory copies of files drop positions (set-rule findings re-read the file for them);
     # standard input cannot be read twice, so its copies keep them.
     lazy_positions = source.path != STDIN
@@ -79,11 +100,7 @@ def lint_source(source: SourceFile, options: Options) -> FileResult:
                 where = () if obj.root is item.root else ("items", position)
                 obj.duplicate_keys = tuple((path[len(where):], record) for path, record in duplicates
                                            if path[:len(where)] == where)
-            cls = type(obj)
-            rules = by_class.get(cls)
-            if rules is None:  # once per class and file, not per object
-                rules = by_class[cls] = _rules_for(cls, object_rules)
-            _check_object(obj, rules, ctx)
+            _check_object(obj, run_rules.for_class(type(obj)), ctx)
             for policy in policies:
                 try:
                     policy.check(obj, ctx)
@@ -218,9 +235,9 @@ def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext) -> None:
             ctx.failed(obj, exc)
 
 
-def lint_path(path: str, options: Options) -> tuple[FileResult, str | None]:
+def lint_path(path: str, options: Options, run_rules: RunRules | None = None) -> tuple[FileResult, str | None]:
     """Lint one file; with the result, its text when it will be read again (findings to show,
     inventory objects to locate findings on), for keep_text()."""
     source = read_source(path, options.max_file_bytes)
-    result = lint_source(source, options)
+    result = lint_source(source, options, run_rules)
     return result, source.text if result.findings or result.inventory else None

@@ -14,7 +14,7 @@ from k8slint import catalog
 from k8slint import source as source_module
 from k8slint.engine import inventory as inventory_module
 from k8slint.engine.context import INTERNAL_ERROR, RuleContext, active_rules
-from k8slint.engine.file_lint import FileResult, lint_path
+from k8slint.engine.file_lint import FileResult, RunRules, lint_path
 from k8slint.engine.inventory import Inventory, Summary, cluster_from_nodes, object_classes
 from k8slint.engine.locate import locate_deferred
 from k8slint.engine.options import Options
@@ -81,8 +81,9 @@ class RunResult:
 def _lint_batch(args) -> _Batch:
     paths, options = args
     results, texts = [], {}  # small files' texts travel back too: cheaper than reading them again there
+    run_rules = RunRules(options)
     for path in paths:
-        result, text = lint_path(path, options)
+        result, text = lint_path(path, options, run_rules)
         results.append(result)
         if text is not None and source_module.small_enough_to_keep(text):
             texts[path] = text
@@ -250,12 +251,13 @@ def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     elsewhere = [path for path in files if path not in set(here)] if here else files
     jobs = min(max(1, options.jobs), len(elsewhere))
     by_path: dict[str, FileResult] = {}
+    run_rules = RunRules(options)
     for path in here:  # (their texts kept: they cannot be read again for the report's source lines)
-        by_path[path], text = lint_path(path, options)
+        by_path[path], text = lint_path(path, options, run_rules)
         keep_text(path, text, only_file=True)
     if jobs < 2 or _total_bytes(elsewhere) < 512 * 1024:
         for path in elsewhere:
-            result, text = lint_path(path, options)
+            result, text = lint_path(path, options, run_rules)
             by_path[path] = result
             keep_text(path, text, only_file=len(files) == 1)
         return [by_path[p] for p in files]
