@@ -141,6 +141,8 @@ def _json_path(path) -> str:
 
 
 def _explain(error) -> str:
+    if error.validator == "type" and error.validator_value == "integer" and isinstance(error.instance, float):
+        return f"{error.instance!r} is not an integer: write a whole number without a decimal point or exponent"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown field(s)")
     path = list(error.absolute_path)

@@ -489,16 +489,56 @@ def _node(name, **labels):
     return Node(name, {"kubernetes.io/hostname": name, **labels}, ())
 
 
+def _capacity(nodes, keys):
+    from k8slint.model.scheduling import all_nodes
+
+    return aff.capacity(all_nodes(Cluster(nodes, "test")), keys)
+
+
 def test_capacity():
     nodes = [_node("a", zone="1", rack="x"), _node("b", zone="1", rack="y"), _node("c", zone="2", rack="y")]
-    assert aff.capacity(nodes, ["kubernetes.io/hostname"]) == 3
-    assert aff.capacity(nodes, ["zone"]) == 2
-    assert aff.capacity(nodes, ["zone", "rack"]) == 2
-    assert aff.capacity(nodes, ["kubernetes.io/hostname", "zone"]) == 2
-    assert aff.capacity(nodes + [_node("d", rack="z")], ["zone", "rack"]) == 3  # d lacks zone: rack z only
-    assert aff.capacity(nodes + [Node("e", {}, ())], ["zone", "rack"]) == aff.INFINITE
-    assert aff.capacity(nodes, ["zone", "rack", "kubernetes.io/hostname"]) == 2  # an upper bound
-    assert aff.capacity([], ["zone"]) == 0
+    assert _capacity(nodes, ["kubernetes.io/hostname"]) == 3
+    assert _capacity(nodes, ["zone"]) == 2
+    assert _capacity(nodes, ["zone", "rack"]) == 2
+    assert _capacity(nodes, ["kubernetes.io/hostname", "zone"]) == 2
+    assert _capacity(nodes + [_node("d", rack="z")], ["zone", "rack"]) == 3  # d lacks zone: rack z only
+    assert _capacity(nodes + [Node("e", {}, ())], ["zone", "rack"]) == aff.INFINITE
+    assert _capacity(nodes, ["zone", "rack", "kubernetes.io/hostname"]) == 2  # an upper bound
+    assert _capacity([], ["zone"]) == 0
+    # Two nodes described with the same hostname label are one hostname domain.
+    twins = [Node("t1", {"kubernetes.io/hostname": "t", "zone": "1"}, ()),
+             Node("t2", {"kubernetes.io/hostname": "t", "zone": "2"}, ())]
+    assert _capacity(twins, ["kubernetes.io/hostname"]) == 1
+    assert _capacity(twins, ["kubernetes.io/hostname", "zone"]) == 1
+    assert _capacity(twins + [_node("u", zone="1")], ["kubernetes.io/hostname", "zone"]) == 2
+
+
+def test_capacity_of_pools_by_count():
+    """Classes with a count give what their nodes one by one would: a pool's hostnames are one
+    domain per node, its zones one domain each, nodes lacking a key are limited by the other."""
+    from k8slint.model.cluster import cluster_from_profile
+    from k8slint.model.scheduling import all_nodes
+
+    def profile(pools, nodes=()):
+        return cluster_from_profile({"apiVersion": "k8slint.io/v1", "kind": "ClusterProfile", "pools": pools,
+                                     **({"nodes": list(nodes)} if nodes else {})}, "p")
+
+    small = profile([{"name": "a", "count": 5, "zones": ["x", "y"], "labels": {"rack": "r1"}},
+                     {"name": "b", "count": 3, "labels": {"rack": "r2"}}], [{"name": "c", "zone": "x"}])
+    one_by_one = all_nodes(Cluster(list(small.nodes), "same nodes"))
+    for keys in (["kubernetes.io/hostname"], ["topology.kubernetes.io/zone"], ["rack"],
+                 ["topology.kubernetes.io/zone", "kubernetes.io/hostname"], ["rack", "topology.kubernetes.io/zone"],
+                 ["rack", "kubernetes.io/hostname"], ["rack", "topology.kubernetes.io/zone", "kubernetes.io/hostname"]):
+        assert aff.capacity(all_nodes(small), keys) == aff.capacity(one_by_one, keys), keys
+    assert aff.capacity(all_nodes(small), ["kubernetes.io/hostname"]) == 9
+    assert aff.capacity(all_nodes(small), ["rack", "topology.kubernetes.io/zone"]) == 3  # r1-x, r1-y, r2 (no zone)
+    billion = profile([{"name": "big", "count": 10**9, "zones": ["x", "y", "z"]}])
+    assert aff.capacity(all_nodes(billion), ["kubernetes.io/hostname"]) == 10**9
+    assert aff.capacity(all_nodes(billion), ["topology.kubernetes.io/zone"]) == 3
+    assert aff.capacity(all_nodes(billion), ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]) == 3
+    no_zone = profile([{"name": "big", "count": 10**9}])
+    assert aff.capacity(all_nodes(no_zone), ["kubernetes.io/hostname", "topology.kubernetes.io/zone"]) == 10**9
+    assert aff.capacity(all_nodes(no_zone), ["topology.kubernetes.io/zone"]) == aff.INFINITE
 
 
 def test_term_selects_revision_keys():

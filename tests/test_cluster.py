@@ -53,7 +53,8 @@ def test_node_is_hashable_and_owns_its_labels():
 
 def test_pools_group_nodes_without_pool_by_name():
     cluster = Cluster((Node("a-1", {}, (), pool="a"), Node("x", {}, ()), Node("a-2", {}, (), pool="a")), "test")
-    assert {pool: [n.name for n in nodes] for pool, nodes in cluster.pools().items()} == {"a": ["a-1", "a-2"], "x": ["x"]}
+    assert cluster.pools() == {"a": 2, "x": 1}
+    assert [(c.pool, c.count) for c in cluster.classes] == [("a", 2), (None, 1)]  # a-1, a-2: one class
 
 
 @pytest.mark.parametrize("parts, expected", [
@@ -111,12 +112,18 @@ def test_three_nodes_fixture():
 
 def test_tainted_pools_fixture():
     cluster = cluster_from_documents(load_documents("tainted-pools.yaml"), "tainted-pools.yaml")
-    pools = cluster.pools()
-    assert {name: len(nodes) for name, nodes in pools.items()} == {"general": 3, "gpu": 2, "spot": 2}
+    assert cluster.pools() == {"general": 3, "gpu": 2, "spot": 2}
+    pools = {}
+    for node in cluster.nodes:
+        pools.setdefault(node.pool, []).append(node)
     assert pools["gpu"][0].taints == (Taint("nvidia.com/gpu", "present", "NoSchedule"),)
     assert pools["gpu"][0].labels["nvidia.com/gpu.present"] == "true"
     assert pools["spot"][1].taints == (Taint("lifecycle", "spot", "NoExecute"),)
     assert {n.labels["topology.kubernetes.io/zone"] for n in pools["spot"]} == {"eu-west-1c"}
+    # One class per pool and zone: general over 3 zones, gpu over 2, spot in 1.
+    assert [(c.pool, c.count, c.labels["topology.kubernetes.io/zone"]) for c in cluster.classes] == [
+        ("general", 1, "eu-west-1a"), ("general", 1, "eu-west-1b"), ("general", 1, "eu-west-1c"),
+        ("gpu", 1, "eu-west-1a"), ("gpu", 1, "eu-west-1b"), ("spot", 2, "eu-west-1c")]
 
 
 def test_explicit_nodes():

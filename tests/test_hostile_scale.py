@@ -101,7 +101,7 @@ def test_node_verdicts_are_computed_once_per_placement_and_node_class():
              for i in range(300)]
     nodes += [Node(f"gpu-{i}", {"kubernetes.io/hostname": f"gpu-{i}", "pool": "gpu"}, (gpu,)) for i in range(50)]
     cluster = Cluster(tuple(nodes), "test")
-    assert len(scheduling.node_classes(cluster)) == 2
+    assert [c.count for c in cluster.classes] == [300, 50]  # Node objects are grouped into classes on load
     calls = []
     original = scheduling._node_verdicts
     scheduling._node_verdicts = lambda *a: calls.append(1) or original(*a)
@@ -115,20 +115,31 @@ def test_node_verdicts_are_computed_once_per_placement_and_node_class():
     finally:
         scheduling._node_verdicts = original
     assert first is again and len(calls) == 3
-    assert len(first.eligible) == 300 and len(tolerant.eligible) == 350
-    assert [n.name for n in pinned.eligible] == []  # gpu-7 is tainted
-    assert {v.reason for v in pinned if v.node.name == "general-3"} == {"nodeSelector"}
-    assert [v.reason for v in pinned if v.node.name == "gpu-7"] == ["taint nvidia.com/gpu=present:NoSchedule not tolerated"]
+    assert len(first) == 2  # one verdict per class, not per node
+    assert first.eligible.count == 300 and tolerant.eligible.count == 350
+    assert pinned.eligible.names() == []  # gpu-7 is tainted
+    assert [(v.reason, v.count) for v in pinned] == [  # in node order: a named node is judged apart
+        ("nodeSelector", 300), ("nodeSelector", 49), ("taint nvidia.com/gpu=present:NoSchedule not tolerated", 1)]
+    assert pinned[2].nodes.sample.name == "gpu-7"
+
+
+ABSURD = 10**13  # more nodes than MAX_NODES: refused
 
 
 @pytest.mark.parametrize("args, config, message", [
-    (["--nodes", "1000000000"], None, "--nodes 1000000000: at most 50,000 nodes"),
+    (["--nodes", ABSURD], None, f"--nodes {ABSURD}: at most 1,000,000,000,000 nodes"),
+    (["--nodes", "9" * 5000], None, "Invalid value for '--nodes'"),
     (["--nodes", "3", "--zones", "100000000"], None, "--zones 100000000: at most 1,000 zones"),
-    ([], "nodes: 1000000000\n", "at most 50,000 nodes"),
+    ([], f"nodes: {ABSURD}\n", "at most 1,000,000,000,000 nodes"),
     ([], "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
-         "  - {name: big, count: 1000000000}\n", "pools[0].count: 1000000000: the profile would have more than"),
+         f"  - {{name: big, count: {ABSURD}}}\n", f"pools[0].count: {ABSURD}: the profile would have more than"),
     ([], "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
-         "  - {name: a, count: 40000}\n  - {name: b, count: 40000}\n", "pools[1].count"),
+         f"  - {{name: a, count: {6 * 10**11}}}\n  - {{name: b, count: {6 * 10**11}}}\n", "pools[1].count"),
+    ([], "nodes: 2.0\n", "nodes: 2.0 is not an integer"),
+    ([], "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
+         "  - {name: a, count: 2.0}\n", "pools[0].count: 2.0 is not an integer"),
+    ([], "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
+         "  - {name: a, count: 1e9}\n", "pools[0].count: 1000000000.0 is not an integer"),
 ])
 def test_absurd_node_counts_are_a_usage_error_not_gigabytes(tmp_path, args, config, message):
     (tmp_path / "deploy.yaml").write_text(dense_anti_affinity(2, 1.0), encoding="utf-8")
@@ -139,8 +150,192 @@ def test_absurd_node_counts_are_a_usage_error_not_gigabytes(tmp_path, args, conf
     assert "Traceback" not in result.stderr and message in result.stderr, result.stderr
 
 
-def test_the_largest_modelled_cluster_stays_within_memory_and_time(tmp_path):
-    (tmp_path / "deploy.yaml").write_text(dense_anti_affinity(40, 0.3), encoding="utf-8")
-    result = k8slint("lint", "--format", "json", "--nodes", "50000", "--zones", "1000", "deploy.yaml", cwd=tmp_path)
+BILLION = 1_000_000_000
+
+
+def _billion_node_workloads() -> str:
+    """Workloads whose findings depend on the node count: anti-affinity on hostname (feasible with a
+    billion nodes), on zone (3 zones), a host port, a topology spread, and a pod bound by nodeName
+    to a node of the pool and to one past its end."""
+    return """apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spread-hosts}
+spec:
+  replicas: 500
+  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  selector: {matchLabels: {app: hosts}}
+  template:
+    metadata: {labels: {app: hosts}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: hosts}}}
+      containers: [{name: app, image: "nginx:1.27", ports: [{containerPort: 80, hostPort: 80}]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spread-zones}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: zones}}
+  template:
+    metadata: {labels: {app: zones}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - {topologyKey: topology.kubernetes.io/zone, labelSelector: {matchLabels: {app: zones}}}
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
+         labelSelector: {matchLabels: {app: zones}}}
+      containers: [{name: app, image: "nginx:1.27"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pinned-inside}
+spec:
+  nodeName: NODE-999999999
+  containers: [{name: app, image: "nginx:1.27"}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pinned-outside}
+spec:
+  nodeName: NODE-1000000001
+  nodeSelector: {kubernetes.io/hostname: NODE-1000000001}
+  containers: [{name: app, image: "nginx:1.27"}]
+"""
+
+
+def _by_rule(report) -> dict:
+    found: dict = {}
+    for finding in report["findings"]:
+        found.setdefault(finding["rule"], []).append(finding["message"])
+    return found
+
+
+@pytest.mark.parametrize("how", ["--nodes", "config nodes", "profile count"])
+def test_a_billion_nodes_are_counted_not_made(tmp_path, how):
+    """Issue 16 point 4: pools are classes with a count. A billion nodes cost what three do (the
+    process runs under the memory limit and the timeout), and the findings are the ones a billion
+    nodes give: 500 pods that repel each other per hostname fit, 4 per zone do not fit 3 zones."""
+    args: list = []
+    prefix = "node" if how != "profile count" else "big"
+    (tmp_path / "deploy.yaml").write_text(_billion_node_workloads().replace("NODE", prefix), encoding="utf-8")
+    if how == "--nodes":
+        args = ["--nodes", BILLION, "--zones", 3]
+    elif how == "config nodes":
+        (tmp_path / ".k8slint.yaml").write_text(f"nodes: {BILLION}\nzones: 3\n", encoding="utf-8")
+    else:
+        (tmp_path / ".k8slint.yaml").write_text(
+            "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
+            f"  - {{name: big, count: {BILLION}, zones: [eu-1a, eu-1b, eu-1c]}}\n", encoding="utf-8")
+    result = k8slint("lint", "--format", "json", *args, "deploy.yaml", cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr[-2000:]
-    assert json.loads(result.stdout)["summary"]
+    found = _by_rule(json.loads(result.stdout))
+    [zones] = found["anti-affinity-infeasible"]
+    assert f"4 pods (replicas 4) need 4 zones but the {BILLION} eligible nodes span 3 zones: 1 pod stays " \
+           f"Pending forever" in zones, zones
+    assert "host-port-conflict" not in found  # 500 pods, a billion nodes free of port 80
+    assert "topology-spread-infeasible" not in found
+    if how == "profile count":  # labels known: nodeName is checked against the pool's names
+        [outside] = found["no-eligible-nodes"]
+        assert f"(cluster profile in .k8slint.yaml, {BILLION} nodes)" in outside or f"{BILLION} nodes" in outside
+        assert "big-1000000001" in outside and "not a node of the cluster" in outside
+    else:
+        assert "no-eligible-nodes" not in found  # --nodes: placeholder nodes, labels not judged
+
+
+def _deployment(name: str, replicas: int, spec: str) -> str:
+    return f"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  replicas: {replicas}
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+{spec}      containers: [{{name: app, image: "nginx:1.27"{", ports: [{containerPort: 80, hostPort: 80}]" if "port" in name else ""}}}]
+"""
+
+
+_SELF_APART = """      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - {topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: NAME}}}
+"""
+
+NODE_READING_WORKLOADS = "---\n".join([
+    _deployment("apart", 6, "      nodeSelector: {disk: ssd}\n" + _SELF_APART.replace("NAME", "apart")),
+    _deployment("pinned", 2, "      nodeSelector: {kubernetes.io/hostname: web-3}\n"
+                + _SELF_APART.replace("NAME", "pinned")),
+    _deployment("nvme", 1, "      nodeSelector: {disk: nvme}\n"),
+    _deployment("port", 6, ""),
+    _deployment("spread", 6, "      topologySpreadConstraints:\n      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, "
+                "whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: spread}}}\n"),
+    _deployment("wrong-effect", 1, "      tolerations: [{key: gpu, value: 'yes', effect: NoExecute}]\n"
+                "      nodeSelector: {gpu: 'yes'}\n"),
+    _deployment("far", 1, "      nodeName: web-9\n"),
+    _deployment("avoid", 3, "      affinity:\n        nodeAffinity:\n          requiredDuringSchedulingIgnoredDuringExecution:\n"
+                "            nodeSelectorTerms:\n            - matchExpressions:\n"
+                "              - {key: kubernetes.io/hostname, operator: NotIn, values: [web-1, web-2, web-4, gpu-1]}\n"
+                + _SELF_APART.replace("NAME", "avoid").replace("      affinity:\n", "")),
+])
+
+
+def test_node_classes_give_the_findings_of_the_same_nodes_listed_one_by_one(tmp_path):
+    """Differential: pools by count and the same nodes as Node objects (grouped into classes on
+    load from a List) give the same findings, for every rule that reads nodes."""
+    from k8slint.config import read_yaml_file
+    from k8slint.model.cluster import cluster_from_documents
+
+    profile = (
+        "apiVersion: k8slint.io/v1\nkind: ClusterProfile\npools:\n"
+        "- {name: web, count: 5, zones: [a, b], labels: {disk: ssd, cloud.google.com/gke-nodepool: web}}\n"
+        "- {name: gpu, count: 2, zone: a, labels: {gpu: 'yes', cloud.google.com/gke-nodepool: gpu},"
+        " taints: [{key: gpu, value: 'yes', effect: NoSchedule}]}\n"
+        "nodes:\n- {name: cp, labels: {node-role.kubernetes.io/control-plane: ''},"
+        " taints: [{key: node-role.kubernetes.io/control-plane, effect: NoSchedule}]}\n")
+    (tmp_path / "profile.yaml").write_text(profile, encoding="utf-8")
+    cluster = cluster_from_documents(read_yaml_file(tmp_path / "profile.yaml", "cluster"), "x")
+    assert len(cluster.classes) == 4  # web in 2 zones, gpu, cp
+    items = [{"apiVersion": "v1", "kind": "Node", "metadata": {"name": node.name, "labels": node.labels},
+              "spec": {"taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in node.taints]}}
+             for node in cluster.nodes]
+    (tmp_path / "nodes.yaml").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
+                                         encoding="utf-8")
+    (tmp_path / "deploy.yaml").write_text(NODE_READING_WORKLOADS, encoding="utf-8")
+    by_pool = k8slint("lint", "--format", "json", "--cluster", "profile.yaml", "deploy.yaml", cwd=tmp_path)
+    by_node = k8slint("lint", "--format", "json", "--cluster", "nodes.yaml", "deploy.yaml", cwd=tmp_path)
+    assert by_pool.returncode == by_node.returncode == 1, (by_pool.stderr, by_node.stderr)
+
+    def findings(result, source):
+        return [(f["rule"], f["line"], f["column"], f["message"].replace(source, "CLUSTER"))
+                for f in json.loads(result.stdout)["findings"]]
+
+    pooled = findings(by_pool, "cluster profile profile.yaml")
+    assert pooled == findings(by_node, "cluster profile nodes.yaml")
+    messages = {rule: [m for r, _, _, m in pooled if r == rule] for rule, _, _, _ in pooled}
+    assert {"anti-affinity-infeasible", "no-eligible-nodes", "host-port-conflict", "topology-spread-infeasible",
+            "toleration-effect-mismatch"} <= set(messages), messages
+    text = "\n".join(m for found in messages.values() for m in found)
+    for expected in (
+            "6 pods (replicas 6) need 6 nodes but 5 nodes are eligible (3 of 8 excluded: 3 by nodeSelector)",
+            "2 pods (replicas 2) need 2 nodes but 1 node is eligible (7 of 8 excluded: 7 by nodeSelector)",
+            "pool web (5 nodes), pool gpu (2 nodes), node cp lack the label disk=nvme",
+            "6 pods (replicas 6) need 6 nodes but 5 nodes are eligible (CLUSTER): 1 pod stays Pending",
+            "(gpu-1, gpu-2, cp: nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore)",
+            "matches taint gpu=yes:NoSchedule on pool gpu (2 nodes) by key and value but not by effect",
+            "spec.nodeName binds it to 'web-9', which is not a node of the cluster",
+            "3 pods (replicas 3) need 3 nodes but 2 nodes are eligible (6 of 8 excluded: 4 by node affinity, "
+            "1 by taint gpu=yes:NoSchedule not tolerated, 1 by taint node-role.kubernetes.io/control-plane:NoSchedule",
+            "the scheduler also counts 3 nodes where none of its pods can run (gpu-1, gpu-2, cp:",
+            "pool web (5 nodes), node cp lack the label gpu=yes (nodeSelector); pool gpu (2 nodes) have taint "
+            "gpu=yes:NoSchedule not tolerated (tolerations[0] matches it but has effect NoExecute)",
+    ):
+        assert expected in text, (expected, text)
+
+

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from k8slint.model.cluster import Cluster, Node, Taint
+from k8slint.model.cluster import Cluster, Node, Taint, cluster_from_profile
 from k8slint.model.scheduling import (
     DEFAULT_TOLERATION_SECONDS,
     VALID_EFFECTS,
@@ -23,7 +23,10 @@ from k8slint.model.scheduling import (
     toleration_matches_ignoring_effect,
     toleration_problems,
     toleration_tolerates,
-    topology_domains,
+    NodeSet,
+    all_nodes,
+    domains,
+    lacking,
     untolerated_taints,
 )
 
@@ -408,7 +411,8 @@ CLUSTER = Cluster((
 
 
 def reasons(kind, pod_spec):
-    return {verdict.node.name: verdict.reason for verdict in node_verdicts(kind, pod_spec, CLUSTER)}
+    return {name: verdict.reason for verdict in node_verdicts(kind, pod_spec, CLUSTER)
+            for name in NodeSet((verdict.nodes,)).names()}
 
 
 def test_node_verdict_reasons():
@@ -458,7 +462,7 @@ def test_eligible_nodes():
 def test_node_verdicts_survive_malformed_specs():
     for spec in (None, [], {"tolerations": {"key": "x"}}, {"nodeSelector": "ssd"}, {"affinity": "x"}):
         verdicts = node_verdicts("Deployment", spec, CLUSTER)
-        assert len(verdicts) == len(CLUSTER.nodes)
+        assert sum(verdict.count for verdict in verdicts) == verdicts.count == len(CLUSTER.nodes) == 7
 
 
 # --- topology domains ----------------------------------------------------------------------------
@@ -467,10 +471,39 @@ def test_node_verdicts_survive_malformed_specs():
 def test_topology_domains_leave_out_nodes_without_the_key():
     nodes = [node("n1", {"zone": "a"}), node("n2", {"zone": "b"}), node("n3"), node("n4", {"zone": "a"}),
              node("n5", {"zone": ""})]
-    domains = topology_domains(nodes, "zone")
-    assert list(domains) == ["a", "b", ""]  # an empty value is still a domain
-    assert [n.name for n in domains["a"]] == ["n1", "n4"]
-    assert [n.name for n in domains.unlabeled] == ["n3"]
-    assert domains.topology_key == "zone"
-    assert len(topology_domains(nodes, "kubernetes.io/hostname")) == 5
-    assert len(topology_domains([], "zone")) == 0
+    everything = all_nodes(Cluster(nodes, "test"))
+    zones = domains(everything, "zone")
+    assert zones.first(5) == ["a", "b", ""] and len(zones) == 3  # an empty value is still a domain
+    assert lacking(everything, "zone") == 1  # n3
+    assert zones.topology_key == "zone"
+    assert len(domains(everything, "kubernetes.io/hostname")) == 5
+    assert len(domains(NodeSet(), "zone")) == 0
+
+
+def test_node_sets_of_a_billion_nodes_cost_per_class():
+    cluster = cluster_from_profile({"apiVersion": "k8slint.io/v1", "kind": "ClusterProfile",
+                                    "pools": [{"name": "big", "count": 10**9, "zones": ["x", "y"]},
+                                              {"name": "gpu", "count": 4,
+                                               "taints": [{"key": "gpu", "effect": "NoSchedule"}]}]}, "p")
+    verdicts = node_verdicts("Deployment", {}, cluster)
+    assert verdicts.eligible.count == 10**9 and verdicts.count == 10**9 + 4
+    hosts = domains(verdicts.eligible, "kubernetes.io/hostname")
+    assert len(hosts) == 10**9 and hosts.first(3) == ["big-1", "big-2", "big-3"]
+    assert domains(verdicts.eligible, "topology.kubernetes.io/zone").first(5) == ["x", "y"]
+    # A placement that names nodes splits their class: the named node, and the rest.
+    pinned = node_verdicts("Deployment", {"nodeSelector": {"kubernetes.io/hostname": "big-7"}}, cluster)
+    assert pinned.eligible.names() == ["big-7"]
+    avoid = {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+        {"matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "NotIn", "values": ["big-1", "big-3"]}]}]}}}}
+    rest = node_verdicts("Deployment", avoid, cluster).eligible
+    assert rest.count == 10**9 - 2 and rest.names(2) == ["big-2", "big-4"]
+    assert rest <= verdicts.eligible and not verdicts.eligible <= rest
+    assert (verdicts.eligible - rest).names() == ["big-1", "big-3"]
+    assert (rest | pinned.eligible) == rest
+    bound = node_verdicts("Deployment", {"nodeName": "big-1000000000"}, cluster)
+    assert bound.eligible.names() == ["big-1000000000"]
+    assert node_verdicts("Deployment", {"nodeName": "big-1000000001"}, cluster).eligible.count == 0
+    assert node_verdicts("Deployment", {"nodeName": "gpu-2"}, cluster).eligible.names() == ["gpu-2"]  # NoSchedule
+    by_taints = node_verdicts("Deployment", {}, cluster).placed_by_taints()
+    assert {taints: nodes.count for taints, nodes in by_taints.items()} == {
+        (): 10**9, (Taint("gpu", "", "NoSchedule"),): 4}

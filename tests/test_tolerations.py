@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import FIXTURES, engine_run
-from k8slint.model.cluster import Cluster, Node, Taint, cluster_from_documents, uniform_cluster
+from k8slint.model.cluster import Cluster, Node, Taint, cluster_from_documents, cluster_from_profile, \
+    uniform_cluster
 from k8slint.model.scheduling import (
     SCHEDULING_EFFECTS,
     eviction_seconds,
@@ -463,13 +464,23 @@ def test_describe_toleration(toleration, text):
 
 
 def test_describe_nodes():
+    from k8slint.model.scheduling import all_nodes, nodes_named
+
     cluster = profile("tainted-pools.yaml")
-    gpu = [n for n in cluster.nodes if n.pool == "gpu"]
-    assert describe_nodes(gpu, cluster) == "pool gpu (2 nodes)"
-    assert describe_nodes(gpu[:1], cluster) == "node gpu-1"
-    many = [n for n in cluster.nodes if n.pool != "gpu"][:5] + gpu[:1]
-    assert describe_nodes(many, cluster) == "pool general (3 nodes), nodes spot-1, spot-2, gpu-1" or \
-        describe_nodes(many, cluster).startswith("pool general (3 nodes)")
+    assert describe_nodes(nodes_named(cluster, ["gpu-1", "gpu-2"]), cluster) == "pool gpu (2 nodes)"
+    assert describe_nodes(nodes_named(cluster, ["gpu-1"]), cluster) == "node gpu-1"
+    many = nodes_named(cluster, ["general-1", "general-2", "general-3", "spot-1", "spot-2", "gpu-1"])
+    assert describe_nodes(many, cluster) == "pool general (3 nodes), pool spot (2 nodes), node gpu-1"
+    some = nodes_named(cluster, ["spot-2", "general-3", "gpu-2", "general-1"])
+    assert describe_nodes(some, cluster) == "nodes general-1, general-3, gpu-2, spot-2"
+    assert describe_nodes(all_nodes(cluster), cluster) == "pool general (3 nodes), pool gpu (2 nodes), pool spot (2 nodes)"
+    # Pools of any size are counted, not listed; nodes of a partly chosen pool are named (the first 4).
+    huge = cluster_from_profile({"apiVersion": "k8slint.io/v1", "kind": "ClusterProfile",
+                                 "pools": [{"name": "big", "count": 10**9, "zones": ["a", "b"]}],
+                                 "nodes": [{"name": "solo"}]}, "huge")
+    assert describe_nodes(all_nodes(huge), huge) == "pool big (1000000000 nodes), node solo"
+    rest = all_nodes(huge) - nodes_named(huge, ["big-2", "solo"])
+    assert describe_nodes(rest, huge) == "nodes big-1, big-3, big-4, big-5 and 999999995 more"
 
 
 @pytest.mark.parametrize("extra, kind, words", [

@@ -30,10 +30,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from k8slint.model import memo
-from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL, Node
+from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL
 from k8slint.model.objects import as_dict, as_list
 from k8slint.model.pod_labels import REVISION_LABELS, PodLabels, selector_verdict
-from k8slint.model.scheduling import label_key_error, label_selector_matches, label_selector_problems
+from k8slint.model.scheduling import NodeSet, label_key_error, label_selector_matches, label_selector_problems
 from k8slint.model.versions import NEWEST, Version, on_by_default
 
 INFINITE = math.inf
@@ -312,48 +312,76 @@ def self_mode(term: Term, labels: Mapping, namespace: str, kind: str) -> str | N
 # --- Capacity: how many pods that must all be apart fit ------------------------------------------
 
 
-def capacity(nodes: Iterable[Node], keys: Iterable[str]) -> float:
+def capacity(nodes: NodeSet, keys: Iterable[str]) -> float:
     """The most pods that can run on ``nodes`` when no two may share a value of any of ``keys``.
 
     A node lacking every key takes any number of pods (INFINITE). One key: the number of its
-    domains. Two keys: a maximum bipartite matching between the values of the two keys (a node
-    lacking one key is limited by the other only). Three or more: the smallest one-key bound, which
-    is an upper bound (so "more pods than capacity" stays a sound verdict).
+    domains (a hostname is one per node). Two keys: a maximum bipartite matching between the values
+    of the two keys (a node lacking one key is limited by the other only). Three or more: the
+    smallest one-key bound, which is an upper bound (so "more pods than capacity" stays a sound
+    verdict). Costs per class of nodes, not per node, except for hostnames of nodes described one
+    by one.
     """
     keys = tuple(dict.fromkeys(keys))
-    if type(nodes) is tuple:  # the shared eligible nodes of a placement (scheduling.Verdicts)
-        entry = _CAPACITY.get((id(nodes), keys))
-        if entry is None or entry[0] is not nodes:
-            if len(_CAPACITY) >= 256:
-                _CAPACITY.clear()
-            entry = _CAPACITY[(id(nodes), keys)] = (nodes, _capacity(nodes, keys))
-        return entry[1]
-    return _capacity(list(nodes), keys)
+    entry = _CAPACITY.get((nodes, keys))
+    if entry is None:
+        if len(_CAPACITY) >= 256:
+            _CAPACITY.clear()
+        entry = _CAPACITY[(nodes, keys)] = _capacity(nodes, keys)
+    return entry
 
 
-_CAPACITY: dict = {}  # (id(nodes), keys) -> (nodes, capacity): each entry keeps its tuple alive
+_CAPACITY: dict = {}  # (NodeSet, keys) -> capacity
 
 
-def _capacity(nodes, keys: tuple) -> float:
+def _capacity(nodes: NodeSet, keys: tuple) -> float:
+    from k8slint.model.scheduling import domains
+
     if not keys:
         return INFINITE
-    if any(all(k not in node.labels for k in keys) for node in nodes):
+    if any(not any(group.has_label(k) for k in keys) for group in nodes.groups):
         return INFINITE
     if len(keys) == 1:
-        return len({node.labels[keys[0]] for node in nodes})
+        return len(domains(nodes, keys[0]))
     if len(keys) == 2:
-        a, b = keys
-        edges: dict[tuple, set[tuple]] = {}
-        for node in nodes:
-            left = ("value", node.labels[a]) if a in node.labels else ("node", node.name)
-            right = ("value", node.labels[b]) if b in node.labels else ("node", node.name)
-            edges.setdefault(left, set()).add(right)
-        return _max_matching(edges)
+        return _pair_capacity(nodes, *keys)
     bounds = []
     for key in keys:
-        bounds.append(INFINITE if any(key not in node.labels for node in nodes)
-                      else len({node.labels[key] for node in nodes}))
+        bounds.append(INFINITE if any(not group.has_label(key) for group in nodes.groups)
+                      else len(domains(nodes, key)))
     return min(bounds)
+
+
+def _pair_capacity(nodes: NodeSet, a: str, b: str) -> int:
+    """Maximum matching between the values of keys a and b over the nodes (each node an edge; a
+    node lacking a key stands for itself on that side). Vertices that stand for the nodes of one
+    class are merged when they can only reach one vertex (at most one of them is ever matched),
+    and a hostname of a generated node is private to it: such nodes add to the matching directly."""
+    if a == HOSTNAME_LABEL:
+        a, b = b, a
+    edges: dict[tuple, set[tuple]] = {}
+    direct = 0
+    for group in nodes.groups:
+        node_class = group.node_class
+        left = ("value", group.labels[a]) if a in group.labels else None
+        if b != HOSTNAME_LABEL:
+            right = ("value", group.labels[b]) if b in group.labels else ("class", group.position, "b")
+            edges.setdefault(left or ("class", group.position, "a"), set()).add(right)
+            continue
+        if not node_class.has_hostname:  # lacks b: its nodes are limited by their a value only
+            edges.setdefault(left, set()).add(("class", group.position, "b"))
+            continue
+        if node_class.generated:
+            if left is None:
+                direct += group.count  # each node: its own left vertex and its own hostname
+            else:
+                edges.setdefault(left, set()).add(("private", left))  # a hostname no other node has
+            continue
+        members = node_class.members
+        for j in group.positions():
+            host = ("value", members.hostname(j))
+            edges.setdefault(left or ("node", group.position, j), set()).add(host)
+    return direct + _max_matching(edges)
 
 
 def _max_matching(edges: dict[tuple, set[tuple]]) -> int:

@@ -14,7 +14,7 @@ builds the node model and reports malformed input as `ClusterProfileError`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -29,10 +29,11 @@ ARCH_LABEL = "kubernetes.io/arch"
 UNSCHEDULABLE_TAINT_KEY = "node.kubernetes.io/unschedulable"
 
 # The most nodes and zones a generated cluster (--nodes/--zones, config nodes:/zones:, profile
-# pools) may have. Kubernetes supports clusters of up to 5,000 nodes (kubernetes.io "Considerations
-# for large clusters"; managed offerings go to tens of thousands): a larger count is a mistake or
-# an attack, and each modelled node costs memory and scheduling work, so it is refused (exit 2).
-MAX_NODES = 50_000
+# pools) may have. Pools are classes with a count, never one object per node, so these only refuse
+# the absurd: Kubernetes supports clusters of up to 5,000 nodes (kubernetes.io "Considerations for
+# large clusters"; managed offerings go to tens of thousands), and a cloud region has a handful of
+# zones. Each zone of --zones is one class of nodes, so zones are capped lower.
+MAX_NODES = 10**12
 MAX_ZONES = 1_000
 
 PROFILE_KIND = "ClusterProfile"
@@ -68,6 +69,9 @@ class Taint:
 
 @dataclass(frozen=True)
 class Node:
+    """One node (a Node object, or one member of a `NodeClass` materialised for a check or a
+    message). Clusters hold classes, not nodes: see `NodeClass`."""
+
     name: str
     # Excluded from the hash (a dict is unhashable); equal nodes still hash equally by name.
     labels: Mapping[str, str] = field(hash=False)
@@ -80,23 +84,231 @@ class Node:
         object.__setattr__(self, "taints", tuple(self.taints))
 
 
-@dataclass(frozen=True)
+class NameRange:
+    """Generated member names ``<prefix><first>``, ``<prefix><first + step>`` ... (`count` of them),
+    each also the node's hostname label; member j is node number ``base + first - 1 + step*j`` of
+    the cluster (its place in the order the nodes were described)."""
+
+    __slots__ = ("prefix", "first", "step", "count", "base")
+
+    def __init__(self, prefix: str, first: int, step: int, count: int, base: int = 0) -> None:
+        self.prefix, self.first, self.step, self.count, self.base = prefix, first, step, count, base
+
+    def rebased(self, base: int) -> NameRange:
+        return NameRange(self.prefix, self.first, self.step, self.count, base)
+
+    def name(self, j: int) -> str:
+        return f"{self.prefix}{self.first + self.step * j}"
+
+    hostname = name  # generated nodes are labelled with their own name
+
+    def order(self, j: int) -> int:
+        return self.base + self.first - 1 + self.step * j
+
+    def position(self, name) -> int | None:
+        """The member j named (or hostname-labelled) `name`, or None."""
+        if not isinstance(name, str) or not name.startswith(self.prefix):
+            return None
+        digits = name[len(self.prefix):]
+        # Generated numbers are written without sign or leading zero; 30 digits exceed any count.
+        if not digits or len(digits) > 30 or not (digits.isascii() and digits.isdigit()) or digits[0] == "0":
+            return None
+        j, remainder = divmod(int(digits) - self.first, self.step)
+        return j if not remainder and 0 <= j < self.count else None
+
+    positions_of_hostname = position
+
+
+class NameList:
+    """Explicit member names (Node objects, profile `nodes:`), their hostname labels (None: no
+    such label) and their numbers in the cluster's node order."""
+
+    __slots__ = ("names", "hostnames", "orders", "_index")
+
+    def __init__(self, names: tuple, hostnames: tuple, orders: tuple) -> None:
+        self.names, self.hostnames, self.orders = names, hostnames, orders
+        self._index: dict | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+    def rebased(self, base: int) -> NameList:
+        return NameList(self.names, self.hostnames, tuple(base + order for order in self.orders))
+
+    def name(self, j: int) -> str:
+        return self.names[j]
+
+    def hostname(self, j: int) -> str | None:
+        return self.hostnames[j]
+
+    def order(self, j: int) -> int:
+        return self.orders[j]
+
+    def _positions(self) -> dict:
+        if self._index is None:
+            index: dict = {}
+            for j, (name, hostname) in enumerate(zip(self.names, self.hostnames)):
+                index.setdefault(("name", name), j)
+                index.setdefault(("host", hostname), []).append(j)
+            self._index = index
+        return self._index
+
+    def position(self, name) -> int | None:
+        return self._positions().get(("name", name)) if isinstance(name, str) else None
+
+    def positions_of_hostname(self, value) -> list[int]:
+        return self._positions().get(("host", value), []) if isinstance(value, str) else []
+
+
+class NodeClass:
+    """Nodes with the same labels (but the hostname, which is per node), taints and pool: what the
+    scheduler sees of them is the same, so every verdict about one holds for all ``count`` of them.
+    Members are named by `members` (a `NameRange` for pools of any size, a `NameList` for nodes
+    described one by one); a pool of a billion nodes is one object."""
+
+    __slots__ = ("labels", "taints", "pool", "members", "has_hostname")
+
+    def __init__(self, labels: Mapping[str, str], taints: tuple[Taint, ...], pool: str | None,
+                 members: NameRange | NameList, has_hostname: bool = True) -> None:
+        self.labels = {k: v for k, v in labels.items() if k != HOSTNAME_LABEL}
+        self.taints = tuple(taints)
+        self.pool = pool
+        self.members = members
+        self.has_hostname = has_hostname  # every member carries kubernetes.io/hostname
+
+    @property
+    def count(self) -> int:
+        return self.members.count
+
+    @property
+    def generated(self) -> bool:
+        """Members named by a range: each hostname is its own name, unique in the cluster."""
+        return isinstance(self.members, NameRange)
+
+    def node(self, j: int) -> Node:
+        """Member j as a Node (labels with its hostname)."""
+        labels = dict(self.labels)
+        hostname = self.members.hostname(j)
+        if hostname is not None:
+            labels[HOSTNAME_LABEL] = hostname
+        return Node(self.members.name(j), labels, self.taints, self.pool)
+
+    def __repr__(self) -> str:
+        return f"NodeClass({self.count} x {self.members.name(0) if self.count else '-'}, pool={self.pool})"
+
+
 class Cluster:
-    nodes: tuple[Node, ...]
-    source: str  # human description, e.g. "cluster profile prod.yaml", "--nodes 3 --zones 2"
-    # False for the identical synthetic nodes of --nodes/--zones: their labels are placeholders,
-    # so nodeSelector and node affinity cannot be judged against them (they are assumed to match).
-    labels_known: bool = True
+    """The nodes workloads are checked against, as classes of identical nodes (`classes`).
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "nodes", tuple(self.nodes))
+    Built from `NodeClass`es (pools of any size) and/or single `Node`s, which are grouped into
+    classes here (nodes with the same labels but the hostname, the same taints and pool).
+    ``source`` describes it in messages ("cluster profile prod.yaml", "--nodes 3 --zones 2");
+    ``labels_known`` is False for the identical synthetic nodes of --nodes/--zones, whose labels are
+    placeholders: nodeSelector and node affinity cannot be judged against them."""
 
-    def pools(self) -> dict[str, list[Node]]:
-        """Nodes grouped by pool, in first-seen order; a node without a pool is its own group."""
-        groups: dict[str, list[Node]] = {}
-        for node in self.nodes:
-            groups.setdefault(node.pool or node.name, []).append(node)
+    def __init__(self, nodes: Iterable[Node | NodeClass] = (), source: str = "", labels_known: bool = True) -> None:
+        self.source = source
+        self.labels_known = labels_known
+        entries: list = []  # NodeClass, or the key of a group of single nodes
+        groups: dict = {}
+        counter = 0
+        for item in nodes:
+            if isinstance(item, NodeClass):
+                # Its members' numbers are as given: the classes of one pool interleave (zones).
+                if item.count:
+                    entries.append(item)
+                counter += item.count
+                continue
+            hostname = item.labels.get(HOSTNAME_LABEL)
+            labels = tuple(sorted((k, v) for k, v in item.labels.items() if k != HOSTNAME_LABEL))
+            key = (labels, hostname is not None, item.taints, item.pool)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = (item, [], [], [])
+                entries.append(key)
+            group[1].append(item.name)
+            group[2].append(hostname)
+            group[3].append(counter)
+            counter += 1
+        classes = []
+        for entry in entries:
+            if isinstance(entry, NodeClass):
+                classes.append(entry)
+            else:
+                first, names, hostnames, orders = groups[entry]
+                classes.append(NodeClass(first.labels, first.taints, first.pool,
+                                         NameList(tuple(names), tuple(hostnames), tuple(orders)), entry[1]))
+        self.classes: tuple[NodeClass, ...] = tuple(classes)
+        self.node_count: int = counter
+        self._names: dict | None = None
+
+    def find(self, name) -> tuple[int, int] | None:
+        """(class position, member j) of the node named `name`, or None."""
+        if not isinstance(name, str):
+            return None
+        if self._names is None:
+            self._names = {}
+            for position, node_class in enumerate(self.classes):
+                if not node_class.generated:
+                    for j, member in enumerate(node_class.members.names):
+                        self._names.setdefault(member, (position, j))
+        found = self._names.get(name)
+        if found is not None:
+            return found
+        for position, node_class in enumerate(self.classes):
+            if node_class.generated:
+                j = node_class.members.position(name)
+                if j is not None:
+                    return position, j
+        return None
+
+    @property
+    def nodes(self) -> Sequence[Node]:
+        """Every node, materialised one by one in the order described: for small clusters (tests,
+        references). Rules work on `classes` (k8slint.model.scheduling.NodeSet)."""
+        return _NodeView(self)
+
+    def pools(self) -> dict[str, int]:
+        """Node count by pool, in first-seen order; a node without a pool is its own group (by name)."""
+        firsts: list = []
+        for node_class in self.classes:
+            if node_class.pool is not None:
+                firsts.append((node_class.members.order(0), node_class.pool, node_class.count))
+            else:
+                firsts.extend((node_class.members.order(j), node_class.members.name(j), 1)
+                              for j in range(node_class.count))
+        groups: dict[str, int] = {}
+        for _, name, count in sorted(firsts, key=lambda item: item[0]):
+            groups[name] = groups.get(name, 0) + count
         return groups
+
+    def __repr__(self) -> str:
+        return f"Cluster({self.source!r}, {self.node_count} nodes in {len(self.classes)} classes)"
+
+
+class _NodeView(Sequence):
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def __len__(self) -> int:
+        return self.cluster.node_count
+
+    def __iter__(self):
+        import heapq
+
+        def members(node_class):
+            return ((node_class.members.order(j), j, node_class) for j in range(node_class.count))
+
+        for _, j, node_class in heapq.merge(*(members(c) for c in self.cluster.classes), key=lambda t: t[0]):
+            yield node_class.node(j)
+
+    def __getitem__(self, index):
+        items = list(self)
+        return tuple(items[index]) if isinstance(index, slice) else items[index]
+
+    def __eq__(self, other) -> bool:
+        return tuple(self) == tuple(other)
 
 
 class ClusterProfileError(ValueError):
@@ -118,23 +330,29 @@ def format_path(parts: Iterable[str | int]) -> str:
 
 
 def uniform_cluster(nodes: int, zones: int = 1) -> Cluster:
-    """`nodes` identical untainted nodes node-1..node-N, spread round-robin over zone-a, zone-b..."""
+    """`nodes` identical untainted nodes node-1..node-N, spread round-robin over zone-a, zone-b...:
+    one class per zone (node-i is in zone (i-1) mod Z), whatever N."""
     if isinstance(nodes, bool) or not isinstance(nodes, int) or nodes < 0:
         raise ValueError(f"node count must be a non-negative integer, not {nodes!r}")
     if isinstance(zones, bool) or not isinstance(zones, int) or zones < 1:
         raise ValueError(f"zone count must be a positive integer, not {zones!r}")
     if nodes > MAX_NODES:
-        raise ClusterProfileError(f"--nodes {nodes}: at most {MAX_NODES:,} nodes can be modelled (Kubernetes "
-                                  f"supports clusters of up to 5,000 nodes)")
+        raise ClusterProfileError(f"--nodes {_shown(nodes)}: at most {MAX_NODES:,} nodes can be modelled "
+                                  f"(Kubernetes supports clusters of up to 5,000 nodes)")
     if zones > MAX_ZONES:
-        raise ClusterProfileError(f"--zones {zones}: at most {MAX_ZONES:,} zones can be modelled")
-    zone_names = [f"zone-{_letters(index)}" for index in range(zones)]
-    cluster_nodes = []
-    for index in range(nodes):
-        name = f"node-{index + 1}"
-        zone = zone_names[index % zones]
-        cluster_nodes.append(Node(name, _node_labels(name, zone, None), ()))
-    return Cluster(tuple(cluster_nodes), f"--nodes {nodes} --zones {zones}", labels_known=False)
+        raise ClusterProfileError(f"--zones {_shown(zones)}: at most {MAX_ZONES:,} zones can be modelled")
+    classes = []
+    for index in range(min(zones, nodes)):
+        count = nodes // zones + (1 if index < nodes % zones else 0)
+        labels = _node_labels("", f"zone-{_letters(index)}", None)
+        classes.append(NodeClass(labels, (), None, NameRange("node-", index + 1, zones, count)))
+    return Cluster(classes, f"--nodes {nodes} --zones {zones}", labels_known=False)
+
+
+def _shown(number: int) -> str:
+    """A number for a message: a 5,000-digit one is cut."""
+    text = str(number)
+    return text if len(text) <= 30 else f"{text[:12]}...({len(text)} digits)"
 
 
 def _letters(index: int) -> str:
@@ -162,47 +380,62 @@ def _node_labels(name: str, zone: str | None, labels: Mapping[str, str] | None) 
 
 
 def cluster_from_profile(data, source: str) -> Cluster:
-    """Validate a ClusterProfile document against ``cluster.schema.json`` and expand its pools.
+    """Validate a ClusterProfile document against ``cluster.schema.json`` and build its classes.
 
-    Pool nodes are named ``<pool>-<i>`` (1-based) and spread round-robin over the pool's zones.
+    Pool nodes are named ``<pool>-<i>`` (1-based) and spread round-robin over the pool's zones: one
+    class per zone of a pool, whatever its count (never one object per node).
     """
     _validate_profile(data, source)
     _check_size(data, source)
-    builder = _ClusterBuilder(source)
+    entries: list = []
+    ranges: dict[str, list[tuple[NameRange, tuple]]] = {}  # name prefix -> the pools' ranges
     pool_names: set[str] = set()
+    base = 0  # nodes of the pools before this one
     for pool_index, pool in enumerate(data.get("pools") or ()):
         path = ("pools", pool_index)
         name = pool["name"]
         if name in pool_names:
             raise _error(source, (*path, "name"), f"duplicate pool name {name!r}")
         pool_names.add(name)
-        zones = pool.get("zones") or ([pool["zone"]] if "zone" in pool else [])
+        zones = pool.get("zones") or ([pool["zone"]] if "zone" in pool else [None])
         taints = _profile_taints(pool.get("taints") or (), (*path, "taints"), source)
-        # The schema's "integer" also admits 3.0.
-        for index in range(int(pool["count"])):
-            node_name = f"{name}-{index + 1}"
-            zone = zones[index % len(zones)] if zones else None
-            labels = _node_labels(node_name, zone, pool.get("labels"))
-            builder.add(Node(node_name, labels, taints, pool=name), path)
+        count = pool["count"]
+        for index, zone in enumerate(zones[:count]):
+            members = NameRange(f"{name}-", index + 1, len(zones),
+                                count // len(zones) + (index < count % len(zones)), base)
+            ranges.setdefault(members.prefix, []).append((members, path))
+            entries.append(NodeClass(_node_labels("", zone, pool.get("labels")), taints, name, members))
+        base += count
+    where: dict[str, str] = {}
     for node_index, spec in enumerate(data.get("nodes") or ()):
         path = ("nodes", node_index)
         taints = _profile_taints(spec.get("taints") or (), (*path, "taints"), source)
         if spec.get("unschedulable"):
             taints = _with_unschedulable_taint(taints)
-        labels = _node_labels(spec["name"], spec.get("zone"), spec.get("labels"))
-        builder.add(Node(spec["name"], labels, taints, pool=spec.get("pool")), (*path, "name"))
-    return builder.build()
+        node_name = spec["name"]
+        here = format_path((*path, "name"))
+        clash = where.get(node_name)
+        cut = node_name.rfind("-")
+        for members, pool_path in ranges.get(node_name[:cut + 1], ()) if cut >= 0 else ():
+            if members.position(node_name) is not None:
+                clash = format_path(pool_path)
+        if clash is not None:
+            raise _error(source, (*path, "name"), f"node name {node_name!r} is already used by {clash}")
+        where[node_name] = here
+        labels = _node_labels(node_name, spec.get("zone"), spec.get("labels"))
+        entries.append(Node(node_name, labels, taints, pool=spec.get("pool")))
+    return Cluster(entries, source)
 
 
 def _check_size(data, source: str) -> None:
-    """Refuse a profile whose pools add up to more than MAX_NODES nodes before making any."""
+    """Refuse a profile whose pools add up to more than MAX_NODES nodes (absurd, see MAX_NODES)."""
     total = len(data.get("nodes") or ())
     for index, pool in enumerate(data.get("pools") or ()):
-        total += int(pool["count"])
+        total += pool["count"]
         if total > MAX_NODES:
             raise _error(source, ("pools", index, "count"),
-                         f"{pool['count']}: the profile would have more than {MAX_NODES:,} nodes, more than can be "
-                         f"modelled (Kubernetes supports clusters of up to 5,000 nodes)")
+                         f"{_shown(pool['count'])}: the profile would have more than {MAX_NODES:,} nodes, more "
+                         f"than can be modelled (Kubernetes supports clusters of up to 5,000 nodes)")
 
 
 def _profile_taints(specs, path: tuple, source: str) -> tuple[Taint, ...]:
@@ -237,10 +470,11 @@ def _validate_profile(data, source: str) -> None:
 
 @cache
 def _profile_validator():
-    # jsonschema is slow to import; only runs that load a profile pay for it.
-    from jsonschema import Draft202012Validator
+    # jsonschema is slow to import; only runs that load a profile pay for it. The strict validator's
+    # integers are ints: JSON Schema calls 2.0 (and 1e9) an integer, but a count is a whole number.
+    from k8slint.config import strict_validator
 
-    return Draft202012Validator(load_schema(PROFILE_SCHEMA))
+    return strict_validator(load_schema(PROFILE_SCHEMA))
 
 
 def _describe(source: str, error) -> str:
@@ -250,6 +484,8 @@ def _describe(source: str, error) -> str:
         what = error.schema["description"]
     elif error.validator == "pattern" and "title" in error.schema:
         what = f"{error.instance!r} is not a valid {error.schema['title']}"
+    elif error.validator == "type" and error.validator_value == "integer" and isinstance(error.instance, float):
+        what = f"{error.instance!r} is not an integer: write a whole number without a decimal point or exponent"
     elif error.validator == "type":
         what = f"must be of type {error.validator_value}, not {_json_type(error.instance)}"
     else:

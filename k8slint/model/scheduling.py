@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from k8slint.model import memo
-from k8slint.model.cluster import UNSCHEDULABLE_TAINT_KEY, VALID_EFFECTS, Cluster, Node, Taint, format_path
+from k8slint.model.cluster import HOSTNAME_LABEL, UNSCHEDULABLE_TAINT_KEY, VALID_EFFECTS, Cluster, Node, NodeClass, Taint, \
+    format_path
 
 VALID_OPERATORS = ("Exists", "Equal")
 # Numeric toleration operators (toleration.go ToleratesTaint, `enableComparisonOperators`): alpha,
@@ -703,39 +704,300 @@ def required_node_affinity_matches(pod_spec: dict, node: Node) -> bool:
     return affinity.selector_matches(node) and affinity.affinity_matches(node)
 
 
+# --- Node sets: some nodes of a cluster, by class ----------------------------------------------------
+
+
+class NodeGroup:
+    """Some members of one `NodeClass` (class ``position`` of the cluster): all of them but
+    ``without``, or only those in ``only`` (member positions j). Every member passes the same
+    checks, so `sample` (one of them, as a Node) stands for all ``count``."""
+
+    __slots__ = ("position", "node_class", "only", "without", "count", "_sample")
+
+    def __init__(self, position: int, node_class: NodeClass, only: frozenset | None = None,
+                 without: frozenset = frozenset()) -> None:
+        self.position, self.node_class = position, node_class
+        if only is not None:
+            only, without = frozenset(j for j in only if 0 <= j < node_class.count), frozenset()
+        else:
+            without = frozenset(j for j in without if 0 <= j < node_class.count)
+        self.only, self.without = only, without
+        self.count = len(only) if only is not None else node_class.count - len(without)
+        self._sample = None
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        """The class's labels, without kubernetes.io/hostname (one value per node)."""
+        return self.node_class.labels
+
+    @property
+    def taints(self) -> tuple[Taint, ...]:
+        return self.node_class.taints
+
+    @property
+    def pool(self) -> str | None:
+        return self.node_class.pool
+
+    def has_label(self, key: str) -> bool:
+        return key in self.node_class.labels or (key == HOSTNAME_LABEL and self.node_class.has_hostname)
+
+    def positions(self):
+        """Member positions j, ascending (lazily: a group may hold a billion)."""
+        if self.only is not None:
+            yield from sorted(self.only)
+            return
+        for j in range(self.node_class.count):
+            if j not in self.without:
+                yield j
+
+    @property
+    def sample(self) -> Node:
+        """A member as a Node: what is true of it (labels, taints) is true of every member, except
+        its name and hostname, which no check of a group depends on."""
+        if self._sample is None:
+            self._sample = self.node_class.node(next(self.positions()))
+        return self._sample
+
+    def names(self):
+        """(order in the cluster, name) of the members, lazily and in order."""
+        members = self.node_class.members
+        return ((members.order(j), members.name(j)) for j in self.positions())
+
+    def _key(self) -> tuple:
+        # The class itself (hashed by identity): sets of two clusters are never equal.
+        return self.position, self.node_class, self.only, self.without
+
+    def __repr__(self) -> str:
+        return f"NodeGroup({self.node_class!r}, count={self.count})"
+
+
+def _merge(a: NodeGroup, b: NodeGroup) -> NodeGroup:
+    if a.only is not None and b.only is not None:
+        return NodeGroup(a.position, a.node_class, a.only | b.only)
+    if a.only is not None:
+        return NodeGroup(a.position, a.node_class, None, b.without - a.only)
+    if b.only is not None:
+        return NodeGroup(a.position, a.node_class, None, a.without - b.only)
+    return NodeGroup(a.position, a.node_class, None, a.without & b.without)
+
+
+def _minus(a: NodeGroup, b: NodeGroup) -> NodeGroup:
+    if a.only is not None:
+        keep = a.only - b.only if b.only is not None else a.only & b.without
+        return NodeGroup(a.position, a.node_class, keep)
+    if b.only is not None:
+        return NodeGroup(a.position, a.node_class, None, a.without | b.only)
+    return NodeGroup(a.position, a.node_class, b.without - a.without)
+
+
+def _within(a: NodeGroup, b: NodeGroup) -> bool:
+    if a.only is not None:
+        return a.only <= b.only if b.only is not None else not (a.only & b.without)
+    if b.only is not None:
+        return a.count <= len(b.only) and all(j in b.only for j in a.positions())
+    return b.without <= a.without
+
+
+class NodeSet:
+    """Some nodes of a cluster as `NodeGroup`s (at most one per class, in class order): counts,
+    unions, differences and inclusion cost per class, never per node. Immutable and hashable."""
+
+    __slots__ = ("groups", "count", "_hash", "__weakref__")
+
+    def __init__(self, groups: Iterable[NodeGroup] = ()) -> None:
+        merged: dict[int, NodeGroup] = {}
+        for group in groups:
+            known = merged.get(group.position)
+            merged[group.position] = group if known is None else _merge(known, group)
+        self.groups: tuple[NodeGroup, ...] = tuple(merged[p] for p in sorted(merged) if merged[p].count)
+        self.count: int = sum(group.count for group in self.groups)
+        self._hash = None
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self):
+        return iter(self.groups)
+
+    def _keys(self) -> tuple:
+        return tuple(group._key() for group in self.groups)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, NodeSet) and self._keys() == other._keys()
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(self._keys())
+        return self._hash
+
+    def __or__(self, other: NodeSet) -> NodeSet:
+        return NodeSet((*self.groups, *other.groups))
+
+    def __sub__(self, other: NodeSet) -> NodeSet:
+        theirs = {group.position: group for group in other.groups}
+        return NodeSet(_minus(group, theirs[group.position]) if group.position in theirs else group
+                       for group in self.groups)
+
+    def __le__(self, other: NodeSet) -> bool:
+        theirs = {group.position: group for group in other.groups}
+        return all(group.position in theirs and _within(group, theirs[group.position]) for group in self.groups)
+
+    def where(self, predicate) -> NodeSet:
+        """The groups whose `sample` passes ``predicate`` (a check that is the same for every
+        member: labels but the hostname, taints)."""
+        return NodeSet(group for group in self.groups if predicate(group))
+
+    def names(self, limit: int | None = None) -> list[str]:
+        """Member names in the cluster's node order (the first `limit`)."""
+        import heapq
+        from itertools import islice
+
+        merged = heapq.merge(*(group.names() for group in self.groups), key=lambda item: item[0])
+        return [name for _, name in islice(merged, limit)]
+
+    def nodes(self) -> list[Node]:
+        """Every member as a Node, in node order: for small sets (tests, references)."""
+        import heapq
+
+        def members(group):
+            return ((group.node_class.members.order(j), j, group) for j in group.positions())
+
+        return [group.node_class.node(j)
+                for _, j, group in heapq.merge(*(members(g) for g in self.groups), key=lambda item: item[0])]
+
+    def __repr__(self) -> str:
+        return f"NodeSet({self.count} nodes in {len(self.groups)} groups)"
+
+
+def nodes_named(cluster: Cluster, names: Iterable[str]) -> NodeSet:
+    """The nodes of the cluster with these names (names of no node are ignored)."""
+    groups = []
+    for name in names:
+        found = cluster.find(name)
+        if found is not None:
+            groups.append(NodeGroup(found[0], cluster.classes[found[0]], frozenset((found[1],))))
+    return NodeSet(groups)
+
+
+def all_nodes(cluster: Cluster) -> NodeSet:
+    """Every node of the cluster."""
+    found = _VERDICT_CACHE[3] if _VERDICT_CACHE[0] is cluster else None
+    if found is None:
+        found = NodeSet(NodeGroup(position, node_class) for position, node_class in enumerate(cluster.classes))
+        if _VERDICT_CACHE[0] is not cluster:
+            _VERDICT_CACHE[:] = [cluster, {}, {}, None]
+        _VERDICT_CACHE[3] = found
+    return found
+
+
+# --- Topology domains over node sets ---------------------------------------------------------------
+
+
+class Domains:
+    """The domains of `topology_key` among some nodes (its distinct values; an empty value is a
+    domain too). Hostnames are one per node: a pool's nodes count one domain each without being
+    listed (``per_node``); every other value is listed with the number of its first node."""
+
+    __slots__ = ("topology_key", "values", "per_node")
+
+    def __init__(self, topology_key: str, values: dict, per_node: NodeSet) -> None:
+        self.topology_key, self.values, self.per_node = topology_key, values, per_node
+
+    def __len__(self) -> int:
+        return len(self.values) + self.per_node.count
+
+    def __bool__(self) -> bool:
+        return bool(self.values) or bool(self.per_node)
+
+    def __sub__(self, other: Domains) -> Domains:
+        values = {value: order for value, order in self.values.items() if value not in other.values}
+        return Domains(self.topology_key, values, self.per_node - other.per_node)
+
+    def first(self, limit: int) -> list[str]:
+        """The first `limit` domain values, in the order of the nodes that carry them."""
+        listed = sorted(self.values.items(), key=lambda item: item[1])[:limit]
+        return [value for value, _ in _first_values(listed, self.per_node, limit)]
+
+
+def _first_values(listed: list, per_node: NodeSet, limit: int) -> list:
+    import heapq
+    from itertools import islice
+
+    streams = [((order, value) for value, order in listed)]
+    streams += [group.names() for group in per_node.groups]
+    merged = heapq.merge(*streams, key=lambda item: item[0])
+    return [(value, order) for order, value in islice(merged, limit)]
+
+
+def domains(nodes: NodeSet, topology_key: str) -> Domains:
+    """The domains of `topology_key` among `nodes`; nodes without the label are in none."""
+    values: dict[str, int] = {}
+    per_node = []
+    for group in nodes.groups:
+        if topology_key != HOSTNAME_LABEL:
+            if topology_key in group.labels:
+                value = group.labels[topology_key]
+                order = group.node_class.members.order(next(group.positions()))
+                if value not in values or order < values[value]:
+                    values[value] = order
+            continue
+        if not group.node_class.has_hostname:
+            continue
+        if group.node_class.generated:
+            per_node.append(group)  # generated hostnames are unique in the cluster
+            continue
+        members = group.node_class.members
+        for j in group.positions():
+            value, order = members.hostname(j), members.order(j)
+            if value not in values or order < values[value]:
+                values[value] = order
+    return Domains(topology_key, values, NodeSet(per_node))
+
+
+def lacking(nodes: NodeSet, topology_key: str) -> int:
+    """How many of `nodes` lack the label."""
+    return sum(group.count for group in nodes.groups if not group.has_label(topology_key))
+
+
 # --- Eligibility ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class NodeVerdict:
-    node: Node
+    nodes: NodeGroup  # nodes of one class that get the same verdict
     eligible: bool
     # Why not: "nodeName", "nodeSelector", "node affinity" or "taint key=value:Effect not tolerated".
     reason: str | None
 
+    @property
+    def count(self) -> int:
+        return self.nodes.count
+
 
 class Verdicts(list):
-    """The `NodeVerdict` of every node of a cluster for one placement (a list in node order), with
-    the eligible nodes as a tuple. Shared by every workload whose pods have the same placement
-    fields: callers must not change it."""
+    """The `NodeVerdict`s of a cluster for one placement, one per group of nodes that get the same
+    answer (a class, or the nodes of a class the placement names and the rest), with the eligible
+    nodes as a `NodeSet` and the cluster's node count. Shared by every workload whose pods have the
+    same placement fields: callers must not change it."""
 
-    eligible: tuple[Node, ...]
+    eligible: NodeSet
+    count: int
     _by_taints: dict | None = None
 
-    def placed_by_taints(self) -> dict[tuple[Taint, ...], list[Node]]:
+    def placed_by_taints(self) -> dict[tuple[Taint, ...], NodeSet]:
         """The nodes that pass everything but (perhaps) the taints, grouped by their taints."""
         if self._by_taints is None:
             groups: dict = {}
             for verdict in self:
                 if verdict.reason is None or verdict.reason.startswith("taint "):
-                    groups.setdefault(verdict.node.taints, []).append(verdict.node)
-            self._by_taints = groups
+                    groups.setdefault(verdict.nodes.taints, []).append(verdict.nodes)
+            self._by_taints = {taints: NodeSet(members) for taints, members in groups.items()}
         return self._by_taints
 
 
 # The verdicts of the last cluster used, by placement (see _placement_key): a run asks the same
 # cluster about thousands of workloads whose pods mostly share a handful of placements.
-_VERDICT_CACHE: list = [None, {}, None]  # [cluster, {placement: Verdicts}, node classes]
+_VERDICT_CACHE: list = [None, {}, {}, None]  # [cluster, {placement: Verdicts}, {names: partition}, all nodes]
 
 
 def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> Verdicts:
@@ -746,12 +1008,13 @@ def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> Verdicts:
     failing check is the reason.
 
     Computed once per cluster and distinct placement (the fields above; for a DaemonSet also
-    hostNetwork), and once per node class (nodes with the same labels but the hostname, and the
-    same taints) unless the placement names nodes (nodeName, the hostname label, matchFields).
+    hostNetwork), and once per node class (`NodeClass`: nodes with the same labels but the
+    hostname, and the same taints); the members a placement names (nodeName, the hostname label,
+    matchFields) are judged apart from the rest of their class.
     """
     spec = pod_spec if isinstance(pod_spec, Mapping) else {}
     if _VERDICT_CACHE[0] is not cluster:
-        _VERDICT_CACHE[:] = [cluster, {}, None]
+        _VERDICT_CACHE[:] = [cluster, {}, {}, None]
     cache = _VERDICT_CACHE[1]
     try:
         key = _placement_key(kind, spec)
@@ -761,8 +1024,8 @@ def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> Verdicts:
     if found is None:
         found = _node_verdicts(kind, spec, cluster)
         if key is not None:
-            # bounded by verdicts held, not entries: each entry holds one per node
-            if len(cache) >= min(memo.SIZE, 1 + 2_000_000 // (1 + len(cluster.nodes))):
+            # bounded by verdicts held, not entries
+            if len(cache) >= min(memo.SIZE, 1 + 2_000_000 // (1 + len(found))):
                 cache.clear()
             cache[key] = found
     return found
@@ -779,58 +1042,86 @@ def _placement_key(kind: str, spec: Mapping) -> tuple:
                         spec.get("tolerations")])
 
 
-def _names_nodes(spec: Mapping) -> bool:
-    """Does the placement single out nodes by name (nodeName, the hostname label, matchFields on
-    metadata.name)? Then nodes of one class may differ. True for anything malformed (judged node
-    by node, the safe way)."""
-    from k8slint.model.cluster import HOSTNAME_LABEL
-
-    if spec.get("nodeName") not in (None, ""):
-        return True
+def _named(spec: Mapping) -> tuple[frozenset, bool]:
+    """The node names and hostnames a placement mentions (spec.nodeName, the hostname label in
+    nodeSelector or node affinity, matchFields on metadata.name), and whether it compares
+    hostnames as numbers (Gt/Lt). Members of a class that it does not mention all get the same
+    answer: every other check reads labels the whole class shares."""
+    names: set = set()
+    numeric = False
+    node_name = spec.get("nodeName")
+    if isinstance(node_name, str):
+        names.add(node_name)
     selector = spec.get("nodeSelector")
-    if selector is not None and (not isinstance(selector, Mapping) or HOSTNAME_LABEL in selector):
-        return True
+    if isinstance(selector, Mapping) and isinstance(selector.get(HOSTNAME_LABEL), str):
+        names.add(selector[HOSTNAME_LABEL])
     required = spec
     for name in ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"):
-        required = required.get(name)
-        if required is None:
-            return False
-        if not isinstance(required, Mapping):
-            return True
-    terms = required.get("nodeSelectorTerms")
-    if terms is None:
-        return False
-    if not isinstance(terms, list):
-        return True
-    for term in terms:
-        if not isinstance(term, Mapping) or term.get("matchFields"):
-            return True
-        expressions = term.get("matchExpressions")
-        if expressions is None:
+        required = required.get(name) if isinstance(required, Mapping) else None
+    terms = required.get("nodeSelectorTerms") if isinstance(required, Mapping) else None
+    for term in terms if isinstance(terms, list) else ():
+        if not isinstance(term, Mapping):
             continue
-        if not isinstance(expressions, list):
-            return True
-        for expression in expressions:
-            if not isinstance(expression, Mapping) or expression.get("key") == HOSTNAME_LABEL:
-                return True
-    return False
+        for section in ("matchExpressions", "matchFields"):
+            expressions = term.get(section)
+            for expression in expressions if isinstance(expressions, list) else ():
+                if not isinstance(expression, Mapping):
+                    continue
+                if section == "matchExpressions" and expression.get("key") != HOSTNAME_LABEL:
+                    continue
+                if expression.get("operator") in ("Gt", "Lt"):
+                    numeric = True
+                values = expression.get("values")
+                names.update(v for v in (values if isinstance(values, list) else ()) if isinstance(v, str))
+    return frozenset(names), numeric
 
 
-def node_classes(cluster: Cluster) -> list[list[Node]]:
-    """The cluster's nodes grouped into equivalence classes: the same labels (but the hostname,
-    which names the node) and the same taints (schedulability is a taint). Computed once."""
+def partition(cluster: Cluster, pod_spec) -> list[NodeGroup]:
+    """The cluster's nodes in groups whose members get the same answer from every placement check
+    of this pod spec: one group per class, except that the members the spec names are groups of
+    their own (see `_named`). Generated names (``pool-7``) never parse as numbers, so Gt/Lt on the
+    hostname only splits classes of nodes described one by one."""
+    named, numeric = _named(pod_spec if isinstance(pod_spec, Mapping) else {})
     if _VERDICT_CACHE[0] is not cluster:
-        _VERDICT_CACHE[:] = [cluster, {}, None]
-    classes = _VERDICT_CACHE[2]
-    if classes is None:
-        from k8slint.model.cluster import HOSTNAME_LABEL
+        _VERDICT_CACHE[:] = [cluster, {}, {}, None]
+    cache = _VERDICT_CACHE[2]
+    found = cache.get((named, numeric))
+    if found is not None:
+        return found
+    groups = []
+    for position, node_class in enumerate(cluster.classes):
+        members = node_class.members
+        if numeric and not node_class.generated:
+            groups.extend(NodeGroup(position, node_class, frozenset((j,))) for j in range(node_class.count))
+            continue
+        hits: set[int] = set()
+        for name in named:
+            j = members.position(name)
+            if j is not None:
+                hits.add(j)
+            hostname = members.positions_of_hostname(name)
+            if isinstance(hostname, int):
+                hits.add(hostname)
+            elif hostname:
+                hits.update(hostname)
+        groups.extend(NodeGroup(position, node_class, frozenset((j,))) for j in sorted(hits))
+        rest = NodeGroup(position, node_class, None, frozenset(hits))
+        if rest.count:
+            groups.append(rest)
+    if len(cache) >= 256:
+        cache.clear()
+    cache[(named, numeric)] = groups
+    return groups
 
-        groups: dict = {}
-        for node in cluster.nodes:
-            labels = tuple(sorted((k, v) for k, v in node.labels.items() if k != HOSTNAME_LABEL))
-            groups.setdefault((labels, node.taints), []).append(node)
-        classes = _VERDICT_CACHE[2] = list(groups.values())
-    return classes
+
+def _first_order(group: NodeGroup) -> int:
+    return group.node_class.members.order(next(group.positions()))
+
+
+def select_nodes(cluster: Cluster, pod_spec, predicate) -> NodeSet:
+    """The nodes that pass ``predicate(node)``, a check that reads the node's labels, name and
+    taints and the pod spec's placement: judged once per group of `partition`."""
+    return NodeSet(group for group in partition(cluster, pod_spec) if predicate(group.sample))
 
 
 def _node_verdicts(kind: str, spec: Mapping, cluster: Cluster) -> Verdicts:
@@ -855,42 +1146,17 @@ def _node_verdicts(kind: str, spec: Mapping, cluster: Cluster) -> Verdicts:
         return f"taint {untolerated[0]} not tolerated" if untolerated else None
 
     verdicts = Verdicts()
-    if judge_labels and _names_nodes(spec):
-        verdicts.extend(NodeVerdict(node, reason is None, reason) for node in cluster.nodes
-                        for reason in (reason_for(node),))
-    else:
-        by_node: dict[int, NodeVerdict] = {}
-        for members in node_classes(cluster):
-            reason = reason_for(members[0])
-            for node in members:
-                by_node[id(node)] = NodeVerdict(node, reason is None, reason)
-        verdicts.extend(by_node[id(node)] for node in cluster.nodes)
-    verdicts.eligible = tuple(verdict.node for verdict in verdicts if verdict.eligible)
+    groups = partition(cluster, spec) if judge_labels else all_nodes(cluster).groups
+    # In the order of each group's first node, so that reasons are met in node order.
+    for group in sorted(groups, key=_first_order):
+        reason = reason_for(group.sample)
+        verdicts.append(NodeVerdict(group, reason is None, reason))
+    verdicts.eligible = NodeSet(verdict.nodes for verdict in verdicts if verdict.eligible)
+    verdicts.count = cluster.node_count
     return verdicts
 
 
 def eligible_nodes(kind: str, pod_spec: dict, cluster: Cluster) -> list[Node]:
-    return list(node_verdicts(kind, pod_spec, cluster).eligible)
-
-
-class TopologyDomains(dict[str, list[Node]]):
-    """Topology domains: label value -> nodes carrying it, in first-seen order. `unlabeled` holds
-    the nodes lacking the key; they are in no domain (the scheduler's inter-pod affinity and
-    topology spread ignore them)."""
-
-    def __init__(self, topology_key: str, domains: dict[str, list[Node]], unlabeled: tuple[Node, ...]) -> None:
-        super().__init__(domains)
-        self.topology_key = topology_key
-        self.unlabeled = unlabeled
-
-
-def topology_domains(nodes: Iterable[Node], topology_key: str) -> TopologyDomains:
-    """The distinct values of `topology_key` among `nodes` (an empty value is a domain too)."""
-    domains: dict[str, list[Node]] = {}
-    unlabeled = []
-    for node in nodes:
-        if topology_key in node.labels:
-            domains.setdefault(node.labels[topology_key], []).append(node)
-        else:
-            unlabeled.append(node)
-    return TopologyDomains(topology_key, domains, tuple(unlabeled))
+    """The eligible nodes one by one: for small clusters (tests, references). Rules use
+    ``node_verdicts(...).eligible``, a NodeSet."""
+    return node_verdicts(kind, pod_spec, cluster).eligible.nodes()

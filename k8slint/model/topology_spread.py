@@ -31,10 +31,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from k8slint.model.cluster import Cluster, Node
+from k8slint.model.cluster import Cluster
 from k8slint.model.objects import as_dict, as_int, as_list
 from k8slint.model.pod_labels import PodLabels, selector_verdict
-from k8slint.model.scheduling import effective_tolerations, required_node_affinity_matches, untolerated_taints
+from k8slint.model.scheduling import (
+    Domains, NodeSet, domains, effective_tolerations, required_node_affinity_matches, select_nodes, untolerated_taints,
+)
 from k8slint.model.versions import NEWEST, Version, on_by_default
 
 INFINITE = math.inf
@@ -98,38 +100,38 @@ def separates_revisions(constraint: Constraint, labels: PodLabels) -> bool:
 @dataclass(frozen=True)
 class Capacity:
     pods: float  # most pods of the workload the constraint lets the scheduler place
-    usable: tuple  # domains its pods can go to
-    counted: tuple  # domains the scheduler counts
-    idle: tuple  # counted domains its pods can never go to (they keep the minimum at 0)
+    usable: Domains  # domains its pods can go to
+    counted: Domains  # domains the scheduler counts
+    idle: Domains  # counted domains its pods can never go to (they keep the minimum at 0)
     why: str  # "minDomains" | "idle" | "" (unbounded) | "no-domain"
 
 
 def capacity(constraint: Constraint, all_constraints: list[Constraint], kind: str, pod_spec: Mapping,
-             cluster: Cluster, eligible: list[Node]) -> Capacity:
+             cluster: Cluster, eligible: NodeSet) -> Capacity:
     """How many pods of the workload ``constraint`` lets the scheduler place on ``cluster``,
-    where ``eligible`` are the nodes its other filters (nodeSelector, node affinity, taints) accept."""
+    where ``eligible`` are the nodes its other filters (nodeSelector, node affinity, taints) accept.
+    Judged per class of nodes (k8slint.model.scheduling.select_nodes), never node by node."""
     key = constraint.topology_key
     keys = {c.topology_key for c in all_constraints}
     tolerations = effective_tolerations(kind, pod_spec)
-    counted = {}
-    for node in cluster.nodes:
+    honor_affinity = constraint.node_affinity_policy == "Honor" and cluster.labels_known  # --nodes: placeholders
+    honor_taints = constraint.node_taints_policy == "Honor"
+
+    def is_counted(node) -> bool:
         if not keys <= node.labels.keys():
-            continue
-        if constraint.node_affinity_policy == "Honor" and cluster.labels_known \
-                and not required_node_affinity_matches(pod_spec, node):  # --nodes: placeholder labels
-            continue
-        if constraint.node_taints_policy == "Honor" and untolerated_taints(tolerations, node.taints):
-            continue
-        counted[node.labels[key]] = True
-    usable = {}
-    for node in eligible:
-        if keys <= node.labels.keys():  # Filter rejects a node without any constraint's key
-            usable[node.labels[key]] = True
-    idle = tuple(d for d in counted if d not in usable)
+            return False
+        if honor_affinity and not required_node_affinity_matches(pod_spec, node):
+            return False
+        return not (honor_taints and untolerated_taints(tolerations, node.taints))
+
+    counted = domains(select_nodes(cluster, pod_spec, is_counted), key)
+    # Filter rejects a node without any constraint's key
+    usable = domains(eligible.where(lambda group: all(group.has_label(k) for k in keys)), key)
+    idle = counted - usable
     if not usable:
-        return Capacity(0, (), tuple(counted), idle, "no-domain")
+        return Capacity(0, usable, counted, idle, "no-domain")
     if constraint.min_domains is not None and len(counted) < constraint.min_domains:
-        return Capacity(len(usable) * constraint.max_skew, tuple(usable), tuple(counted), idle, "minDomains")
+        return Capacity(len(usable) * constraint.max_skew, usable, counted, idle, "minDomains")
     if idle:
-        return Capacity(len(usable) * constraint.max_skew, tuple(usable), tuple(counted), idle, "idle")
-    return Capacity(INFINITE, tuple(usable), tuple(counted), idle, "")
+        return Capacity(len(usable) * constraint.max_skew, usable, counted, idle, "idle")
+    return Capacity(INFINITE, usable, counted, idle, "")

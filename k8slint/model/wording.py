@@ -3,7 +3,7 @@ same way by every rule."""
 
 from __future__ import annotations
 
-from k8slint.model.cluster import Cluster, Node
+from k8slint.model.cluster import Cluster
 from k8slint.model.objects import K8sObject
 
 
@@ -34,19 +34,36 @@ def show_value(value) -> str:
     return str(value)
 
 
-def describe_nodes(nodes: list[Node], cluster: Cluster, limit: int = 4) -> str:
-    """``pool gpu (2 nodes)``, ``nodes cp-1, worker-2``: whole pools by name, other nodes by name."""
-    names = {node.name for node in nodes}
-    parts, loose = [], []
-    for pool, members in cluster.pools().items():
-        chosen = [node for node in members if node.name in names]
-        if not chosen:
+def describe_nodes(nodes, cluster: Cluster, limit: int = 4) -> str:
+    """``pool gpu (2 nodes)``, ``nodes cp-1, worker-2``: whole pools by name, other nodes by name
+    (the first `limit`, then a count). ``nodes`` is a k8slint.model.scheduling.NodeSet; a pool of
+    any size costs one line."""
+    import heapq
+    from itertools import islice
+
+    first: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for node_class in cluster.classes:
+        if node_class.pool is not None:
+            order = node_class.members.order(0)
+            first[node_class.pool] = min(first.get(node_class.pool, order), order)
+            total[node_class.pool] = total.get(node_class.pool, 0) + node_class.count
+    chosen: dict[str, int] = {}
+    for group in nodes.groups:
+        if group.pool is not None:
+            chosen[group.pool] = chosen.get(group.pool, 0) + group.count
+    whole = sorted((pool for pool, count in chosen.items() if count == total[pool]), key=first.__getitem__)
+    parts = [f"pool {pool} ({total[pool]} node{'s' if total[pool] != 1 else ''})" for pool in whole]
+    streams, loose = [], 0
+    for group in nodes.groups:
+        if group.pool is not None and group.pool in whole:
             continue
-        if members[0].pool is not None and len(chosen) == len(members):
-            parts.append(f"pool {pool} ({len(members)} node{'s' if len(members) != 1 else ''})")
-        else:
-            loose.extend(node.name for node in chosen)
+        loose += group.count
+        unit = first.get(group.pool) if group.pool is not None else None
+        # a pool's nodes are listed where the pool first appears, other nodes where they appear
+        streams.append(((order if unit is None else unit, order), name) for order, name in group.names())
     if loose:
-        shown = ", ".join(loose[:limit]) + (f" and {len(loose) - limit} more" if len(loose) > limit else "")
-        parts.append(f"node{'s' if len(loose) != 1 else ''} {shown}")
+        names = [name for _, name in islice(heapq.merge(*streams, key=lambda item: item[0]), limit)]
+        shown = ", ".join(names) + (f" and {loose - limit} more" if loose > limit else "")
+        parts.append(f"node{'s' if loose != 1 else ''} {shown}")
     return ", ".join(parts)

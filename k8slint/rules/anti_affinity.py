@@ -157,7 +157,7 @@ def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version) -> 
         eligible = verdicts.eligible
     hpa = next((h for h in hpas_for(obj, hpas) if h.max_replicas is not None), None)
     if isinstance(obj, DaemonSet):
-        pods = len(eligible) if eligible is not None else None
+        pods = eligible.count if eligible is not None else None
         pods_text = "one per eligible node"
     elif isinstance(obj, Pod):
         pods, pods_text = 1, "a single Pod"
@@ -222,9 +222,9 @@ def _no_effect(w: _Workload, templates: PodLabelIndex, labels: dict, ctx, cluste
                        hint="Fix the selector to match the pods' labels (and namespaces), or suppress the finding "
                             "if the pods come from another source.")
             continue
-        if term.required and w.eligible and not any(term.topology_key in n.labels for n in w.eligible):
+        if term.required and w.eligible and not any(g.has_label(term.topology_key) for g in w.eligible):
             ctx.report(w.obj, term.key_path,
-                       f"{term.description} on {term.topology_key}: none of the {len(w.eligible)} eligible "
+                       f"{term.description} on {term.topology_key}: none of the {w.eligible.count} eligible "
                        f"nodes ({ctx.cluster.source}) carries the label {term.topology_key}, and the scheduler "
                        f"lets any number of matching pods onto a node without it: the term keeps nothing apart",
                        rule=NO_EFFECT, severity="warning",
@@ -436,7 +436,7 @@ def _report_needs(w: _Workload, ctx) -> None:
 
 def _eligibility(w: _Workload, keys: tuple, cap: float) -> str:
     """"2 nodes are eligible" / "the 4 eligible nodes span 2 zones", plus why others are not."""
-    eligible = len(w.eligible)
+    eligible = w.eligible.count
     if keys == (HOSTNAME_LABEL,):
         text = f"{eligible} {'node is' if eligible == 1 else 'nodes are'} eligible"
     elif len(keys) == 1:
@@ -448,9 +448,9 @@ def _eligibility(w: _Workload, keys: tuple, cap: float) -> str:
     if excluded:
         reasons: dict[str, int] = {}
         for verdict in excluded:
-            reasons[verdict.reason] = reasons.get(verdict.reason, 0) + 1
+            reasons[verdict.reason] = reasons.get(verdict.reason, 0) + verdict.count
         why = ", ".join(f"{count} by {reason}" for reason, count in reasons.items())
-        text += f" ({len(excluded)} of {len(w.verdicts)} excluded: {why})"
+        text += f" ({sum(reasons.values())} of {w.verdicts.count} excluded: {why})"
     return text
 
 
@@ -590,7 +590,7 @@ def _daemonset_surge(w: _Workload, ctx, cluster) -> None:
     if (strategy.get("type") or "RollingUpdate") != "RollingUpdate":
         return
     ru = as_dict(strategy.get("rollingUpdate"))
-    nodes = len(w.eligible) if w.eligible is not None else 1  # AllowsSurge resolves against 1
+    nodes = w.eligible.count if w.eligible is not None else 1  # AllowsSurge resolves against 1
     if nodes == 0:
         return
     fp = daemonset_fenceposts(ru.get("maxSurge"), ru.get("maxUnavailable"), nodes)
@@ -598,7 +598,7 @@ def _daemonset_surge(w: _Workload, ctx, cluster) -> None:
         return
     for term, _ in w.self_terms((ALL_REVISIONS, OTHER_REVISIONS)):
         key = term.topology_key
-        if w.eligible is not None and not any(key in node.labels for node in w.eligible):
+        if w.eligible is not None and not any(group.has_label(key) for group in w.eligible):
             continue
         ctx.report(w.obj, term.key_path,
                    f"required podAntiAffinity on {key} selects this DaemonSet's own pods, and maxSurge "
@@ -748,20 +748,19 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
         if len(found.members) >= 2 and found.total >= 2:
             _report_group(workloads, found, weights, key, ctx, None)
         return
+    from k8slint.model.scheduling import NodeSet
+
     reported = set()
-    names_of: dict[int, tuple] = {}  # eligible node tuples are shared: their name sets too
-    for i in members:
-        nodes = workloads[i].eligible or ()
-        if id(nodes) not in names_of:
-            names_of[id(nodes)] = (nodes, frozenset(n.name for n in nodes))
-    eligible = {i: names_of[id(workloads[i].eligible or ())][1] for i in members}
+    eligible = {i: workloads[i].eligible or NodeSet() for i in members}  # NodeSets, shared by placement
     candidate_sets = set(eligible.values())
-    candidate_sets.add(frozenset().union(*candidate_sets))
-    for names in sorted(candidate_sets, key=lambda s: (len(s), sorted(s))):
-        inside = {i for i in members if eligible[i] <= names}
+    union = NodeSet()
+    for candidate in candidate_sets:
+        union = union | candidate
+    candidate_sets.add(union)
+    for nodes in sorted(candidate_sets, key=_set_order):
+        inside = {i for i in members if eligible[i] <= nodes}
         if len(inside) < 2:
             continue
-        nodes = [n for n in cluster.nodes if n.name in names]
         cap = aff.capacity(nodes, [key])
         if cap == INFINITE:
             continue
@@ -771,15 +770,22 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
         if not found.exact:
             _note_unsettled(workloads, sorted(inside), found, key, ctx, cap, len(nodes))
         if found.exact and len(clique) >= 2 and total <= cap and frozenset(clique) not in reported:
-            if _group_rollout(workloads, clique, weights, key, ctx, cap, total, len(nodes)):
+            if _group_rollout(workloads, clique, weights, key, ctx, cap, total, nodes.count):
                 reported.add(frozenset(clique))
             continue
         if len(clique) < 2 or total <= cap or frozenset(clique) in reported:
             continue  # (not exact with total <= cap: undecided, said by the note, not a finding)
-        if any(weights[i] > aff.capacity(workloads[i].eligible or (), [key]) for i in clique):
+        if any(weights[i] > aff.capacity(eligible[i], [key]) for i in clique):
             continue  # one of them does not fit on its own: reported for that workload
         reported.add(frozenset(clique))
-        _report_group(workloads, found, weights, key, ctx, cap, len(nodes))
+        _report_group(workloads, found, weights, key, ctx, cap, nodes.count)
+
+
+def _set_order(nodes) -> tuple:
+    """Smaller node sets first, then by their sorted names (for sets of a size one can list), then by
+    their classes: a deterministic order."""
+    names = sorted(nodes.names()) if nodes.count <= 10_000 else []
+    return nodes.count, names, tuple((g.position, g.only is None, sorted(g.only or g.without)) for g in nodes)
 
 
 def _group_rollout(workloads, clique, weights, key, ctx, cap, total, node_count) -> bool:

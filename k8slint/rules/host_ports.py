@@ -74,9 +74,9 @@ def _claim(obj, hpas, cluster) -> _Claim | None:
         return None
     eligible = None
     if cluster is not None and pinned is None:
-        from k8slint.model.scheduling import eligible_nodes
+        from k8slint.model.scheduling import node_verdicts
 
-        eligible = eligible_nodes(obj.kind, spec, cluster)
+        eligible = node_verdicts(obj.kind, spec, cluster).eligible  # a NodeSet: counted per class of nodes
     return _Claim(obj, ports, pods, pods_text, eligible, pinned)
 
 
@@ -93,7 +93,7 @@ def _own_pods(claim: _Claim, ctx, cluster) -> None:
                        hint="Set maxSurge: 0 and maxUnavailable: 1 (the old pod frees the port first), or drop the "
                             "host port and expose the pods through a Service.")
         return
-    eligible = len(claim.eligible or ())
+    eligible = claim.eligible.count if claim.eligible is not None else 0
     if eligible == 0:
         return  # no-eligible-nodes
     nodes = f"{eligible} node{'s' if eligible != 1 else ''} {'are' if eligible != 1 else 'is'} eligible"
@@ -160,24 +160,23 @@ def _across(claims: list, ctx, cluster) -> None:
                 continue
             if cluster is None or a.pinned is not None or b.pinned is not None:
                 continue
-            names_a = {n.name for n in a.eligible or ()}
-            names_b = {n.name for n in b.eligible or ()}
-            shared = names_a | names_b
-            if not names_a or not names_b or not (names_a <= names_b or names_b <= names_a):
+            nodes_a, nodes_b = a.eligible, b.eligible
+            if not nodes_a or not nodes_b or not (nodes_a <= nodes_b or nodes_b <= nodes_a):
                 continue
-            if a.pods > len(names_a) or b.pods > len(names_b):
+            shared = (nodes_a | nodes_b).count
+            if a.pods > nodes_a.count or b.pods > nodes_b.count:
                 continue  # one of them does not fit on its own: reported for that workload
             total = a.pods + b.pods
-            if total < len(shared) or (total == len(shared) and names_a != names_b):
+            if total < shared or (total == shared and nodes_a != nodes_b):
                 continue
-            if total == len(shared):
+            if total == shared:
                 _across_rollout(a, b, mine, theirs, total, ctx, cluster)
                 continue
             ctx.report(b.obj, mine.path,
                        f"{mine.text()} is also {theirs.text()} of {a.name}: their pods cannot share a node, and "
                        f"{total} pods ({b.pods_text} + {a.pods_text} of {a.name}) need {total} nodes but "
-                       f"{len(shared)} {'are' if len(shared) != 1 else 'is'} eligible ({cluster.source}): "
-                       f"{total - len(shared)} pod{'s stay' if total - len(shared) != 1 else ' stays'} Pending"
+                       f"{shared} {'are' if shared != 1 else 'is'} eligible ({cluster.source}): "
+                       f"{total - shared} pod{'s stay' if total - shared != 1 else ' stays'} Pending"
                        f"{_when(a) if a.pods_text.startswith('HPA') else _when(b)}",
                        severity="error", hint="Give one of them another host port, or add nodes.")
 

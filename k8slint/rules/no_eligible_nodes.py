@@ -10,9 +10,11 @@ Clusters from ``--nodes N`` describe node counts, not labels (every node is a sy
 
 from __future__ import annotations
 
-from k8slint.model.cluster import Cluster, Node, Taint
+from k8slint.model.cluster import Cluster, Taint
 from k8slint.model.objects import as_dict, as_list, workload_kind
 from k8slint.model.scheduling import (
+    NodeGroup,
+    NodeSet,
     effective_tolerations,
     node_selector_term_matches,
     node_selector_term_problems,
@@ -31,7 +33,7 @@ _REQUIRED = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringE
 @rule(RULE, scope=SET)
 def check(inventory, ctx):
     cluster: Cluster | None = ctx.cluster
-    if cluster is None or not cluster.nodes or not cluster.labels_known:
+    if cluster is None or not cluster.node_count or not cluster.labels_known:
         return
     for obj in inventory.workloads:
         with ctx.guard(obj):
@@ -60,16 +62,16 @@ def _plural(count: int, word: str) -> str:
 
 
 def _report(obj, ctx, kind: str, spec_path: tuple, spec: dict, verdicts, cluster: Cluster):
-    by_reason: dict[str, list[Node]] = {}
+    by_reason: dict[str, list[NodeGroup]] = {}  # groups of nodes of one class, judged alike
     for verdict in verdicts:
         key = "taint" if verdict.reason.startswith("taint ") else verdict.reason
-        by_reason.setdefault(key, []).append(verdict.node)
+        by_reason.setdefault(key, []).append(verdict.nodes)
     parts: list[str] = []
     hints: list[str] = []
     location = None
     if "nodeName" in by_reason:
         name = spec.get("nodeName")
-        if any(node.name == name for node in cluster.nodes):
+        if cluster.find(name) is not None:
             parts.append(f"spec.nodeName binds it to {name}")
         else:
             parts.append(f"spec.nodeName binds it to {name!r}, which is not a node of the cluster")
@@ -101,7 +103,7 @@ def _report(obj, ctx, kind: str, spec_path: tuple, spec: dict, verdicts, cluster
     name = spec.get("nodeName")
     if kind == "DaemonSet":
         consequence = "the DaemonSet runs on no node"
-    elif isinstance(name, str) and name and any(node.name == name for node in cluster.nodes):
+    elif isinstance(name, str) and name and cluster.find(name) is not None:
         # spec.nodeName skips the scheduler: the kubelet's admission (pkg/kubelet/lifecycle/predicate.go)
         # rejects the pod, which ends Failed rather than waiting.
         consequence = (f"the kubelet on {name} rejects its pods at admission: they fail (status Failed), they "
@@ -112,22 +114,26 @@ def _report(obj, ctx, kind: str, spec_path: tuple, spec: dict, verdicts, cluster
     else:
         consequence = "its pods stay Pending forever"
     message = (f"no node is eligible for this pod template ({cluster.source}, "
-               f"{_plural(len(cluster.nodes), 'node')}): {'; '.join(parts)}; {consequence}")
+               f"{_plural(cluster.node_count, 'node')}): {'; '.join(parts)}; {consequence}")
     ctx.report(obj, location, message, hint=" ".join(hints) or None,
                severity="warning" if kind == "DaemonSet" else None)
 
 
-def _node_selector(spec: dict, nodes: list[Node], cluster: Cluster) -> tuple[tuple, str]:
+def _count(groups: list[NodeGroup]) -> int:
+    return sum(group.count for group in groups)
+
+
+def _node_selector(spec: dict, nodes: list[NodeGroup], cluster: Cluster) -> tuple[tuple, str]:
     selector = spec["nodeSelector"]  # a mapping of strings (see _malformed_node_selector)
-    failing: dict[str, list[Node]] = {}
-    for node in nodes:
+    failing: dict[str, list[NodeGroup]] = {}
+    for group in nodes:
         for key, value in selector.items():
-            if node.labels.get(key) != value:
-                failing.setdefault(key, []).append(node)
+            if group.sample.labels.get(key) != value:
+                failing.setdefault(key, []).append(group)
                 break
-    texts = [f"{describe_nodes(members, cluster)} lack{'s' if len(members) == 1 else ''} the label "
+    texts = [f"{describe_nodes(NodeSet(members), cluster)} lack{'s' if _count(members) == 1 else ''} the label "
              f"{key}={selector[key] or chr(34) * 2} (nodeSelector)" for key, members in failing.items()]
-    worst = max(failing, key=lambda k: len(failing[k]))  # first of the largest group
+    worst = max(failing, key=lambda k: _count(failing[k]))  # first of the largest group
     return ("nodeSelector", worst), "; ".join(texts)
 
 
@@ -138,50 +144,50 @@ def _expression_text(expression) -> str:
     return f"{expression.get('key')} {expression.get('operator')}{shown}"
 
 
-def _node_affinity(spec: dict, nodes: list[Node], cluster: Cluster) -> tuple[tuple, str]:
+def _node_affinity(spec: dict, nodes: list[NodeGroup], cluster: Cluster) -> tuple[tuple, str]:
     required = as_dict(as_dict(as_dict(spec.get("affinity")).get("nodeAffinity")).get(_REQUIRED[-1]))
     terms = as_list(required.get("nodeSelectorTerms"))
-    who = describe_nodes(nodes, cluster)
+    who = describe_nodes(NodeSet(nodes), cluster)
     if not terms:
         return _REQUIRED, (f"the required node affinity has no nodeSelectorTerms, so it matches no node "
                            f"({who})")
     problems = [f"nodeSelectorTerms[{i}]: {p}"
                 for i, term in enumerate(terms) for p in node_selector_term_problems(term)]
     if len(terms) == 1 and isinstance(terms[0], dict):
-        failing: dict[tuple, list[Node]] = {}
-        for node in nodes:
+        failing: dict[tuple, list[NodeGroup]] = {}
+        for group in nodes:
             for section in ("matchExpressions", "matchFields"):
                 expressions = as_list(terms[0].get(section))
                 index = next((i for i, e in enumerate(expressions)
-                              if not node_selector_term_matches({section: [e]}, node)), None)
+                              if not node_selector_term_matches({section: [e]}, group.sample)), None)
                 if index is not None:
-                    failing.setdefault((section, index), []).append(node)
+                    failing.setdefault((section, index), []).append(group)
                     break
         if failing:
-            texts = [f"{describe_nodes(members, cluster)} fail{'s' if len(members) == 1 else ''} the required "
-                     f"node affinity {_expression_text(as_list(terms[0].get(section))[index])}"
+            texts = [f"{describe_nodes(NodeSet(members), cluster)} fail{'s' if _count(members) == 1 else ''} the "
+                     f"required node affinity {_expression_text(as_list(terms[0].get(section))[index])}"
                      for (section, index), members in failing.items()]
-            section, index = max(failing, key=lambda k: len(failing[k]))
+            section, index = max(failing, key=lambda k: _count(failing[k]))
             return _REQUIRED + ("nodeSelectorTerms", 0, section, index), "; ".join(texts)
-    text = (f"{who} match{'es' if len(nodes) == 1 else ''} none of the "
+    text = (f"{who} match{'es' if _count(nodes) == 1 else ''} none of the "
             f"{_plural(len(terms), 'required node affinity term')}")
     if problems:
         text += f" ({'; '.join(problems)})"
     return _REQUIRED + ("nodeSelectorTerms",), text
 
 
-def _taints(kind: str, spec: dict, nodes: list[Node], cluster: Cluster) -> tuple[str, list[Taint]]:
+def _taints(kind: str, spec: dict, nodes: list[NodeGroup], cluster: Cluster) -> tuple[str, list[Taint]]:
     effective = effective_tolerations(kind, spec)
     effects = scheduling_taint_effects(kind, spec)
-    by_taint: dict[Taint, list[Node]] = {}
-    for node in nodes:
-        first = untolerated_taints(effective, node.taints, effects)[0]
-        by_taint.setdefault(first, []).append(node)
+    by_taint: dict[Taint, list[NodeGroup]] = {}
+    for group in nodes:
+        first = untolerated_taints(effective, group.taints, effects)[0]
+        by_taint.setdefault(first, []).append(group)
     tolerations = as_list(spec.get("tolerations"))
     texts = []
     for taint, members in by_taint.items():
-        verb = "has" if len(members) == 1 else "have"
-        text = f"{describe_nodes(members, cluster)} {verb} taint {taint} not tolerated"
+        verb = "has" if _count(members) == 1 else "have"
+        text = f"{describe_nodes(NodeSet(members), cluster)} {verb} taint {taint} not tolerated"
         near = next((i for i, t in enumerate(tolerations)
                      if isinstance(t, dict) and t.get("effect") and toleration_matches_ignoring_effect(t, taint)), None)
         if near is not None:

@@ -507,7 +507,7 @@ def _eligible_nodes(obj: DaemonSet, ctx) -> int | None:
         return None
     from k8slint.model.scheduling import node_verdicts
 
-    return len(node_verdicts("DaemonSet", obj.pod_template.spec, ctx.cluster).eligible)
+    return node_verdicts("DaemonSet", obj.pod_template.spec, ctx.cluster).eligible.count
 
 
 def _statefulset(obj: StatefulSet, env: _Env):

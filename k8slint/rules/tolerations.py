@@ -17,9 +17,10 @@ it.
 from __future__ import annotations
 
 from k8slint.model import fixes, memo
-from k8slint.model.cluster import VALID_EFFECTS, Cluster, Node, Taint
+from k8slint.model.cluster import VALID_EFFECTS, Cluster, Taint
 from k8slint.model.objects import Workload, as_int, workload_kind
 from k8slint.model.scheduling import (
+    NodeSet,
     COMPARISON_OPERATORS,
     DEFAULT_TOLERATION_SECONDS,
     NOT_READY,
@@ -306,7 +307,7 @@ def _contradicting(obj, ctx, index, toleration, first_index, first, path):
 @rule(MISMATCH, scope=SET, cost=MEDIUM)
 def check_effects(inventory, ctx):
     cluster: Cluster | None = ctx.cluster
-    if cluster is not None and not cluster.nodes:
+    if cluster is not None and not cluster.node_count:
         cluster = None
     for obj in inventory.workloads:
         with ctx.guard(obj):
@@ -384,17 +385,23 @@ def _cluster_mismatches(obj, ctx, kind, spec, tolerations, base, cluster: Cluste
     effects = scheduling_taint_effects(kind, spec)
     # Nodes with the same taints give the same answer: one check per distinct set of taints (the
     # grouping is shared by every workload of the same placement).
-    placed = node_verdicts(kind, spec, cluster).placed_by_taints()
-    found: dict[int, dict[Taint, list[Node]]] = {}
+    placed = node_verdicts(kind, spec, cluster).placed_by_taints()  # taints -> NodeSet
+    found: dict[int, dict[Taint, NodeSet]] = {}
     for taints, nodes in placed.items():
         for taint in untolerated_taints(effective, taints, effects):
             for index, toleration in enumerate(tolerations):
                 if _checkable(toleration) and toleration_matches_ignoring_effect(toleration, taint):
-                    found.setdefault(index, {}).setdefault(taint, []).extend(nodes)
+                    by_taint = found.setdefault(index, {})
+                    by_taint[taint] = by_taint[taint] | nodes if taint in by_taint else nodes
+    everywhere = NodeSet()
+    for nodes in placed.values():
+        everywhere = everywhere | nodes
     for index, by_taint in found.items():
         toleration = tolerations[index]
-        affected = {node.name for nodes in by_taint.values() for node in nodes}
-        only_there = all(node.name in affected for nodes in placed.values() for node in nodes)
+        affected = NodeSet()
+        for nodes in by_taint.values():
+            affected = affected | nodes
+        only_there = everywhere <= affected
         error = only_there or kind == "DaemonSet"
         parts = [f"{taint} on {describe_nodes(nodes, cluster)}" for taint, nodes in by_taint.items()]
         own = _text(toleration, "effect")

@@ -53,9 +53,9 @@ def _check(obj, constraints, workloads, hpas, ctx, cluster, version) -> None:
     pods_text = f"HPA maxReplicas {n}" if hpa is not None else f"replicas {n}"
     if not n or n <= 0:
         return
-    from k8slint.model.scheduling import eligible_nodes
+    from k8slint.model.scheduling import node_verdicts
 
-    eligible = eligible_nodes(obj.kind, spec, cluster)
+    eligible = node_verdicts(obj.kind, spec, cluster).eligible  # a NodeSet: judged per class of nodes
     if not eligible:
         return  # no-eligible-nodes
     worst = None
@@ -75,7 +75,7 @@ def _check(obj, constraints, workloads, hpas, ctx, cluster, version) -> None:
         missing = sorted({c.topology_key for c in constraints})
         what = f"the label {key}" if len(missing) == 1 else f"all of the labels {', '.join(missing)}"
         ctx.report(obj, path,
-                   f"{where}: none of the {len(eligible)} eligible nodes ({cluster.source}) carries {what}, and "
+                   f"{where}: none of the {eligible.count} eligible nodes ({cluster.source}) carries {what}, and "
                    f"the scheduler rejects a node without a constraint's topologyKey: all {n} pods ({pods_text}) "
                    f"stay Pending",
                    severity="error",
@@ -92,7 +92,7 @@ def _check(obj, constraints, workloads, hpas, ctx, cluster, version) -> None:
                   f"{domain_noun(key, len(cap.counted))} counted, so the scheduler takes the minimum count as 0")
         fix = "lower minDomains to the domains the cluster has, add domains, or raise maxSkew"
     else:
-        idle = ", ".join(cap.idle[:3]) + (", ..." if len(cap.idle) > 3 else "")
+        idle = ", ".join(cap.idle.first(3)) + (", ..." if len(cap.idle) > 3 else "")
         reason = (f"the scheduler also counts {len(cap.idle)} {domain_noun(key, len(cap.idle))} where none of its pods "
                   f"can run ({idle}: nodeAffinityPolicy {constraint.node_affinity_policy}, nodeTaintsPolicy "
                   f"{constraint.node_taints_policy}), so the minimum count stays 0")
