@@ -30,10 +30,11 @@ UNSCHEDULABLE_TAINT_KEY = "node.kubernetes.io/unschedulable"
 
 # The most nodes and zones a generated cluster (--nodes/--zones, config nodes:/zones:, profile
 # pools) may have. Pools are classes with a count, never one object per node, so these only refuse
-# the absurd: Kubernetes supports clusters of up to 5,000 nodes (kubernetes.io "Considerations for
-# large clusters"; managed offerings go to tens of thousands), and a cloud region has a handful of
-# zones. Each zone of --zones is one class of nodes, so zones are capped lower.
-MAX_NODES = 10**12
+# the absurd: Kubernetes counts a cluster's nodes in int32 fields (DaemonSetStatus
+# desiredNumberScheduled, k8s.io/api apps/v1 types.go), so more than 2**31 - 1 nodes cannot be
+# described (and it supports clusters of up to 5,000: kubernetes.io "Considerations for large
+# clusters"). A cloud region has a handful of zones; each zone of --zones is one class of nodes.
+MAX_NODES = 2**31 - 1
 MAX_ZONES = 1_000
 
 PROFILE_KIND = "ClusterProfile"
@@ -338,7 +339,7 @@ def uniform_cluster(nodes: int, zones: int = 1) -> Cluster:
         raise ValueError(f"zone count must be a positive integer, not {zones!r}")
     if nodes > MAX_NODES:
         raise ClusterProfileError(f"--nodes {_shown(nodes)}: at most {MAX_NODES:,} nodes can be modelled "
-                                  f"(Kubernetes supports clusters of up to 5,000 nodes)")
+                                  f"(Kubernetes counts nodes in 32-bit integers)")
     if zones > MAX_ZONES:
         raise ClusterProfileError(f"--zones {_shown(zones)}: at most {MAX_ZONES:,} zones can be modelled")
     classes = []
@@ -435,7 +436,7 @@ def _check_size(data, source: str) -> None:
         if total > MAX_NODES:
             raise _error(source, ("pools", index, "count"),
                          f"{_shown(pool['count'])}: the profile would have more than {MAX_NODES:,} nodes, more "
-                         f"than can be modelled (Kubernetes supports clusters of up to 5,000 nodes)")
+                         f"than can be modelled (Kubernetes counts nodes in 32-bit integers)")
 
 
 def _profile_taints(specs, path: tuple, source: str) -> tuple[Taint, ...]:

@@ -768,7 +768,7 @@ def _check_group(workloads: list, members: list, edges: set, key: str, ctx, clus
         found = _max_clique(sorted(inside), inside_edges, weights, budget)
         clique, total = found.members, found.total
         if not found.exact:
-            _note_unsettled(workloads, sorted(inside), found, key, ctx, cap, len(nodes))
+            _note_unsettled(workloads, sorted(inside), found, key, ctx, cap, nodes.count)
         if found.exact and len(clique) >= 2 and total <= cap and frozenset(clique) not in reported:
             if _group_rollout(workloads, clique, weights, key, ctx, cap, total, nodes.count):
                 reported.add(frozenset(clique))
