@@ -25,17 +25,17 @@ SECRET = "sk-live-6f1d0c0ffee-PRIVATE-KEY-DO-NOT-LEAK"
 FORMATS = ("text", "json", "sarif")
 
 
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+def _limit_memory(limit: int = MEMORY_LIMIT) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def k8slint(*args, cwd=None, timeout=TIMEOUT, input=None, limit_memory=True, **kwargs):
+def k8slint(*args, cwd=None, timeout=TIMEOUT, input=None, limit_memory=True, memory=MEMORY_LIMIT, **kwargs):
     """``k8slint ARGS`` as a new process with bounded memory and time (CompletedProcess, text)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     env.pop("NO_COLOR", None)
     return subprocess.run([sys.executable, "-m", "k8slint", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, timeout=timeout, input=input, text=True,
-                          preexec_fn=_limit_memory if limit_memory else None, **kwargs)
+                          preexec_fn=(lambda: _limit_memory(memory)) if limit_memory else None, **kwargs)
 
 
 def one_line_error(result, *fragments):
@@ -489,6 +489,25 @@ def test_interrupted_report_leaves_the_previous_one(tmp_path):
     assert os.listdir(tmp_path) == ["report.json"]
 
 
+def test_two_runs_on_the_same_output_never_interleave(tmp_path):
+    """Each run writes a temporary file and renames it: the report is one run's, whole."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    for directory, count in ((first, 300), (second, 200)):
+        directory.mkdir()
+        many_findings(directory, count)
+    report = tmp_path / "report.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    processes = [subprocess.Popen([sys.executable, "-m", "k8slint", "lint", "--format", "json", "-o", str(report),
+                                   str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                  preexec_fn=_limit_memory) for directory in (first, second) * 2]
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 1, stderr
+    found = json.loads(report.read_text(encoding="utf-8"))
+    assert len(found["findings"]) in (300, 200)
+    assert sorted(os.listdir(tmp_path)) == ["a", "b", "report.json"]  # no temporary file left
+
+
 # --- 13. symbolic links out of the linted directory ----------------------------------------------
 
 
@@ -565,6 +584,15 @@ def crash_probes(tmp_path):
         "1-replicas.yaml": NO_PROBE_DEPLOYMENT.replace("spec:\n", "spec:\n  replicas: 2147483648\n", 1)
         + "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
           "spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}\n",
+        # the float a fuzz run once crashed unsafe-rolling-update with (IntOrPercentError), with an HPA
+        # and a PDB that read the same count
+        "1b-replicas-float.yaml": NO_PROBE_DEPLOYMENT.replace("spec:\n", "spec:\n  replicas: 2147483648.0\n"
+                                                              "  strategy: {rollingUpdate: {maxUnavailable: 100%}}\n", 1)
+        + "---\napiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n"
+          "  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n"
+          "  minReplicas: 2147483648.0\n  maxReplicas: 2147483648.0\n"
+        + "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
+          "spec: {maxUnavailable: 2147483648.0, selector: {matchLabels: {app: web}}}\n",
         "2-ports.yaml": NO_PROBE_DEPLOYMENT.replace(
             "image: nginx:1.27\n", "image: nginx:1.27\n        ports: [{name: {}, containerPort: 80}]\n"
                                    "        readinessProbe: {httpGet: {path: /, port: http}}\n"),
@@ -587,8 +615,9 @@ def crash_probes(tmp_path):
     return tmp_path
 
 
-def test_values_that_crashed_rules_get_findings_instead(tmp_path):
-    result = k8slint("lint", "--format", "json", "--jobs", "1", crash_probes(tmp_path), timeout=60)
+@pytest.mark.parametrize("cluster", [[], ["--nodes", "3", "--zones", "2"]])
+def test_values_that_crashed_rules_get_findings_instead(tmp_path, cluster):
+    result = k8slint("lint", "--format", "json", "--jobs", "1", *cluster, crash_probes(tmp_path), timeout=60)
     report = json.loads(result.stdout)
     assert [e for e in report["errors"] if e["rule"] == "internal-error"] == []
     by_file = {}
@@ -596,13 +625,55 @@ def test_values_that_crashed_rules_get_findings_instead(tmp_path):
         by_file.setdefault(finding["file"].rsplit("/", 1)[1], set()).add(finding["rule"])
         assert len(finding["message"]) <= 1100, finding["message"][:200]  # a 5,000-digit value is cut
     assert "invalid-field-value" in by_file["1-replicas.yaml"]
+    assert "invalid-field-value" in by_file["1b-replicas-float.yaml"]
     assert "readiness-probe-invalid" in by_file["2-ports.yaml"]
-    assert {"anti-affinity-invalid-term", "no-eligible-nodes"} <= by_file["3-affinity.yaml"]
+    # its Node object is the cluster unless --nodes describes one (placeholder labels: not judged)
+    assert {"anti-affinity-invalid-term", *([] if cluster else ["no-eligible-nodes"])} <= by_file["3-affinity.yaml"]
     assert "cronjob-spec" in by_file["4-cron.yaml"]
     assert "invalid-field-value" in by_file["5-replicas-negative.yaml"]
     assert "missing-readiness-probe" in by_file["6-normal.yaml"]
     text = k8slint("lint", "--jobs", "1", crash_probes(tmp_path), timeout=60).stdout
     assert max(len(line) for line in text.splitlines()) < 1400
+
+
+def _rollout_at_int32_max(kind: str) -> str:
+    """The largest replica count the API server accepts, with every pod allowed down at once."""
+    if kind == "Rollout":
+        head, strategy = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\n", "canary: {maxSurge: 0, maxUnavailable: 100%}"
+    else:
+        head, strategy = "apiVersion: apps/v1\nkind: Deployment\n", "rollingUpdate: {maxSurge: 0, maxUnavailable: 100%}"
+    return head + (f"metadata: {{name: big}}\nspec:\n  replicas: 2147483647\n  strategy: {{{strategy}}}\n"
+                   "  selector: {matchLabels: {app: big}}\n  template:\n    metadata: {labels: {app: big}}\n"
+                   "    spec: {containers: [{name: c, image: 'nginx:1.27'}]}\n")
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "Rollout"])
+def test_replica_counts_up_to_int32_are_not_scanned_one_by_one(tmp_path, kind):
+    """unsafe-rolling-update names the replica counts at which a rollout takes every pod down; it
+    scanned 1..replicas, two billion fenceposts for replicas: 2147483647 (a hang)."""
+    (tmp_path / "big.yaml").write_text(_rollout_at_int32_max(kind), encoding="utf-8")
+    result = k8slint("lint", "--format", "json", "--jobs", "1", tmp_path / "big.yaml", timeout=60)
+    report = json.loads(result.stdout)
+    assert report["errors"] == []
+    [outage] = [f["message"] for f in report["findings"] if f["rule"] == "unsafe-rolling-update"
+                and "every pod may be down at once" in f["message"]]
+    assert "These settings take all pods down at every replica count." in outage, outage
+
+
+def test_daemonset_on_the_largest_cluster_kubernetes_can_count(tmp_path):
+    """A DaemonSet's maxUnavailable resolves against its node count: at 2**31 - 1 nodes (the cap)
+    the arithmetic holds, one node more is a usage error."""
+    daemonset = ("apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent}\nspec:\n"
+                 "  updateStrategy: {rollingUpdate: {maxUnavailable: 100%}}\n"
+                 "  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n"
+                 "    spec: {containers: [{name: c, image: 'busybox:1.36'}]}\n")
+    (tmp_path / "ds.yaml").write_text(daemonset, encoding="utf-8")
+    result = k8slint("lint", "--format", "json", "--nodes", 2**31 - 1, "--zones", 1000, tmp_path / "ds.yaml")
+    report = json.loads(result.stdout)
+    assert report["errors"] == []
+    assert any("on the 2147483647 nodes of --nodes 2147483647 --zones 1000 that run this DaemonSet, every daemon pod "
+               "may be down at once" in f["message"] for f in report["findings"]), report["findings"]
+    one_line_error(k8slint("lint", "--nodes", 2**31, tmp_path / "ds.yaml"), "at most 2,147,483,647 nodes")
 
 
 def test_huge_kubernetes_version_is_a_config_error(tmp_path):
@@ -616,11 +687,14 @@ def test_huge_kubernetes_version_is_a_config_error(tmp_path):
 # --- 8. recovery after syntax errors stays linear in time and small in memory ---------------------
 
 
-@pytest.mark.parametrize("line", ["...\n", "]\n---\n"])
-def test_millions_of_marker_lines_do_not_cost_the_other_files(tmp_path, line):
-    (tmp_path / "a-markers.yaml").write_text(line * 2_000_000, encoding="utf-8")
+@pytest.mark.parametrize("line, count", [("...\n", 8_300_000), ("]\n---\n", 2_000_000)])
+def test_millions_of_marker_lines_do_not_cost_the_other_files(tmp_path, line, count):
+    """The issue's file: 8.3 M lines of `...` (33 MB, under the 32 MiB default size limit), with
+    another file beside it, under a 900 MB memory limit."""
+    (tmp_path / "a-markers.yaml").write_text(line * count, encoding="utf-8")
+    assert (tmp_path / "a-markers.yaml").stat().st_size < 32 * 1024 * 1024
     (tmp_path / "b-good.yaml").write_text(NO_PROBE_DEPLOYMENT, encoding="utf-8")
-    result = k8slint("lint", "--format", "json", "--jobs", "1", tmp_path, timeout=90)
+    result = k8slint("lint", "--format", "json", "--jobs", "1", tmp_path, timeout=120, memory=900 * 1000 * 1000)
     report = json.loads(result.stdout)
     assert [f["file"].rsplit("/", 1)[1] for f in report["findings"]] == ["b-good.yaml"]
     [error] = report["errors"]

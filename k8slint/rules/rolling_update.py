@@ -35,7 +35,7 @@ from k8slint.model.rollout import (
     ARGO_BOTH_ZERO, ARGO_DEFAULT_SURGE, ARGO_DEFAULT_UNAVAILABLE, DEFAULT_DAEMONSET_SURGE,
     DEFAULT_DAEMONSET_UNAVAILABLE,
     DEFAULT_PROGRESS_DEADLINE_SECONDS, NONNEGATIVE_ERROR, PERCENT_ERROR, Fenceposts, Problem,
-    argo_canary_fenceposts, daemonset_fenceposts, deployment_fenceposts, outage_replica_counts,
+    argo_canary_fenceposts, daemonset_fenceposts, deployment_fenceposts,
     parse_int_or_percent, scaled_value, statefulset_max_unavailable, validate_argo_rollout_strategy,
     update_type, validate_daemonset_strategy, validate_deployment_strategy, validate_statefulset_strategy,
     version_defaults,
@@ -52,6 +52,7 @@ UNSAFE = "unsafe-rolling-update"
 _KINDS = (Deployment, DaemonSet, StatefulSet, Rollout)
 # Replica counts up to which "at which counts does every pod go down" is spelled out.
 _OUTAGE_SCAN = 100
+_OUTAGE_EXACT = 10_000  # replica counts checked one by one for outages; beyond, by bisection
 
 
 # ---- rolling-update-invalid ----------------------------------------------------------------------
@@ -299,7 +300,7 @@ def _deployment(obj: Deployment, env: _Env):
     unavailable = _Knob("maxUnavailable", knobs.get("maxUnavailable"), defaults.max_unavailable)
     _surge_rollout(obj, env, counts, surge, unavailable,
                               lambda n: deployment_fenceposts(surge.value, unavailable.value, n),
-                              lambda upto: outage_replica_counts(unavailable.value, upto, surge.value),
+                              lambda n: deployment_fenceposts(surge.value, unavailable.value, n).unavailable == n,
                               ("spec", "strategy"), ("spec", "strategy", "rollingUpdate"), "Deployment controller")
 
 
@@ -318,10 +319,10 @@ def _rollout(obj: Rollout, env: _Env):
             def resolve(n: int) -> Fenceposts:
                 return argo_canary_fenceposts(surge.raw, unavailable.raw, n)
 
-            def outage_counts(upto: int) -> list[int]:
-                return [n for n in range(1, upto + 1) if resolve(n).unavailable == n]
+            def takes_all_down(n: int) -> bool:
+                return resolve(n).unavailable == n
 
-            _surge_rollout(obj, env, counts, surge, unavailable, resolve, outage_counts, path, path,
+            _surge_rollout(obj, env, counts, surge, unavailable, resolve, takes_all_down, path, path,
                                       "Argo Rollouts controller")
 
 
@@ -351,7 +352,7 @@ class _Knob:
 
 
 def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, unavailable: _Knob,
-                   resolve: Callable[[int], Fenceposts], outage_counts: Callable[[int], list[int]],
+                   resolve: Callable[[int], Fenceposts], takes_all_down: Callable[[int], bool],
                    strategy_path: tuple, knobs_path: tuple, controller: str):
     ctx = env.ctx
     resolved = [(c, resolve(c.n)) for c in counts]
@@ -363,7 +364,7 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
     if outage is not None:
         c, fp = outage
         upto = max(_OUTAGE_SCAN, counts[-1].n)
-        where = _count_ranges(outage_counts(upto), upto)
+        where = _outage_counts(takes_all_down, upto)
         if fp.forced_unavailable:
             how = (f"{surge.resolved(c.n, 0, 'up')} and {unavailable.resolved(c.n, 0, 'down')}: both are 0, "
                    f"so the {controller} uses maxUnavailable 1")
@@ -562,6 +563,30 @@ def _on_delete(obj: Workload, env: _Env, strategy: dict):
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _outage_counts(takes_all_down: Callable[[int], bool], upto: int) -> str:
+    """The replica counts in 1..upto at which a rollout may take every pod down, as text. Counted one
+    by one up to _OUTAGE_EXACT; a count can be up to 2**31 - 1, so beyond that the counts are found
+    by bisection, which is exact because they always form a prefix 1..K: the resolved
+    maxUnavailable equals the replica count n when an integer maxUnavailable is at least n, when a
+    percentage (rounded down) is at least 100% (then at every n), or at n = 1 when both maxSurge
+    and maxUnavailable resolve to 0 and the controller uses 1 (deployment/util.ResolveFenceposts,
+    Argo Rollouts' canary equivalent)."""
+    exact = min(upto, _OUTAGE_EXACT)
+    counts = [n for n in range(1, exact + 1) if takes_all_down(n)]
+    if exact == upto or counts != list(range(1, exact + 1)):
+        return _count_ranges(counts, exact if exact == upto else upto)
+    low, high = exact, upto  # takes_all_down(low) holds; find the last n that does
+    if takes_all_down(high):
+        return "every replica count"
+    while high - low > 1:
+        middle = (low + high) // 2
+        if takes_all_down(middle):
+            low = middle
+        else:
+            high = middle
+    return f"replicas 1-{low}"
 
 
 def _count_ranges(counts: list[int], upto: int) -> str:
