@@ -298,9 +298,16 @@ def test_cross_object_findings_are_located_as_with_positions_kept(fuzz_dir, docu
 # must still answer (a finding or nothing), never crash (issue 16, point 7).
 
 _HUGE_DIGITS = "9" * 5000
+# Written into the YAML unquoted (json.dumps cannot): YAML floats nan and inf, and numbers of
+# 5,000 digits (an integer, a float whose value is inf, and a negative one).
+_UNQUOTED = {'"HUGE-NUMBER"': _HUGE_DIGITS, '"HUGE-FLOAT"': _HUGE_DIGITS + ".5", '"HUGE-NEGATIVE"': "-" + _HUGE_DIGITS,
+             '"NAN-FLOAT"': ".nan", '"INF-FLOAT"': ".inf", '"MINUS-INF-FLOAT"': "-.inf"}
 HOSTILE_VALUES = [2 ** 31, 2 ** 31 - 1, -(2 ** 31) - 1, 2 ** 63, 2 ** 64, -1, 0, 1e308, -1e308,
-                  "HUGE-NUMBER", _HUGE_DIGITS, "-" + _HUGE_DIGITS[:30], "", "x" * 3000,
-                  {}, [], None, True, {"a": []}, [{}], [[]], {"key": []}, [None], "http"]
+                  2147483648.0, 2147483647.0, -1.0, 0.5, 1e19, 2.0,
+                  "HUGE-NUMBER", "HUGE-FLOAT", "HUGE-NEGATIVE", "NAN-FLOAT", "INF-FLOAT", "MINUS-INF-FLOAT",
+                  _HUGE_DIGITS, "-" + _HUGE_DIGITS[:30], "2147483648", "nan", "NaN", "inf", "-inf", "Infinity",
+                  "1e308", "", "x" * 3000,
+                  {}, [], None, True, {"a": []}, [{}], [[]], {"key": []}, [None], "http", "100%", "2147483648%"]
 
 
 def _fixture_documents():
@@ -344,6 +351,17 @@ def _replaced(document, path, new):
 
 
 _DOCUMENTS = []
+_CLUSTERS: dict = {}
+
+
+def _family_cluster(source: str):
+    from conftest import FIXTURES
+    from test_rule_fixtures import _cluster_for
+
+    family = (FIXTURES / source).parent.parent
+    if family not in _CLUSTERS:
+        _CLUSTERS[family] = _cluster_for(family)
+    return _CLUSTERS[family]
 
 
 @settings(max_examples=int(os.environ.get("K8SLINT_FUZZ_EXAMPLES", 200)) // 2, **SETTINGS)
@@ -357,13 +375,16 @@ def test_rules_survive_hostile_values_anywhere_in_the_fixtures(fuzz_dir, data):
         paths = [p for p in _paths(document) if p[:1] not in (("apiVersion",), ("kind",))]
         path = data.draw(st.sampled_from(paths), label=f"path in {source}")
         document = _replaced(document, path, data.draw(st.sampled_from(HOSTILE_VALUES), label="value"))
-    text = json.dumps(document, indent=1, allow_nan=True).replace('"HUGE-NUMBER"', _HUGE_DIGITS)
+    text = json.dumps(document, indent=1, allow_nan=True)
+    for placeholder, value in _UNQUOTED.items():
+        text = text.replace(placeholder, value)
     path = fuzz_dir / "hostile.yaml"
     path.write_text(text, encoding="utf-8")
     from k8slint.engine import Options, run
     from k8slint.report import json_report, sarif, text as text_report
 
-    result = run([str(path)], Options(enabled=all_rule_ids()))
+    # The family's cluster (CLUSTER file), so that the rules that read nodes run too.
+    result = run([str(path)], Options(enabled=all_rule_ids(), cluster=_family_cluster(source)))
     internal = [e for e in result.errors if e.rule == "internal-error"]
     assert not internal, "\n".join(e.message for e in internal) + "\n" + text[:3000]
     assert all(len(f.message) <= 1100 for f in result.findings)

@@ -623,3 +623,19 @@ def test_host_ports_hints_never_recommend_a_surge():
         plain.write_text(without)
         [other] = [f for f in engine_run([plain]).findings if f.rule == UNSAFE]
     assert "maxSurge: 1" in other.hint
+
+
+@pytest.mark.parametrize("surge, unavailable", [(0, "100%"), (0, 12_345), (1, 25_000), ("0%", 0), (0, 0), (1, "50%"),
+                                                ("25%", "150%"), (0, 9_999), (0, 10_000), (0, 10_001), (0, 29_999)])
+def test_outage_counts_past_the_exact_scan_match_a_full_scan(surge, unavailable):
+    """Past 10,000 replica counts the outage counts are found by bisection: the same text as resolving
+    every count (30,000 here), for integer, percentage and both-zero settings."""
+    from k8slint.model.rollout import deployment_fenceposts
+    from k8slint.rules.rolling_update import _count_ranges, _outage_counts
+
+    def takes_all_down(n):
+        return deployment_fenceposts(surge, unavailable, n).unavailable == n
+
+    upto = 30_000
+    expected = _count_ranges([n for n in range(1, upto + 1) if takes_all_down(n)], upto)
+    assert _outage_counts(takes_all_down, upto) == expected
