@@ -742,11 +742,11 @@ def test_disable_file_inside_a_block_scalar_is_data_not_a_suppression(tmp_path):
               "    # k8slint: disable-file\n    echo hi\n---\n")
     path = tmp_path / "block.yaml"
     path.write_text(script + NO_PROBE_DEPLOYMENT, encoding="utf-8")
-    report = json.loads(cli("lint", "--format", "json", path).stdout)
+    report = json.loads(k8slint("lint", "--format", "json", path, timeout=30).stdout)
     assert [(f["rule"], f["suppressed"]) for f in report["findings"]] == [("missing-readiness-probe", False)]
     path.write_text(script.replace("  run.sh: |\n    # k8slint: disable-file\n", "  run.sh: |\n")
                     + "# k8slint: disable-file\n" + NO_PROBE_DEPLOYMENT, encoding="utf-8")
-    report = json.loads(cli("lint", "--format", "json", path).stdout)
+    report = json.loads(k8slint("lint", "--format", "json", path, timeout=30).stdout)
     assert [(f["rule"], f["suppressed"]) for f in report["findings"]] == [("missing-readiness-probe", True)]
 
 
@@ -759,3 +759,13 @@ def test_anchor_on_a_key_and_quoted_merge_key_read_as_go_yaml_does():
     assert document.root == {"data": {"app": "x", "other": "app", "<<": {"a": "b"}, "c": "d"}}
     [merged] = list(compose("base: &b {a: 1}\nm:\n  <<: *b\n  c: 2\n"))
     assert merged.root["m"] == {"a": 1, "c": 2}  # a plain << still merges
+
+
+def test_anchor_on_a_key_and_quoted_merge_key_lint_without_errors(tmp_path):
+    """The same corner cases through the whole run, bounded: no syntax error, the document linted."""
+    path = tmp_path / "corner.yaml"
+    path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  &k app: x\n  other: *k\n"
+                    "  \"<<\": z\n---\n" + NO_PROBE_DEPLOYMENT, encoding="utf-8")
+    report = json.loads(k8slint("lint", "--format", "json", path, timeout=30).stdout)
+    assert report["errors"] == []
+    assert [f["rule"] for f in report["findings"]] == ["missing-readiness-probe"]

@@ -339,3 +339,23 @@ def test_node_classes_give_the_findings_of_the_same_nodes_listed_one_by_one(tmp_
         assert expected in text, (expected, text)
 
 
+
+
+def test_no_rule_or_model_code_lists_a_clusters_nodes_one_by_one():
+    """Cluster.nodes, Cluster.pools() and NodeSet.nodes() list nodes one by one (for tests and
+    references): code that runs on a user's cluster counts per class (NodeSet, domains,
+    select_nodes) instead."""
+    import re
+
+    pattern = re.compile(r"cluster\.nodes\b|\.nodes\(\)|\.pools\(\)|\beligible_nodes\(")
+    offenders = []
+    for path in sorted((ROOT / "k8slint").rglob("*.py")):
+        if path.name == "cluster.py" and path.parent.name == "model":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if pattern.search(code) and "def " not in code and '"""' not in code:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    # eligible_nodes() itself, the materialising helper for tests, is the one allowed use
+    allowed = "return node_verdicts(kind, pod_spec, cluster).eligible.nodes()"
+    assert [o for o in offenders if not o.endswith(allowed)] == [], offenders

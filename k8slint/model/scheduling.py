@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from k8slint.model import memo
-from k8slint.model.cluster import HOSTNAME_LABEL, UNSCHEDULABLE_TAINT_KEY, VALID_EFFECTS, Cluster, Node, NodeClass, Taint, \
-    format_path
+from k8slint.model.cluster import (
+    HOSTNAME_LABEL, UNSCHEDULABLE_TAINT_KEY, VALID_EFFECTS, Cluster, Node, NodeClass, Taint, format_path,
+)
 
 VALID_OPERATORS = ("Exists", "Equal")
 # Numeric toleration operators (toleration.go ToleratesTaint, `enableComparisonOperators`): alpha,
