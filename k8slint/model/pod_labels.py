@@ -88,9 +88,11 @@ def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | Non
     if isinstance(workload, Rollout) and dig(workload.root, ("spec", "workloadRef")) is not None:
         return None
     template_labels = workload.pod_template.labels
-    known = {k: v for k, v in template_labels.items() if isinstance(k, str) and isinstance(v, str)}
+    known = template_labels  # shared, never changed: a copy only where it differs
+    if not all(type(k) is str and type(v) is str for k, v in template_labels.items()):
+        known = {k: v for k, v in template_labels.items() if isinstance(k, str) and isinstance(v, str)}
     kind = type(workload).__name__
-    revision = frozenset(k for k in REVISION_LABELS.get(kind, ()) if k not in known)
+    revision = _shared(k for k in REVISION_LABELS.get(kind, ()) if k not in known)
     per_pod: set = set()
     per_workload: set = set()
     if kind == "StatefulSet":
@@ -103,6 +105,8 @@ def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | Non
         if job_spec.get("manualSelector") is not True:
             names = (LEGACY_JOB_NAME, JOB_NAME) if version >= (1, 27) else (LEGACY_JOB_NAME,)
             uids = (LEGACY_CONTROLLER_UID, CONTROLLER_UID) if version >= (1, 27) else (LEGACY_CONTROLLER_UID,)
+            if known is template_labels:
+                known = dict(known)
             for key in names:
                 if key in known:
                     continue  # the strategy keeps a value the template sets (validation then checks it)
@@ -113,7 +117,17 @@ def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | Non
             per_workload.update(k for k in uids if k not in known)
         if job_spec.get("completionMode") == "Indexed" and on_by_default("PodIndexLabel", version):
             per_pod.add(JOB_COMPLETION_INDEX)
-    return PodLabels(known, revision, frozenset(per_pod - known.keys()), frozenset(per_workload - known.keys()))
+    return PodLabels(known, revision, _shared(per_pod - known.keys()), _shared(per_workload - known.keys()))
+
+
+# The few distinct key sets of added labels, each made once: a run may hold the pod labels of
+# 50,000 workloads at once (anti-affinity-infeasible), and most of them carry the same ones.
+_KEY_SETS: dict[frozenset, frozenset] = {}
+
+
+def _shared(keys) -> frozenset:
+    keys = frozenset(keys)
+    return _KEY_SETS.setdefault(keys, keys)
 
 
 def selector_verdict(selector, labels: PodLabels | Mapping) -> bool | None:
