@@ -4,7 +4,7 @@ the per-object guard) and which rules a run's options make active."""
 from __future__ import annotations
 
 from k8slint import catalog
-from k8slint.engine.inventory import Summary
+from k8slint.engine.inventory import positions_deferred
 from k8slint.engine.options import Options
 from k8slint.findings import Finding, InputError, Note, Suppressions, locate, make_finding
 from k8slint.model.objects import K8sObject
@@ -81,7 +81,7 @@ class RuleContext:
         if hint is None:
             hint = catalog.metadata(rule_id).get("hint") or ""
         found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix)
-        if type(obj.root) is Summary:  # no positions kept: locate_deferred() fills them in
+        if positions_deferred(obj):  # no positions kept: locate_deferred() fills them in
             self.deferred.append((found, obj, tuple(path)))
         self.findings.append(found)
 
@@ -100,7 +100,7 @@ class RuleContext:
         note = self._notes[ident] = Note(obj.file if obj is not None else "", message, rule=self.rule_id, key=str(key))
         if obj is None:
             return
-        if type(obj.root) is Summary:  # placed by locate_deferred() with the findings
+        if positions_deferred(obj):  # placed by locate_deferred() with the findings
             note.line, note.column = obj.doc_line, 1
             place = Finding(self.rule_id, "info", "", obj.file, obj.doc_line, 1, obj.doc_line, 1)
             self.deferred.append((place, obj, tuple(path)))

@@ -35,12 +35,10 @@ class Inventory:
         return self.of(Node)
 
 
-class Summary(dict):
-    """Root of an inventory copy without positions. ``where`` is the object's path inside its
-    document: ``()``, or ``("items", n)`` for an item of a ``kind: List``; ``offset`` is where the
-    document's first line starts in the file's text (-1: unknown)."""
-
-    __slots__ = ("where", "offset")
+def positions_deferred(obj: K8sObject) -> bool:
+    """Whether ``obj`` is an inventory copy without positions (its findings are placed at the end
+    of the run by locate_deferred, from ``obj.where`` and ``obj.offset``)."""
+    return obj.offset is not None
 
 
 # Strings and containers already copied in this process, shared by the copies that follow (reset
@@ -147,10 +145,14 @@ def inventory_copy(obj: K8sObject, where: tuple = (), lazy_positions: bool = Tru
                             _key_class, _K8SLINT_ANNOTATIONS_ONLY)
     else:
         root = _shared_copy(obj.root, _drop_spec(obj, kept), _SHARED_STRINGS, _SHARED_CONTAINERS)
-    summary = Summary(root)
-    summary.where = where
-    summary.offset = offset
-    return type(obj)(summary, obj.file, obj.doc_index, obj.doc_line)
+    return without_positions(type(obj), root, obj.file, obj.doc_index, obj.doc_line, where, offset)
+
+
+def without_positions(cls: type, root: dict, file: str, doc_index: int, doc_line: int, where: tuple,
+                       offset: int) -> K8sObject:
+    copy = cls(root, file, doc_index, doc_line)
+    copy.where, copy.offset = where, offset
+    return copy
 
 
 def _shared_copy(value, drop, strings: dict, containers: dict):

@@ -30,7 +30,7 @@ def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_b
         entries.sort(key=lambda entry: entry[1].doc_line)
         for doc_line, group in itertools.groupby(entries, key=lambda entry: entry[1].doc_line):
             same_document = list(group)
-            begin = same_document[0][1].root.offset
+            begin = same_document[0][1].offset
             if begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n"):
                 if starts is None:
                     starts = _line_starts(text, entries[-1][1].doc_line) if text else []
@@ -38,7 +38,7 @@ def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_b
             root = _composed_again(text, begin)
             for finding, obj, field_path in same_document:
                 line, column, end_line, end_column = doc_line, 1, doc_line, 1
-                where = obj.root.where
+                where = obj.where
                 if dig_same_object(root, where, obj) is not None:
                     line, column, end_line, end_column = locate(root, where + field_path)[0]
                     line, end_line = line + doc_line - 1, end_line + doc_line - 1

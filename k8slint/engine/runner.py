@@ -15,7 +15,7 @@ from k8slint import source as source_module
 from k8slint.engine import inventory as inventory_module
 from k8slint.engine.context import INTERNAL_ERROR, RuleContext, active_rules
 from k8slint.engine.file_lint import FileResult, RunRules, lint_path
-from k8slint.engine.inventory import Inventory, Summary, cluster_from_nodes, object_classes
+from k8slint.engine.inventory import Inventory, cluster_from_nodes, object_classes, positions_deferred, without_positions
 from k8slint.engine.locate import locate_deferred
 from k8slint.engine.options import Options
 from k8slint.findings import Finding, InputError, Note, Suppressions, merge_notes
@@ -41,12 +41,12 @@ class _Batch:
         packed, counts = [], []
         for result in self.results:
             inventory = result.inventory
-            if inventory and not all(type(obj.root) is Summary for obj in inventory):
+            if inventory and not all(positions_deferred(obj) for obj in inventory):
                 counts.append(-1)  # copies that keep positions (standard input): pickled as they are
                 continue
             counts.append(len(inventory))
-            packed.extend((type(obj).__name__, dict(obj.root), obj.file, obj.doc_index, obj.doc_line,
-                           obj.root.where, obj.root.offset) for obj in inventory)
+            packed.extend((type(obj).__name__, obj.root, obj.file, obj.doc_index, obj.doc_line, obj.where,
+                           obj.offset) for obj in inventory)
         results = [FileResult(**{**r.__dict__, "inventory": r.inventory if n < 0 else []})
                    for r, n in zip(self.results, counts)]
         return {"results": results, "counts": counts, "inventory": marshal.dumps(packed), "texts": self.texts}
@@ -58,10 +58,8 @@ class _Batch:
         entries = iter(marshal.loads(state["inventory"]))
         for result, count in zip(state["results"], state["counts"]):
             for _ in range(max(count, 0)):
-                name, root, file, doc_index, doc_line, where, offset = next(entries)
-                summary = Summary(root)
-                summary.where, summary.offset = where, offset
-                result.inventory.append(classes[name](summary, file, doc_index, doc_line))
+                name, *entry = next(entries)
+                result.inventory.append(without_positions(classes[name], *entry))
         self.results = state["results"]
         self.texts = state["texts"]
 

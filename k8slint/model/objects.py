@@ -125,13 +125,18 @@ class K8sObject:
     """Any Kubernetes object: identity and metadata."""
 
     __slots__ = ("root", "file", "doc_index", "doc_line", "api_version", "kind", "name", "namespace",
-                 "duplicate_keys")
+                 "duplicate_keys", "where", "offset")
 
     def __init__(self, root: dict, file: str, doc_index: int, doc_line: int) -> None:
         self.root = root
         # (field path, DuplicateKey) for mapping keys written twice in this object's YAML: the
         # loader keeps the last value, as the API server would receive it (see duplicate-key)
         self.duplicate_keys: tuple = ()
+        # Set on the engine's inventory copies, whose root keeps no positions: the object's path in
+        # its document (``()``, or ``("items", n)`` in a ``kind: List``) and the offset in the file's
+        # text where the document's first line starts (-1: unknown). None: positions are in root.
+        self.where: tuple = ()
+        self.offset: int | None = None
         self.file = file
         self.doc_index = doc_index
         self.doc_line = doc_line
