@@ -109,9 +109,12 @@ def _problems(kind: str, strategy, min_ready_seconds=None, progress_deadline_sec
 
 @rule(INVALID, kinds=["Deployment", "DaemonSet", "StatefulSet", "Rollout"])
 def check_invalid(obj: Workload, ctx):
+    problems = validation_problems(obj)
+    if not problems:  # nearly every workload: no layout or set to make
+        return
     layout = _layout(obj)
     seen = set()
-    for problem in validation_problems(obj):
+    for problem in problems:
         if problem.field in _TYPED_ELSEWHERE and ", got " in problem.message:
             continue  # a wrong type: invalid-field-type says so
         path, message, hint = _explain(obj, layout, problem)
