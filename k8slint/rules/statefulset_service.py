@@ -24,13 +24,16 @@ RULE = "statefulset-service"
 
 @rule(RULE, scope=SET)
 def check(inventory, ctx):
+    statefulsets = inventory.of(StatefulSet)
+    if not statefulsets:  # (no Service index to build for nothing)
+        return
     services = inventory.of(Service)
     places = PlaceIndex(services)
     by_name: dict[str, list] = {}
     for service in services:
         by_name.setdefault(service.name, []).append(service)
     names_here: dict[tuple, str] = {}  # the Service names of a file or directory, listed once
-    for sts in inventory.of(StatefulSet):
+    for sts in statefulsets:
         with ctx.guard(sts):
             name = sts.spec.get("serviceName")
             if not isinstance(name, str) or not name:
