@@ -379,3 +379,56 @@ def test_services_by_label_equal_the_first_key_index(seed):
         if rng.random() < 0.5:
             labels["app.kubernetes.io/instance"] = "release"
         assert index.selecting(labels) == first_key_selecting(services, labels)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_topology_spread_capacity_per_placement_equals_each_workload_alone(seed, tmp_path):
+    """topology-spread-infeasible works a capacity out once per distinct placement and constraint
+    (many workloads share them): linting workloads together gives each the finding it gets alone
+    (random node selectors, tolerations, keys, skews, minDomains and node inclusion policies)."""
+    from conftest import engine_run
+    from k8slint.model.cluster import cluster_from_documents
+
+    rng = random.Random(seed)
+    nodes = []
+    for n in range(12):
+        taints = [{"key": "dedicated", "value": "infra", "effect": "NoSchedule"}] if n % 4 == 3 else []
+        nodes.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": f"n{n}", "labels": {
+            "kubernetes.io/hostname": f"n{n}", "topology.kubernetes.io/zone": f"z{n % 3}",
+            "disk": "ssd" if n % 2 else "hdd", **({"rack": f"r{n % 2}"} if n < 8 else {})}},
+            "spec": {"taints": taints}})
+    cluster = cluster_from_documents(nodes, "test nodes")
+    documents = []
+    for n in range(40):
+        constraint = {"maxSkew": rng.choice((1, 2)), "whenUnsatisfiable": "DoNotSchedule",
+                      "topologyKey": rng.choice(("topology.kubernetes.io/zone", "kubernetes.io/hostname", "rack")),
+                      "labelSelector": {"matchLabels": {"app": f"w{n}"}}}
+        if rng.random() < 0.4:
+            constraint["minDomains"] = rng.choice((2, 4, 20))
+        if rng.random() < 0.4:
+            constraint["nodeTaintsPolicy"] = rng.choice(("Honor", "Ignore"))
+        if rng.random() < 0.4:
+            constraint["nodeAffinityPolicy"] = rng.choice(("Honor", "Ignore"))
+        spec = {"topologySpreadConstraints": [constraint],
+                "containers": [{"name": "c", "image": "nginx:1.27"}]}
+        if rng.random() < 0.5:
+            spec["nodeSelector"] = {"disk": rng.choice(("ssd", "hdd"))}
+        if rng.random() < 0.5:
+            spec["tolerations"] = [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}]
+        documents.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"w{n}"},
+                          "spec": {"replicas": rng.randint(1, 14), "selector": {"matchLabels": {"app": f"w{n}"}},
+                                   "template": {"metadata": {"labels": {"app": f"w{n}"}}, "spec": spec}}})
+    import json
+
+    together = tmp_path / "all.yaml"
+    together.write_text("\n---\n".join(json.dumps(d) for d in documents))
+    result = engine_run([together], cluster=cluster, enabled={"topology-spread-infeasible"})
+    assert not result.errors
+    found = {(f.name, f.message) for f in result.findings}
+    alone = set()
+    for n, document in enumerate(documents):
+        path = tmp_path / f"w{n}.yaml"
+        path.write_text(json.dumps(document))
+        alone |= {(f.name, f.message) for f in engine_run([path], cluster=cluster,
+                                                          enabled={"topology-spread-infeasible"}).findings}
+    assert found == alone and found

@@ -1032,6 +1032,14 @@ def node_verdicts(kind: str, pod_spec: dict, cluster: Cluster) -> Verdicts:
     return found
 
 
+def placement_key(kind: str, pod_spec) -> tuple:
+    """What decides where the pods of a spec may run, as a hashable key: the fields
+    ``node_verdicts`` reads (for a DaemonSet also hostNetwork). Rules that compute something per
+    placement (topology spread capacity) cache it by this key. TypeError for an unhashable value
+    where a scalar belongs."""
+    return _placement_key(kind, pod_spec if isinstance(pod_spec, Mapping) else {})
+
+
 def _placement_key(kind: str, spec: Mapping) -> tuple:
     affinity = spec.get("affinity")
     node_affinity = affinity.get("nodeAffinity") if isinstance(affinity, Mapping) else affinity

@@ -15,6 +15,7 @@ from k8slint.model.objects import (
 from k8slint.model.pod_labels import PodLabels, pod_labels, selector_verdict
 from k8slint.model.index import pod_label_index
 from k8slint.model.relations import hpas_for, related
+from k8slint.model.scheduling import placement_key
 from k8slint.model.topology_spread import INFINITE, capacity, counts_own_pods, hard_constraints, separates_revisions
 from k8slint.rules import LIGHT, SET, rule
 
@@ -32,6 +33,7 @@ def check(inventory, ctx):
     version = ctx.kubernetes_version
     hpas = inventory.of(HorizontalPodAutoscaler)
     workloads = inventory.workloads
+    capacities: dict = {}  # see _capacity: thousands of workloads share a few placements
     for obj in workloads:
         if not isinstance(obj, _ANALYSED):
             continue
@@ -40,10 +42,10 @@ def check(inventory, ctx):
         if not constraints:
             continue
         with ctx.guard(obj):
-            _check(obj, constraints, workloads, hpas, ctx, cluster, version)
+            _check(obj, constraints, workloads, hpas, ctx, cluster, version, capacities)
 
 
-def _check(obj, constraints, workloads, hpas, ctx, cluster, version) -> None:
+def _check(obj, constraints, workloads, hpas, ctx, cluster, version, capacities: dict) -> None:
     labels = pod_labels(obj, version) or PodLabels(obj.pod_template.labels)
     if not cluster.labels_known and any(c.topology_key not in _SYNTHETIC_KEYS for c in constraints):
         return  # the placeholder nodes of --nodes carry no other label
@@ -62,7 +64,7 @@ def _check(obj, constraints, workloads, hpas, ctx, cluster, version) -> None:
     for constraint in constraints:
         if not counts_own_pods(constraint, labels) or _others_match(obj, constraint, workloads, version):
             continue
-        cap = capacity(constraint, constraints, obj.kind, spec, cluster, eligible)
+        cap = _capacity(constraint, constraints, obj.kind, spec, cluster, eligible, capacities)
         if worst is None or cap.pods < worst[1].pods:
             worst = (constraint, cap)
     if worst is None:
@@ -130,6 +132,23 @@ def _rollout(obj, constraint, cap, labels, n, pods_text, ctx, cluster, where, pa
                severity="error",
                hint="Set maxSurge: 0 and maxUnavailable: 1, add matchLabelKeys: [pod-template-hash] to the "
                     "constraint, or set nodeTaintsPolicy/nodeAffinityPolicy: Honor.")
+
+
+def _capacity(constraint, constraints, kind, spec, cluster, eligible, capacities: dict):
+    """``capacity`` once per distinct question: it reads the constraint's topology key, skew,
+    minDomains and node inclusion policies, the keys of all the workload's constraints, and the
+    pod's placement (kind, nodeName, nodeSelector, required node affinity, tolerations: what
+    ``placement_key`` holds, which also decides ``eligible``), never its labels or name."""
+    try:
+        key = (constraint.topology_key, constraint.max_skew, constraint.min_domains, constraint.node_affinity_policy,
+               constraint.node_taints_policy, frozenset(c.topology_key for c in constraints), kind,
+               placement_key(kind, spec))
+        found = capacities.get(key)
+    except TypeError:  # an unhashable value where a scalar belongs: asked every time
+        return capacity(constraint, constraints, kind, spec, cluster, eligible)
+    if found is None:
+        found = capacities[key] = capacity(constraint, constraints, kind, spec, cluster, eligible)
+    return found
 
 
 def _others_match(obj, constraint, workloads, version) -> bool:
