@@ -103,15 +103,31 @@ def template_terms(spec_path: tuple, pod_spec: Mapping, version: Version = NEWES
         base = spec_path + ("affinity", kind)
         for index, item in enumerate(as_list(block.get(REQUIRED))):
             if isinstance(item, Mapping):
-                terms.append(Term(kind, True, base + (REQUIRED, index), item, label_keys_dropped=dropped))
+                terms.append(Term(kind, True, _shared_path(base + (REQUIRED, index)), item,
+                                  label_keys_dropped=dropped))
         for index, item in enumerate(as_list(block.get(PREFERRED))):
             if isinstance(item, Mapping):
                 inner = item.get("podAffinityTerm")
-                terms.append(Term(kind, False, base + (PREFERRED, index, "podAffinityTerm"),
+                terms.append(Term(kind, False, _shared_path(base + (PREFERRED, index, "podAffinityTerm")),
                                   inner if isinstance(inner, Mapping) else {},
-                                  weight=item.get("weight"), weight_path=base + (PREFERRED, index, "weight"),
+                                  weight=item.get("weight"),
+                                  weight_path=_shared_path(base + (PREFERRED, index, "weight")),
                                   label_keys_dropped=dropped))
     return terms
+
+
+# Term paths, one tuple per distinct path: every Deployment's first preferred term has the same
+# one, and anti-affinity-infeasible holds the terms of every workload of the run at once.
+_PATHS: dict[tuple, tuple] = {}
+
+
+def _shared_path(path: tuple) -> tuple:
+    known = _PATHS.get(path)
+    if known is None:
+        if len(_PATHS) >= 4096:  # bounded: a pod with thousands of terms makes new paths
+            _PATHS.clear()
+        known = _PATHS[path] = path
+    return known
 
 
 def argo_injected_term(strategy_name: str, anti_affinity: Mapping, namespace: str) -> Term | None:

@@ -39,8 +39,9 @@ class LabelIndex:
         self.label_sets_of = label_sets_of
         self.unknown_keys = frozenset(unknown_keys)
         self.opaque: list[int] = []
-        self.by_pair: dict[tuple, list[int]] = {}
+        self.by_pair: dict[tuple, list[int] | tuple[int]] = {}
         self.by_key: dict[str, list[int]] = {}
+        by_pair = self.by_pair
         for position, item in enumerate(items):
             sets = label_sets_of(item)
             if sets is None:
@@ -48,8 +49,14 @@ class LabelIndex:
                 continue
             pairs = {(k, v) for labels in sets for k, v in labels.items()
                      if isinstance(k, str) and isinstance(v, str)}
-            for pair in pairs:
-                self.by_pair.setdefault(pair, []).append(position)
+            for pair in pairs:  # most pairs are one item's (app: <name>): a 1-tuple, half a list's size
+                positions = by_pair.get(pair)
+                if positions is None:
+                    by_pair[pair] = (position,)
+                elif type(positions) is tuple:
+                    by_pair[pair] = [positions[0], position]
+                else:
+                    positions.append(position)
             for key in {k for k, _ in pairs}:
                 self.by_key.setdefault(key, []).append(position)
 
@@ -175,7 +182,7 @@ class PodSourceIndex:
     def __init__(self, sources: list) -> None:
         self.sources = sources
         self.position = {id(source): p for p, source in enumerate(sources)}
-        self.by_pair: dict[tuple, list[int]] = {}
+        self.by_pair: dict[tuple, list[int] | tuple[int]] = {}
         self.by_key: dict[str, list[int]] = {}
         unknown = []
         for position, source in enumerate(sources):
@@ -232,7 +239,7 @@ class SelectorMapIndex:
     def __init__(self, items: list, selector_of: Callable) -> None:
         self.items = items
         self.always: list[int] = []
-        self.by_pair: dict[tuple, list[int]] = {}
+        self.by_pair: dict[tuple, list[int] | tuple[int]] = {}
         for position, item in enumerate(items):
             selector = selector_of(item)
             if not selector:

@@ -63,19 +63,23 @@ class _Workload:
     def name(self) -> str:
         return f"{self.obj.kind} {self.obj.display_name}"
 
-    usable: frozenset = frozenset()  # ids of the terms the API server accepts (usually all)
-    own: list = None  # (term, mode) of the required anti-affinity terms that select the own pods
+    # ids of the terms the API server accepts (usually all; a few ids: a tuple is a quarter of a
+    # frozenset's size, and the rule holds one per workload of the run)
+    usable: tuple = ()
+    own: tuple = ()  # (term, mode) of the required anti-affinity terms that select the own pods
 
     def __post_init__(self) -> None:
-        usable = [id(t) for t in self.terms if _usable(t)]
-        if usable:  # most workloads have no terms: the shared empty frozenset costs nothing
-            self.usable = frozenset(usable)
-        self.own = []
+        usable = tuple(id(t) for t in self.terms if _usable(t))
+        if usable:  # most workloads have no terms: the shared empty tuple costs nothing
+            self.usable = usable
+        own = []
         for term in self.terms:
-            if term.kind == ANTI and term.required and id(term) in self.usable:
+            if term.kind == ANTI and term.required and id(term) in usable:
                 mode = aff.self_mode(term, self.labels, self.namespace, self.obj.kind)
                 if mode is not None:
-                    self.own.append((term, mode))
+                    own.append((term, mode))
+        if own:
+            self.own = tuple(own)
 
     def self_terms(self, modes=(ALL_REVISIONS, SAME_REVISION, OTHER_REVISIONS)) -> list:
         """(term, mode) for the required anti-affinity terms that select this workload's own pods."""
