@@ -19,6 +19,16 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 MAX_FILE_SIZE_MIB = 4096
 
 
+class _Count(click.IntRange):
+    """A count (--nodes, --zones): a value of thousands of digits is refused in a short message,
+    not echoed whole."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and len(value.strip()) > 30:
+            self.fail(f"{value.strip()[:12]}...({len(value.strip())} characters) is not a count", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class ReportError(Exception):
     """The report cannot be written (output path refused, disk full, closed pipe)."""
 
@@ -83,8 +93,8 @@ def main() -> None:
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 @click.option("--cluster", "cluster_path", type=click.Path(dir_okay=False),
               help="Cluster profile, or `kubectl get nodes -o yaml` output, for the scheduling rules.")
-@click.option("--nodes", type=click.IntRange(min=1), help="Assume N identical untainted nodes (not with --cluster).")
-@click.option("--zones", type=click.IntRange(min=1), help="With --nodes: spread them over Z zones.")
+@click.option("--nodes", type=_Count(min=1), help="Assume N identical untainted nodes (not with --cluster).")
+@click.option("--zones", type=_Count(min=1), help="With --nodes: spread them over Z zones.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for many files (default: all cores).")
 @click.option("--show-suppressed", is_flag=True, help="Also print suppressed findings (text format).")
@@ -306,8 +316,8 @@ def _describe_fixes(result) -> None:
 @click.option("--no-color", is_flag=True, help="Never colour text output.")
 @click.option("--cluster", "cluster_path", type=click.Path(dir_okay=False),
               help="Cluster profile, or `kubectl get nodes -o yaml` output, for the scheduling rules.")
-@click.option("--nodes", type=click.IntRange(min=0), help="Assume N identical untainted nodes.")
-@click.option("--zones", type=click.IntRange(min=1), help="With --nodes: spread them over Z zones.")
+@click.option("--nodes", type=_Count(min=0), help="Assume N identical untainted nodes.")
+@click.option("--zones", type=_Count(min=1), help="With --nodes: spread them over Z zones.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes for many files (default: all cores).")
 @click.option("--kubernetes-version", metavar="MAJOR.MINOR",

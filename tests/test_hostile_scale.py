@@ -128,7 +128,8 @@ ABSURD = 2**31  # more nodes than Kubernetes can count (int32): refused
 
 @pytest.mark.parametrize("args, config, message", [
     (["--nodes", ABSURD], None, f"--nodes {ABSURD}: at most 2,147,483,647 nodes"),
-    (["--nodes", "9" * 5000], None, "Invalid value for '--nodes'"),
+    (["--nodes", "9" * 5000], None, "Invalid value for '--nodes': 999999999999...(5000 characters) is not a count"),
+    (["--nodes", "3", "--zones", "9" * 5000], None, "Invalid value for '--zones': 999999999999...(5000 characters)"),
     (["--nodes", "3", "--zones", "100000000"], None, "--zones 100000000: at most 1,000 zones"),
     ([], f"nodes: {ABSURD}\n", "at most 2,147,483,647 nodes"),
     ([], "cluster:\n  apiVersion: k8slint.io/v1\n  kind: ClusterProfile\n  pools:\n"
@@ -148,6 +149,7 @@ def test_absurd_node_counts_are_a_usage_error_not_gigabytes(tmp_path, args, conf
     result = k8slint("lint", *args, "deploy.yaml", cwd=tmp_path)
     assert result.returncode == 2, (result.stdout[-1000:], result.stderr[-1000:])
     assert "Traceback" not in result.stderr and message in result.stderr, result.stderr
+    assert len(result.stderr) < 600  # a 5,000-digit value is not echoed whole
 
 
 BILLION = 1_000_000_000
