@@ -285,3 +285,21 @@ def test_the_only_file_of_a_run_is_kept_whatever_its_size(write, monkeypatch):
     path = write("d.yaml", NO_PROBE)
     engine_run([path])
     assert str(path) in source._KEPT_TEXTS
+
+
+def test_source_lines_split_by_pieces_equal_the_whole_split():
+    """The text report splits a big file's lines a piece at a time (memory): the same lines as
+    splitting the whole text at YAML's line breaks, whatever the breaks and the order asked."""
+    import random
+
+    from k8slint.report import text as report_text
+
+    rng = random.Random(1)
+    for _ in range(2000):
+        text = "".join(rng.choices(["a", "b", " ", "\n", "\r", "\r\n", "\x85", "\u2028"], k=rng.randint(0, 60)))
+        whole = report_text._lines(text)
+        pieces = report_text._LinePieces(text)
+        pieces.PIECE = rng.randint(1, 8)
+        numbers = sorted(rng.choices(range(len(whole) + 3), k=10))
+        for number in numbers if rng.random() < 0.8 else numbers[::-1]:
+            assert pieces.line(number) == (whole[number - 1] if 1 <= number <= len(whole) else None), (text, number)
