@@ -29,6 +29,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from k8slint.model import memo
 from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL
 from k8slint.model.objects import as_dict, as_list
 from k8slint.model.pod_labels import REVISION_LABELS, PodLabels, selector_verdict
@@ -167,7 +168,12 @@ def argo_anti_affinity_problems(anti_affinity) -> list[tuple[tuple, str]]:
 
 def term_problems(term: Term) -> list[tuple[tuple, str]]:
     """What the API server's ``validatePodAffinityTerm`` would reject: (relative path, message)."""
-    return list(_term_problem_list(term))
+    return list(_term_problems(term))
+
+
+@memo.by_identity  # a rule asks about each term more than once
+def _term_problems(term: Term) -> tuple[tuple[tuple, str], ...]:
+    return tuple(_term_problem_list(term))
 
 
 def _term_problem_list(term: Term) -> list[tuple[tuple, str]]:

@@ -465,15 +465,26 @@ def _compile_requirement(expression, path: str, operators: tuple[str, ...]) -> t
     return _Requirement(key, operator, tuple(values)), []
 
 
+def _compile_label_selector(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
+    """`metav1.LabelSelectorAsSelector`: None (matches nothing) for a null or invalid selector,
+    () (matches everything) for an empty one."""
+    requirements, problems = _compiled_selector(selector)
+    return requirements, list(problems)
+
+
 def compiled_label_selector(selector) -> tuple | None:
     """The requirements of a label selector (each with ``key``, ``operator``, ``values`` and
     ``matches(labels)``), ANDed; None for a null or invalid selector (it matches nothing)."""
-    return _compile_label_selector(selector)[0]
+    return _compiled_selector(selector)[0]
 
 
-def _compile_label_selector(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
-    """`metav1.LabelSelectorAsSelector`: None (matches nothing) for a null or invalid selector,
-    () (matches everything) for an empty one; and the problems the API server reports."""
+@memo.by_identity  # rules ask about the same selector of a workload several times
+def _compiled_selector(selector) -> tuple[tuple[_Requirement, ...] | None, tuple[Problem, ...]]:
+    requirements, problems = _compile_label_selector_uncached(selector)
+    return requirements, tuple(problems)
+
+
+def _compile_label_selector_uncached(selector) -> tuple[tuple[_Requirement, ...] | None, list[Problem]]:
     if selector is None:
         return None, []
     if not isinstance(selector, Mapping):
@@ -541,7 +552,7 @@ def label_map_selects(selector: Mapping, labels: Mapping) -> bool:
 
 @memo.by_identity
 def _compiled_label_map(selector: Mapping) -> tuple[_Requirement, ...] | None:
-    return _compile_label_selector({"matchLabels": selector})[0]
+    return _compile_label_selector_uncached({"matchLabels": selector})[0]
 
 
 def label_selector_problems(selector) -> list[Problem]:
