@@ -78,15 +78,19 @@ def render_text(rule_id: str, meta: dict, help_uri: str | None = None, details: 
                      f"{description}")
     if _parameters(meta):
         lines.append("")
-    examples = meta.get("examples") if isinstance(meta.get("examples"), dict) else {}
-    for label in ("bad", "good"):
-        example = str(examples.get(label) or "").rstrip()
-        if example:
-            lines += [f"Example ({label}):", *("    " + line for line in example.splitlines()), ""]
+    for label, example in _examples(meta):
+        lines += [f"Example ({label}):", *("    " + line for line in example.splitlines()), ""]
     lines += [_suppression(rule_id, False), *details]
     if help_uri:
         lines.append(f"Docs: {help_uri}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _examples(meta: dict) -> list[tuple[str, str]]:
+    """The rule's bad and good examples that are present, in that order (both renderers show them)."""
+    examples = meta.get("examples") if isinstance(meta.get("examples"), dict) else {}
+    pairs = [(label, str(examples.get(label) or "").rstrip()) for label in ("bad", "good")]
+    return [(label, example) for label, example in pairs if example]
 
 
 def render_markdown(rule_id: str, meta: dict, help_uri: str | None = None) -> str:
@@ -104,11 +108,8 @@ def render_markdown(rule_id: str, meta: dict, help_uri: str | None = None) -> st
                      f"`rules.{rule_id}.params`): {description}")
     if _parameters(meta):
         lines.append("")
-    examples = meta.get("examples") if isinstance(meta.get("examples"), dict) else {}
-    for label in ("bad", "good"):
-        example = str(examples.get(label) or "").rstrip()
-        if example:
-            lines += [f"{label.capitalize()}:", "", "```yaml", example, "```", ""]
+    for label, example in _examples(meta):
+        lines += [f"{label.capitalize()}:", "", "```yaml", example, "```", ""]
     lines.append(_suppression(rule_id, True))
     if help_uri:
         lines += ["", f"[Documentation]({help_uri})"]
