@@ -341,6 +341,46 @@ def test_missing_governing_service_scope(write):
     assert (finding.rule, finding.severity) == ("statefulset-service", "warning")
 
 
+
+def _service(name: str, selector: str, headless: bool = False) -> str:
+    return (f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n"
+            + ("  clusterIP: None\n" if headless else "") + f"  selector: {selector}\n  ports: [{{port: 5432}}]\n")
+
+
+def _governing(path):
+    return [f for f in findings(path) if f.rule == "statefulset-service"]
+
+
+def test_missing_governing_service_suggests_the_headless_service_of_its_pods(write):
+    """The message names the Services it looked at by count, and suggests one: a headless Service
+    of its file that selects the StatefulSet's pods first, else a Service whose name begins like
+    serviceName (a rename or a typo); nothing when neither exists."""
+    headless = _service("pg-hl", "{app: db}", headless=True)
+    [finding] = _governing(write("a.yaml", "---\n".join([STATEFULSET, CLIENT_SERVICE, headless])))
+    assert finding.message.startswith(
+        "serviceName 'db-headless' names none of the 2 Services in its file (did you mean 'pg-hl'? that headless "
+        "Service selects its pods): the pods' DNS names (db-0.db-headless...) do not resolve")
+    # headless but selecting other pods, or selecting the pods but not headless: no such claim
+    other_pods = _service("pg-hl", "{app: web}", headless=True)
+    [finding] = _governing(write("b.yaml", "---\n".join([STATEFULSET, CLIENT_SERVICE, other_pods])))
+    assert "did you mean" not in finding.message and "none of the 2 Services in its file:" in finding.message
+    # a Service whose name begins like serviceName, at least half of the longer name
+    typo = _service("db-headles", "{app: web}")
+    [finding] = _governing(write("c.yaml", "---\n".join([STATEFULSET, typo])))
+    assert "none of the 1 Service in its file (did you mean 'db-headles'?):" in finding.message
+    [finding] = _governing(write("d.yaml", "---\n".join([STATEFULSET, _service("db-headless-for-the-clients", "{app: web}")])))
+    assert "did you mean" not in finding.message
+    # the headless Service that selects the pods wins over a similar name; in another namespace neither counts
+    both = "---\n".join([STATEFULSET, typo, headless])
+    [finding] = _governing(write("e.yaml", both))
+    assert "(did you mean 'pg-hl'? that headless Service selects its pods)" in finding.message
+    elsewhere = headless.replace("{name: pg-hl}", "{name: pg-hl, namespace: other}")
+    [finding] = _governing(write("f.yaml", "---\n".join([STATEFULSET.replace("{name: db}", "{name: db, namespace: data}"),
+                                                      CLIENT_SERVICE, elsewhere])))
+    assert finding.message.startswith("serviceName 'db-headless' names none of the 1 Service in its file that may "
+                                      "share its namespace: ")
+
+
 # --- HPAs -------------------------------------------------------------------------------------------
 
 

@@ -10,10 +10,11 @@ fields). Pods still run without it; their stable network identity does not resol
 
 from __future__ import annotations
 
+import bisect
 import os
 
 from k8slint.model.objects import Service, StatefulSet, as_dict
-from k8slint.model.index import PlaceIndex
+from k8slint.model.index import PlaceIndex, SelectorMapIndex
 from k8slint.model.pods import map_selects, string_map
 from k8slint.model.relations import same_namespace
 from k8slint.model.wording import describe, describe_labels
@@ -32,7 +33,8 @@ def check(inventory, ctx):
     by_name: dict[str, list] = {}
     for service in services:
         by_name.setdefault(service.name, []).append(service)
-    names_here: dict[tuple, str] = {}  # the Service names of a file or directory, listed once
+    names_here: dict[tuple, list] = {}  # the sorted Service names of a file or directory, listed once
+    selecting: list = []  # the Services by a pair of their selector, made for the first missing Service
     for sts in statefulsets:
         with ctx.guard(sts):
             name = sts.spec.get("serviceName")
@@ -49,19 +51,24 @@ def check(inventory, ctx):
                         continue
                 key = tuple(id(bucket) for bucket in buckets)
                 if key not in names_here:
-                    names_here[key] = ", ".join(sorted({s.name for bucket in buckets for s in bucket}))
-                others = names_here[key]
+                    names_here[key] = sorted({s.name for bucket in buckets for s in bucket if isinstance(s.name, str)})
+                if not selecting:
+                    selecting.append(SelectorMapIndex(services, lambda s: s.selector))
+                count = sum(len(bucket) for bucket in buckets)
+                where = "its file" if severity is None else "its directory"
+                namespace = " that may share its namespace" if sts.namespace else ""
+                guess = _governing_guess(sts, severity, selecting[0]) or _name_guess(name, names_here[key])
                 ctx.report(
                     sts, path,
-                    f"serviceName {name!r} names no Service in the set (Services here: {others}): the "
-                    f"pods' DNS names ({sts.name}-0.{name}...) do not resolve until a headless Service "
-                    f"{name!r} exists in the StatefulSet's namespace", severity=severity,
+                    f"serviceName {name!r} names none of the {count} Service{'' if count == 1 else 's'} in {where}"
+                    f"{namespace}{guess}: the pods' DNS names ({sts.name}-0.{name}...) do not resolve until a "
+                    f"headless Service {name!r} exists in the StatefulSet's namespace", severity=severity,
                     hint=f"Create a headless Service named {name!r} (clusterIP: None) selecting the "
                          f"StatefulSet's pods, or point serviceName at the existing one.")
                 continue
             service = next((s for s in named if s.file == sts.file), named[0])
             spec = as_dict(service.root.get("spec"))
-            if spec.get("type") == "ExternalName" or spec.get("clusterIP") != "None":
+            if not _headless(spec):
                 shown = spec.get("clusterIP")
                 state = "type ExternalName" if spec.get("type") == "ExternalName" else (
                     f"clusterIP {shown!r}" if shown is not None else "no clusterIP: None")
@@ -81,3 +88,38 @@ def check(inventory, ctx):
                     f"StatefulSet's pods ({describe_labels(sts.pod_template.labels)}) do not carry: "
                     f"the pods get no endpoints there, so {sts.name}-0.{name} does not resolve",
                     hint="Make the Service selector a subset of the StatefulSet's template labels.")
+
+
+def _headless(spec: dict) -> bool:
+    return spec.get("type") != "ExternalName" and spec.get("clusterIP") == "None"
+
+
+def _governing_guess(sts: StatefulSet, severity: str | None, services: SelectorMapIndex) -> str:
+    """" (did you mean 'x', ...)" for the first headless Service of the StatefulSet's namespace and
+    file (directory, when ``severity`` is "info") whose selector selects its pods: the Service the
+    cluster DNS would serve the pods' names through, had serviceName named it. "" when none does."""
+    folder = os.path.dirname(sts.file)
+    for service in services.candidates(sts.pod_template.labels):
+        if not same_namespace(service.namespace, sts.namespace):
+            continue
+        if service.file != sts.file and (severity is None or os.path.dirname(service.file) != folder):
+            continue
+        spec = as_dict(service.root.get("spec"))
+        selector = string_map(spec.get("selector"))
+        if _headless(spec) and selector and map_selects(selector, sts) is True:
+            return f" (did you mean {service.name!r}? that headless Service selects its pods)"
+    return ""
+
+
+def _name_guess(name: str, names: list[str]) -> str:
+    """" (did you mean 'x'?)" for the Service name of ``names`` (sorted) that shares the longest
+    beginning with ``name``, at least half of the longer of the two (a renamed or mistyped
+    Service: "cache-hl" for "cache-headless"); "" when none does. The names sharing the longest
+    beginning with ``name`` are its sorted neighbours: a lookup, not a comparison with every name."""
+    at = bisect.bisect_left(names, name)
+    best, shared = "", 0
+    for other in names[max(0, at - 1):at + 1]:
+        length = len(os.path.commonprefix([name, other]))
+        if length > shared and length >= 3 and 2 * length >= max(len(name), len(other)):
+            best, shared = other, length
+    return f" (did you mean {best!r}?)" if best else ""
