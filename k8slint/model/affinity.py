@@ -29,7 +29,6 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from k8slint.model import memo
 from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL
 from k8slint.model.objects import as_dict, as_list
 from k8slint.model.pod_labels import REVISION_LABELS, PodLabels, selector_verdict
@@ -67,24 +66,34 @@ class Term:
     # match/mismatchLabelKeys dropped by the API server (MatchLabelKeysInPodAffinity off by default
     # at the target release, k8slint.model.versions): the term selects by labelSelector alone
     label_keys_dropped: bool = False
+    # Read from ``data`` once, here: the rule asks for them per term and per pair of workloads.
+    topology_key: str | None = field(init=False, compare=False, repr=False)
+    selector: object = field(init=False, compare=False, repr=False)
+    match_keys: tuple = field(init=False, compare=False, repr=False)  # matchLabelKeys (strings)
+    mismatch_keys: tuple = field(init=False, compare=False, repr=False)  # mismatchLabelKeys (strings)
+    namespaces: tuple = field(init=False, compare=False, repr=False)  # the names of ``namespaces``
+    problems: tuple | None = field(default=None, init=False, compare=False, repr=False)  # term_problems
 
-    @property
-    def topology_key(self) -> str | None:
-        key = self.data.get("topologyKey")
-        return key if isinstance(key, str) and key else None
+    def __post_init__(self) -> None:
+        data = self.data
+        key = data.get("topologyKey")
+        setter = object.__setattr__  # (frozen)
+        setter(self, "topology_key", key if isinstance(key, str) and key else None)
+        setter(self, "selector", data.get("labelSelector"))
+        match_keys = mismatch_keys = ()
+        if not self.label_keys_dropped:
+            if "matchLabelKeys" in data:
+                match_keys = tuple(k for k in as_list(data["matchLabelKeys"]) if isinstance(k, str))
+            if "mismatchLabelKeys" in data:
+                mismatch_keys = tuple(k for k in as_list(data["mismatchLabelKeys"]) if isinstance(k, str))
+        setter(self, "match_keys", match_keys)
+        setter(self, "mismatch_keys", mismatch_keys)
+        names = data.get("namespaces")
+        setter(self, "namespaces", tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else ())
 
     @property
     def key_path(self) -> tuple:
         return self.path if self.injected else self.path + ("topologyKey",)
-
-    @property
-    def selector(self):
-        return self.data.get("labelSelector")
-
-    def label_keys(self, name: str) -> list[str]:
-        if self.label_keys_dropped:
-            return []
-        return [k for k in as_list(self.data.get(name)) if isinstance(k, str)]
 
     @property
     def description(self) -> str:
@@ -171,9 +180,13 @@ def term_problems(term: Term) -> list[tuple[tuple, str]]:
     return list(_term_problems(term))
 
 
-@memo.by_identity  # a rule asks about each term more than once
 def _term_problems(term: Term) -> tuple[tuple[tuple, str], ...]:
-    return tuple(_term_problem_list(term))
+    # Kept on the term: a rule asks about each term more than once.
+    problems = term.problems
+    if problems is None:
+        problems = tuple(_term_problem_list(term))
+        object.__setattr__(term, "problems", problems)
+    return problems
 
 
 def _term_problem_list(term: Term) -> list[tuple[tuple, str]]:
@@ -193,7 +206,7 @@ def _term_problem_list(term: Term) -> list[tuple[tuple, str]]:
     for problem in label_selector_problems(selector):
         problems.append((("labelSelector",), f"labelSelector: {problem}: the term matches no pods"))
     selector_keys = _selector_keys(selector)
-    match_keys, mismatch_keys = term.label_keys("matchLabelKeys"), term.label_keys("mismatchLabelKeys")
+    match_keys, mismatch_keys = term.match_keys, term.mismatch_keys
     for name, keys in (("matchLabelKeys", match_keys), ("mismatchLabelKeys", mismatch_keys)):
         if keys and selector is None:
             problems.append(((name,), f"{name} needs labelSelector to be set"))
@@ -225,7 +238,7 @@ def namespace_matches(term: Term, owner_namespace: str, namespace: str) -> bool 
     labels we cannot see (a namespaceSelector on labels other than kubernetes.io/metadata.name)."""
     owner_namespace = owner_namespace or DEFAULT_NAMESPACE
     namespace = namespace or DEFAULT_NAMESPACE
-    names = [n for n in as_list(term.data.get("namespaces")) if isinstance(n, str)]
+    names = term.namespaces
     selector = term.data.get("namespaceSelector")
     if not names and selector is None:
         return namespace == owner_namespace
@@ -261,13 +274,13 @@ def term_selects(term: Term, owner_labels, owner_namespace: str, owner_kind: str
     verdict = selector_verdict(term.selector, target)
     if verdict is False:
         return False
-    for key in term.label_keys("matchLabelKeys"):  # key In (the incoming pod's value)
+    for key in term.match_keys:  # key In (the incoming pod's value)
         seen = _label_key_verdict(key, owner, target, same_revision, same_workload, match=True)
         if seen is False:
             return False
         if seen is None:
             verdict = None
-    for key in term.label_keys("mismatchLabelKeys"):  # key NotIn (the incoming pod's value)
+    for key in term.mismatch_keys:  # key NotIn (the incoming pod's value)
         seen = _label_key_verdict(key, owner, target, same_revision, same_workload, match=False)
         if seen is False:
             return False

@@ -98,6 +98,8 @@ def check(inventory, ctx):
     hpas = inventory.of(HorizontalPodAutoscaler)
     all_templates = [w for w in inventory.workloads if isinstance(w.pod_template.data, dict)
                      and w.pod_template.data]
+    if not any(_may_have_terms(obj) for obj in all_templates if isinstance(obj, _ANALYSED)):
+        return  # no pod (anti-)affinity term anywhere (most runs): nothing to validate, weigh or compare
     version = ctx.kubernetes_version
     # The shared index of the pods' labels (k8slint.model.index): a term's selector is evaluated
     # against the templates that may match it, not against every template of the run.
@@ -107,6 +109,8 @@ def check(inventory, ctx):
                  if isinstance(obj, _ANALYSED)]
     infeasible, invalid, no_effect = ctx.enabled(INFEASIBLE), ctx.enabled(INVALID), ctx.enabled(NO_EFFECT)
     for w in workloads:
+        if not w.terms and not isinstance(w.obj, Rollout):
+            continue  # nothing of its own to validate or weigh (it still counts as the others' target)
         with ctx.guard(w.obj):
             if invalid:
                 _validate(w, ctx)
@@ -126,6 +130,18 @@ def check(inventory, ctx):
                            CONTROLLER_KEYS)
         _affinity_contradictions(scheduled, index, ctx)
         _cross_workload(scheduled, index, ctx, cluster)
+
+
+def _may_have_terms(obj: Workload) -> bool:
+    """Whether `_analyse` may find a pod (anti-)affinity term on ``obj``, or `_validate` an Argo
+    Rollouts antiAffinity: a cheap superset of both, read before any analysis."""
+    affinity = obj.pod_template.spec.get("affinity")
+    if isinstance(affinity, dict) and (affinity.get(ANTI) is not None or affinity.get(AFFINITY) is not None):
+        return True
+    if isinstance(obj, Rollout):
+        strategy = as_dict(dig(obj.root, ("spec", "strategy")))
+        return any(as_dict(strategy.get(name)).get("antiAffinity") is not None for name in ("blueGreen", "canary"))
+    return False
 
 
 def _bound(w: _Workload) -> bool:
@@ -207,7 +223,8 @@ def _no_effect(w: _Workload, templates: PodLabelIndex, labels: dict, ctx, cluste
 
         if label_selector_problems(selector):
             continue  # reported as invalid
-        if not _selects_any(term, w, templates, labels):
+        # (a term in w.own selects the workload's own pods: what _selects_any would find first)
+        if not any(own is term for own, _ in w.own) and not _selects_any(term, w, templates, labels):
             meant = _meant_for_itself(selector, w.obj.pod_template.labels)
             if meant is not None:
                 own = ", ".join(f"{k}={v}" for k, v in w.obj.pod_template.labels.items()
@@ -712,7 +729,7 @@ def _term_scope(term, owner: _Workload):
     namespaces and namespaceSelector, and the owner's namespace (k8slint.model.affinity.term_selects).
     Workloads with equal terms (a group that repels itself: the same selector on each member) are
     then looked up once, not once per member. None when the owner's labels matter."""
-    if term.label_keys("matchLabelKeys") or term.label_keys("mismatchLabelKeys"):
+    if term.match_keys or term.mismatch_keys:
         return None
     data = term.data
     try:
