@@ -22,9 +22,16 @@ class Inventory:
     """Compact copies of the objects cross-object rules reason about, in input order."""
 
     objects: list[K8sObject] = field(default_factory=list)
+    _lists: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def of(self, *types: type) -> list:
-        return [obj for obj in self.objects if isinstance(obj, types)]
+        """The objects of ``types`` in input order: a new list on each call (the caller may change
+        it), copied from the one made by the first call (a dozen rules ask for the same kinds)."""
+        state = (id(self.objects), len(self.objects))
+        known = self._lists.get(types)
+        if known is None or known[0] != state:
+            known = self._lists[types] = (state, [obj for obj in self.objects if isinstance(obj, types)])
+        return list(known[1])
 
     @property
     def workloads(self) -> list[Workload]:

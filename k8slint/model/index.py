@@ -17,6 +17,8 @@ input order would give: findings do not change, only their cost.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import heapq
 import itertools
 import os
@@ -70,15 +72,16 @@ class LabelIndex:
                   and isinstance(k, str) and isinstance(v, str)]
         if not wanted:
             return list(self.items)
-        base = self._narrowest([self.by_pair.get(pair, []) for pair in wanted])
-        chosen = [p for p in base if self._carries(p, wanted)]
+        lists = [self.by_pair.get(pair, ()) for pair in wanted]
+        base = min(lists, key=len)
+        if len(lists) == 1 or not base:
+            return self._ordered(list(base))
+        # Some label set of the item carries each wanted pair: the item is filed under each of them
+        # (a superset test: the caller still asks the real matcher). The lists are in input order,
+        # so membership is a binary search, not a second look at the item's labels.
+        others = [positions for positions in lists if positions is not base]
+        chosen = [p for p in base if all(_holds(positions, p) for positions in others)]
         return self._ordered(chosen)
-
-    def _carries(self, position: int, wanted: list) -> bool:
-        """Some label set of the item carries each wanted pair (a superset test: the caller still
-        asks the real matcher; nothing per item is kept, a run may index 50,000 templates)."""
-        sets = self.label_sets_of(self.items[position]) or ()
-        return all(any(labels.get(k) == v for labels in sets) for k, v in wanted)
 
     def selector_candidates(self, selector) -> list:
         """Items that may match a LabelSelector (matchLabels, and In / Exists expressions narrow
@@ -113,6 +116,12 @@ class LabelIndex:
         if self.opaque:
             positions = sorted(set(positions).union(self.opaque))
         return [self.items[p] for p in positions]
+
+
+def _holds(positions, position: int) -> bool:
+    """Whether the ascending ``positions`` hold ``position``."""
+    at = bisect.bisect_left(positions, position)
+    return at < len(positions) and positions[at] == position
 
 
 class PodLabelIndex(LabelIndex):
@@ -352,19 +361,23 @@ class PlaceIndex:
                     best = _better(best, _score(selector, labels_of(item)), self.position[id(item)], item)
         else:
             values = tuple(selector[k] for k in keys)
+            asked: dict[tuple, tuple] = {}  # indices of the matching keys -> their values
             for bucket in buckets:
                 table = _near_miss_table(self._tables_of(bucket), bucket, keys, labels_of, self.position)
-                for presence in range(1, 1 << len(keys)):
-                    shared = bin(presence).count("1")
-                    matched = presence
-                    while True:  # every subset of the keys present, as the keys whose values match
-                        found = table.get((presence, matched, tuple(v for i, v in enumerate(values)
-                                                                     if matched >> i & 1)))
-                        if found is not None:
-                            best = _better(best, shared + 2 * bin(matched).count("1"), found[0], found[1])
-                        if matched == 0:
-                            break
-                        matched = (matched - 1) & presence
+                # (keys present, keys whose value matches) from the highest score down: the first
+                # score with an entry is the bucket's best, its earliest entry the one kept
+                level, first = 0, None
+                for score, presence, matched, indices in _near_miss_order(len(keys)):
+                    if score < level or (best is not None and score < best[0]):
+                        break
+                    wanted = asked.get(indices)
+                    if wanted is None:
+                        wanted = asked[indices] = tuple(values[i] for i in indices)
+                    found = table.get((presence, matched, wanted))
+                    if found is not None and (first is None or found[0] < first[0]):
+                        level, first = score, found
+                if first is not None:
+                    best = _better(best, level, first[0], first[1])
         if best is None:
             return None, None, 0
         item = best[2]
@@ -401,6 +414,24 @@ def _better(best, score: int, position: int, item):
     if best is None or score > best[0] or (score == best[0] and position < best[1]):
         return (score, position, item)
     return best
+
+
+@functools.lru_cache(maxsize=None)
+def _near_miss_order(count: int) -> tuple[tuple[int, int, int, tuple[int, ...]], ...]:
+    """(score, keys present as a bit mask, keys whose value matches, the indices of those) for
+    ``count`` selector keys: every non-empty mask of keys present and every subset of it as the
+    matching ones, the highest score (``_score``: 1 per key present, 2 more per matching value) first."""
+    entries = []
+    for presence in range(1, 1 << count):
+        matched = presence
+        while True:
+            indices = tuple(i for i in range(count) if matched >> i & 1)
+            entries.append((bin(presence).count("1") + 2 * len(indices), presence, matched, indices))
+            if matched == 0:
+                break
+            matched = (matched - 1) & presence
+    entries.sort(key=lambda entry: -entry[0])
+    return tuple(entries)
 
 
 def _near_miss_table(tables: dict, bucket: list, keys: tuple, labels_of: Callable, position: dict) -> dict:
@@ -441,7 +472,8 @@ def _sorted_values(tables: dict, bucket: list, key: str, labels_of: Callable) ->
 
 
 def by_target(hpas: list) -> dict[tuple[str, str], list]:
-    """HorizontalPodAutoscalers by the (kind, name) of their scaleTargetRef, in input order."""
+    """HorizontalPodAutoscalers by the (kind, name) of their scaleTargetRef, in input order, each as
+    (HPA, the API group its scaleTargetRef.apiVersion names, or None when it names none)."""
     return _by_target(hpas)
 
 
@@ -451,5 +483,7 @@ def _by_target(hpas: list) -> dict[tuple[str, str], list]:
     for hpa in hpas:
         kind, name = hpa.target
         if name:
-            found.setdefault((kind, name), []).append(hpa)
+            api_version = hpa.get("spec", "scaleTargetRef", "apiVersion")
+            group = api_version.rpartition("/")[0] if isinstance(api_version, str) else None
+            found.setdefault((kind, name), []).append((hpa, group))
     return found

@@ -40,11 +40,12 @@ def pod_label_sets(workload: Workload, wanted: dict, version: Version = NEWEST) 
     plus the labels the controllers add), a controller's label taken as matching when its value
     cannot be known before apply. An Argo Rollout also labels
     canary/stable/active/preview pods with its strategy's metadata and runs experiment pods with
-    their own labels. None when the pods cannot be known (a Rollout with workloadRef)."""
+    their own labels. None when the pods cannot be known (a Rollout with workloadRef). The sets may
+    be the template's own label mapping: they must not be changed."""
     labels = pod_labels(workload, version)
     if labels is None:
         return None
-    base = dict(labels.known)
+    base = labels.known
     for key in labels.added:  # the controller's labels, taken as matching what is asked for
         value = wanted.get(key)
         if value is None:
@@ -53,6 +54,8 @@ def pod_label_sets(workload: Workload, wanted: dict, version: Version = NEWEST) 
             prefix = f"{workload.name}-"
             if not (isinstance(value, str) and value.startswith(prefix) and value[len(prefix):].isdigit()):
                 continue
+        if base is labels.known:
+            base = dict(base)
         base[key] = value
     sets = [base]
     if isinstance(workload, Rollout):

@@ -23,18 +23,19 @@ def related(obj: K8sObject, candidates: Iterable[K8sObject]) -> list:
     those in its file; else in its directory; else in other directories but under the same explicit
     namespace. An empty list when none qualifies: one project's HPA called "web" must not be taken
     for another project's Deployment of the same name."""
-    pool = [c for c in candidates if same_namespace(obj.namespace, c.namespace)]
+    namespace = obj.namespace
+    pool = [c for c in candidates if same_namespace(namespace, c.namespace)]
     if not pool:  # the usual answer (no HPA, no Rollout names it): rules ask for every workload
         return pool
-    directory = os.path.dirname(obj.file)
-    tiers = (lambda c: c.file == obj.file,
-             lambda c: os.path.dirname(c.file) == directory,
-             lambda c: bool(obj.namespace) and c.namespace == obj.namespace)
-    for tier in tiers:
-        chosen = [c for c in pool if tier(c)]
-        if chosen:
-            return chosen
-    return []
+    file = obj.file
+    chosen = [c for c in pool if c.file == file]
+    if chosen:
+        return chosen
+    directory = os.path.dirname(file)
+    chosen = [c for c in pool if os.path.dirname(c.file) == directory]
+    if chosen or not namespace:
+        return chosen
+    return [c for c in pool if c.namespace == namespace]
 
 
 def missing_reference_severity(referrer: K8sObject, candidates) -> str | None | bool:
@@ -67,10 +68,15 @@ def hpa_targets(hpa: HorizontalPodAutoscaler, workload: Workload) -> bool:
 def hpas_for(workload: Workload, hpas: list[HorizontalPodAutoscaler]) -> list[HorizontalPodAutoscaler]:
     """The HPAs that scale ``workload``, scoped as ``related`` scopes them. Looked up by target
     (kind, name) in an index of ``hpas`` made once per list: rules ask this for every workload."""
+    if not isinstance(hpas, list):
+        return related(workload, [h for h in hpas if hpa_targets(h, workload)])
     from k8slint.model.index import by_target
 
-    named = by_target(hpas).get((workload.kind, workload.name), ()) if isinstance(hpas, list) else hpas
-    return related(workload, [h for h in named if hpa_targets(h, workload)])
+    named = by_target(hpas).get((workload.kind, workload.name))
+    if not named:  # the usual answer: no HPA names it
+        return []
+    group = workload.group  # (what hpa_targets checks, the target's group worked out once per HPA)
+    return related(workload, [hpa for hpa, target_group in named if target_group is None or target_group == group])
 
 
 class ServicesByLabel:

@@ -543,16 +543,23 @@ def label_selector_matches(selector, labels: Mapping) -> bool:
 def label_map_selects(selector: Mapping, labels: Mapping) -> bool:
     """``label_selector_matches({"matchLabels": selector}, labels)`` for a plain label map (a
     Service's selector), compiled once per map however many workloads it is tried against."""
-    requirements = _compiled_label_map(selector)
+    requirements = _compiled_label_map(selector)[0]
     if requirements is None:
         return False
     labels = _label_set(labels)
     return all(requirement.matches(labels) for requirement in requirements)
 
 
+def label_map_problems(selector: Mapping) -> list[Problem]:
+    """``label_selector_problems({"matchLabels": selector})``, from the compiled form
+    ``label_map_selects`` then uses (a Service's selector is checked, then tried)."""
+    return list(_compiled_label_map(selector)[1])
+
+
 @memo.by_identity
-def _compiled_label_map(selector: Mapping) -> tuple[_Requirement, ...] | None:
-    return _compile_label_selector_uncached({"matchLabels": selector})[0]
+def _compiled_label_map(selector: Mapping) -> tuple[tuple[_Requirement, ...] | None, tuple[Problem, ...]]:
+    requirements, problems = _compile_label_selector_uncached({"matchLabels": selector})
+    return requirements, tuple(problems)
 
 
 def label_selector_problems(selector) -> list[Problem]:

@@ -29,7 +29,7 @@ from k8slint.model.pods import (
 )
 from k8slint.model.index import LabelIndex, PlaceIndex
 from k8slint.model.relations import missing_reference_severity, pods_made_elsewhere, same_namespace
-from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+from k8slint.model.scheduling import label_map_problems, label_selector_matches, label_selector_problems
 from k8slint.model.wording import describe, describe_labels
 from k8slint.rules import HEAVY, SET, rule
 
@@ -242,7 +242,7 @@ def check_services(inventory, ctx):
             if spec.get("type") == "ExternalName":
                 continue
             selector = string_map(spec.get("selector"))
-            if not selector or label_selector_problems({"matchLabels": selector}):
+            if not selector or label_map_problems(selector):
                 continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
             matching = index.map_candidates(selector)
             candidates = [w for w in matching if same_namespace(service.namespace, w.namespace)]
