@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 
-_string = json.encoder.encode_basestring  # what json.dumps uses for strings when ensure_ascii=False
+# What json.dumps uses for strings when ensure_ascii=False (C): a str or str subclass -> its JSON
+# text; anything else raises TypeError.
+encode_string = _string = json.encoder.encode_basestring
 
 
 class _NotPlain(Exception):
