@@ -135,13 +135,17 @@ class PodLabelIndex(LabelIndex):
     def __init__(self, workloads: list, version) -> None:
         from k8slint.model.pod_labels import CONTROLLER_KEYS, pod_labels
 
-        self.pod_labels = [pod_labels(w, version) for w in workloads]
-        self._position = {id(w): p for p, w in enumerate(workloads)}
-        super().__init__(workloads, self._label_sets, CONTROLLER_KEYS)
+        labels_of = self.pod_labels = [pod_labels(w, version) for w in workloads]
+        position = self._position = {id(w): p for p, w in enumerate(workloads)}
 
-    def _label_sets(self, workload):
-        labels = self.pod_labels[self._position[id(workload)]]
-        return None if labels is None else (labels.known,)
+        def label_sets(workload):
+            labels = labels_of[position[id(workload)]]
+            return None if labels is None else (labels.known,)
+
+        # (a function of its own, not a bound method: the index keeping ``self._label_sets`` would
+        # be a reference cycle, so the index and every workload it holds would wait for the cyclic
+        # GC to be freed: 156,000 objects at the end of a 20,000-document run)
+        super().__init__(workloads, label_sets, CONTROLLER_KEYS)
 
     def known_labels(self, workload):
         """The ``PodLabels`` of ``workload``'s pods, or None when they cannot be known."""
