@@ -8,6 +8,7 @@ path into a line and column.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Path = tuple  # field path: keys and list indexes, e.g. ("spec", "template", "spec", "containers", 0)
@@ -107,6 +108,9 @@ def as_count(value, default=None):
     return number if number is not None and 0 <= number <= INT32_MAX else default
 
 
+_NEEDS_QUOTES = re.compile(r"[.\[\] ]").search
+
+
 def format_path(path: Path) -> str:
     """``("spec", "containers", 0, "name")`` -> ``spec.containers[0].name``."""
     out = []
@@ -115,9 +119,9 @@ def format_path(path: Path) -> str:
             out.append(f"[{step}]")
         else:
             text = str(step)
-            if not text or any(c in text for c in ".[] "):
+            if not text or _NEEDS_QUOTES(text):
                 text = f'"{text}"'  # keys like app.kubernetes.io/name stay readable
-            out.append(("." if out else "") + text)
+            out.append("." + text if out else text)
     return "".join(out)
 
 
