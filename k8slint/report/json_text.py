@@ -26,6 +26,65 @@ def dumps(value) -> str:
 
 
 def _write(value, newline: str, out: list) -> None:
+    kind = type(value)
+    if kind is dict:
+        if value:
+            _write_dict(value, newline, out)
+        else:
+            out.append("{}")
+    elif kind is list:
+        if value:
+            _write_list(value, newline, out)
+        else:
+            out.append("[]")
+    elif kind is str:
+        out.append(_string(value))
+    else:
+        _write_other(value, newline, out)
+
+
+# Containers write their plain leaves (str, int, bool, None: the types themselves, not subclasses)
+# in the same piece as their key, without a call each: most of a report's values are such leaves.
+
+
+def _write_dict(value: dict, newline: str, out: list) -> None:
+    inner = newline + "  "
+    separator = "{" + inner
+    for key, item in value.items():
+        key = _string(key) if type(key) is str else _key(key)
+        kind = type(item)
+        if kind is str:
+            out.append(f"{separator}{key}: {_string(item)}")
+        elif kind is int:
+            out.append(f"{separator}{key}: {int.__repr__(item)}")
+        elif item is None:
+            out.append(f"{separator}{key}: null")
+        elif kind is bool:
+            out.append(f"{separator}{key}: {'true' if item else 'false'}")
+        else:
+            out.append(f"{separator}{key}: ")
+            _write(item, inner, out)
+        separator = "," + inner
+    out.append(newline + "}")
+
+
+def _write_list(value, newline: str, out: list) -> None:
+    inner = newline + "  "
+    separator = "[" + inner
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            out.append(separator + _string(item))
+        elif kind is int:
+            out.append(separator + int.__repr__(item))
+        else:
+            out.append(separator)
+            _write(item, inner, out)
+        separator = "," + inner
+    out.append(newline + "]")
+
+
+def _write_other(value, newline: str, out: list) -> None:
     # The order of json.encoder._make_iterencode's tests, so that subclasses come out the same.
     if isinstance(value, str):
         out.append(_string(value))
@@ -40,29 +99,15 @@ def _write(value, newline: str, out: list) -> None:
     elif isinstance(value, float):
         out.append(_float(value))
     elif isinstance(value, (list, tuple)):
-        if not value:
+        if value:
+            _write_list(value, newline, out)
+        else:
             out.append("[]")
-            return
-        inner = newline + "  "
-        separator = "[" + inner
-        for item in value:
-            out.append(separator)
-            separator = "," + inner
-            _write(item, inner, out)
-        out.append(newline + "]")
     elif isinstance(value, dict):
-        if not value:
+        if value:
+            _write_dict(value, newline, out)
+        else:
             out.append("{}")
-            return
-        inner = newline + "  "
-        separator = "{" + inner
-        for key, item in value.items():
-            out.append(separator)
-            separator = "," + inner
-            out.append(_key(key))
-            out.append(": ")
-            _write(item, inner, out)
-        out.append(newline + "}")
     else:
         raise _NotPlain
 
