@@ -106,7 +106,9 @@ def render(result, category: str | None = None, root: str | None = None) -> str:
 
 
 def _new(cls, **given):
-    """``cls(**given)``, remembering which properties were set (written even when default)."""
+    """``cls(**given)``, remembering which properties were set (written even when default).
+    Every property of such an object is given here, none set afterwards: to_sarif writes only
+    the given ones (the others hold their defaults)."""
     obj = cls(**given)
     object.__setattr__(obj, _GIVEN, frozenset(given))
     return obj
@@ -114,21 +116,41 @@ def _new(cls, **given):
 
 def to_sarif(obj):
     """A sarif-om object tree as plain JSON values with SARIF property names."""
-    fields = _FIELDS.get(type(obj), _UNSEEN)
-    if fields is _UNSEEN:
-        fields = _FIELDS[type(obj)] = _fields_of(type(obj))
+    kind = type(obj)
+    if kind is str:
+        return obj if obj.isascii() else _text(obj)
+    if kind is dict:
+        return {str(key): to_sarif(value) for key, value in obj.items()}
+    if kind is list:
+        return [to_sarif(value) for value in obj]
+    given = getattr(obj, _GIVEN, None) if kind is not int and kind is not bool else None
+    if given is not None:  # (made by _new) its given properties, in output order
+        plan = _PLANS.get((kind, given))
+        if plan is None:
+            plan = _PLANS[(kind, given)] = tuple((field, name) for field, name, _ in _fields(kind) if field in given)
+        out = {}
+        for field, name in plan:
+            value = getattr(obj, field)
+            if value is not None:
+                kind = type(value)
+                if kind is str:
+                    out[name] = value if value.isascii() else _text(value)
+                elif kind is int or kind is bool:
+                    out[name] = value
+                else:
+                    out[name] = to_sarif(value)
+        return out
+    fields = _fields(kind)
     if fields is not None:
-        given = getattr(obj, _GIVEN, frozenset())
         out = {}
         for field, name, default in fields:
             value = getattr(obj, field)
             if value is None:
                 continue
-            if default is not _NO_DEFAULT and field not in given and value == default:
+            if default is not _NO_DEFAULT and value == default:
                 continue
             out[name] = to_sarif(value)
-        first = [key for key in _FIRST if key in out]
-        return {**{key: out[key] for key in first}, **out} if first else out
+        return out
     if isinstance(obj, dict):
         return {str(key): to_sarif(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -138,7 +160,16 @@ def to_sarif(obj):
     return obj
 
 
+def _fields(cls) -> tuple | None:
+    fields = _FIELDS.get(cls, _UNSEEN)
+    if fields is _UNSEEN:
+        fields = _FIELDS[cls] = _fields_of(cls)
+    return fields
+
+
 _UNSEEN = object()  # (a class not looked at yet)
+# (class, the properties given to _new) -> ((attribute, SARIF property name), ...) in output order
+_PLANS: dict = {}
 _NO_DEFAULT = object()
 # class -> ((attribute, SARIF property name, default or _NO_DEFAULT), ...) for sarif-om's attrs
 # classes, None for other types: read once per class, not once per object of a log.
@@ -159,12 +190,16 @@ def _fields_of(cls) -> tuple | None:
             default = default.factory()  # (only compared with, never handed out)
         name = _RENAMED.get((cls.__name__, field.name)) or field.metadata.get("schema_property_name", field.name)
         fields.append((field.name, name, default))
-    return tuple(fields)
+    # the properties of _FIRST first, in its order, then the others in sarif-om's
+    first = sorted((f for f in fields if f[1] in _FIRST), key=lambda f: _FIRST.index(f[1]))
+    return tuple(first + [f for f in fields if f[1] not in _FIRST])
 
 
 def _text(value) -> str:
     """Text that encodes as UTF-8 (lone surrogates from odd file names become U+FFFD)."""
     text = str(value)
+    if text.isascii():
+        return text
     try:
         text.encode("utf-8")
         return text
@@ -209,8 +244,7 @@ def build_log(result, category: str | None = None, root: str | None = None):
             where = _location(uri, base, 1, 1)
         fingerprint = _fingerprint(finding, uri)
         occurrences[fingerprint] = occurrences.get(fingerprint, 0) + 1
-        item = _new(
-            om.Result,
+        given = dict(
             message=_new(om.Message, text=_message(finding)),
             rule_id=finding.rule,
             rule_index=index[finding.rule],
@@ -220,14 +254,14 @@ def build_log(result, category: str | None = None, root: str | None = None):
             properties=_result_properties(finding),
         )
         if related:
-            item.related_locations = related
+            given["related_locations"] = related
         if finding.baseline_state:
-            item.baseline_state = finding.baseline_state
+            given["baseline_state"] = finding.baseline_state
         if finding.fix_edits:
-            item.fixes = [_fix(finding, uri, base)]
+            given["fixes"] = [_fix(finding, uri, base)]
         if any_suppressed:
-            item.suppressions = [_suppression(finding)] if finding.suppressed else []
-        results.append(item)
+            given["suppressions"] = [_suppression(finding)] if finding.suppressed else []
+        results.append(_new(om.Result, **given))
 
     notifications = []
     for error in result.errors:
@@ -268,10 +302,12 @@ def build_log(result, category: str | None = None, root: str | None = None):
                 om.PhysicalLocation, artifact_location=_artifact(uri, base)))],
         ))
     invocation = _new(om.Invocation, execution_successful=not result.errors,
-                      working_directory=_new(om.ArtifactLocation, uri=root_uri))
-    if notifications:
-        invocation.tool_execution_notifications = notifications
-
+                      working_directory=_new(om.ArtifactLocation, uri=root_uri),
+                      **({"tool_execution_notifications": notifications} if notifications else {}))
+    given = {}
+    automation_id = _automation_id(category)
+    if automation_id:
+        given["automation_details"] = _new(om.RunAutomationDetails, id=automation_id)
     run = _new(
         om.Run,
         tool=_new(om.Tool, driver=driver),
@@ -281,10 +317,8 @@ def build_log(result, category: str | None = None, root: str | None = None):
             description=_new(om.Message, text="The directory k8slint ran in: the repository root."))},
         results=results,
         column_kind="unicodeCodePoints",
+        **given,
     )
-    automation_id = _automation_id(category)
-    if automation_id:
-        run.automation_details = _new(om.RunAutomationDetails, id=automation_id)
     return _new(om.SarifLog, schema_uri=SCHEMA_URI, version=SARIF_VERSION, runs=[run])
 
 
