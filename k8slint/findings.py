@@ -183,8 +183,10 @@ MAX_MESSAGE_CHARS = 1000  # a finding's message is cut in the middle beyond this
 
 
 def make_finding(obj: K8sObject, path: Path, rule: str, severity: str, message: str, hint: str,
-                 suppressions: Suppressions | None, fix=None) -> Finding:
-    (line, column, end_line, end_column), _ = locate(obj.root, path)
+                 suppressions: Suppressions | None, fix=None, span: tuple | None = None) -> Finding:
+    """The finding at ``path`` of ``obj``; ``span`` is its position when the caller already knows
+    it (else it is looked up in ``obj``'s composed document)."""
+    line, column, end_line, end_column = span or locate(obj.root, path)[0]
     if len(message) > MAX_MESSAGE_CHARS:  # a value from the input quoted whole (a 5,000-digit number)
         message = message[:MAX_MESSAGE_CHARS * 2 // 3] + " [...] " + message[-MAX_MESSAGE_CHARS // 4:]
     finding = Finding(rule, severity, message, obj.file, line, column, end_line, end_column,

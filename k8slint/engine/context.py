@@ -14,6 +14,9 @@ from k8slint.rules import OBJECT, SET, Rule, all_rules
 INTERNAL_ERROR = "internal-error"
 
 
+_PLACEHOLDER_SPAN = (1, 1, 1, 1)  # what findings.locate gives in a document without positions
+
+
 _PER_OBJECT = object()  # the cluster of a per-object rule's context: not known yet
 
 
@@ -80,9 +83,15 @@ class RuleContext:
         level = self.options.severities.get(rule_id) or severity or catalog.default_severity(rule_id)
         if hint is None:
             hint = catalog.metadata(rule_id).get("hint") or ""
-        found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix)
-        if positions_deferred(obj):  # no positions kept: locate_deferred() fills them in
+        if positions_deferred(obj):
+            # An inventory copy keeps no positions (locating in it would find none and cost a walk
+            # of the path): a placeholder until locate_deferred() sets the position and decides
+            # comment suppressions again at the real line.
+            found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix,
+                                 span=_PLACEHOLDER_SPAN)
             self.deferred.append((found, obj, tuple(path)))
+        else:
+            found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix)
         self.findings.append(found)
 
     def note(self, key: str, message: str, obj: K8sObject | None = None, path: tuple = ()) -> None:
