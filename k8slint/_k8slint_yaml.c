@@ -1,8 +1,9 @@
-/* k8slint's optional native module, three hot paths of a run, each with a Python twin that stays
+/* k8slint's optional native module, four hot paths of a run, each with a Python twin that stays
  * the reference (tests/test_native_loader.py compares them):
  *   Stream       composes YAML documents straight from libyaml's events into the same values the
  *                Python composer (loader._compose) builds;
  *   shared_copy  makes the inventory copies of engine._shared_copy;
+ *   path_spans   finds the positions of a few paths of a document, for engine/locate.py;
  *   schema_walk  walks a document against a compiled API schema (k8slint.model.apischema.check).
  *
  * The composer:
@@ -69,6 +70,7 @@ typedef struct {
 } Stream;
 
 static PyObject *str_marks, *str_merge_key, *str_k8slint_prefix, *str_any_item, *style_strings[6];
+static PyObject *str_map_node, *str_list_node;  /* path_spans: a mapping, a list */
 
 static void frame_clear(Frame *f) {
     Py_CLEAR(f->cur);
@@ -819,6 +821,237 @@ static PyObject *shared_copy(PyObject *module, PyObject *args) {
 }
 
 
+/* --- positions of a few paths (engine/locate.py) ---------------------------------------------------
+ * path_spans(text, targets, resolve_key, special, field_key, field_value, max_depth) reads the first
+ * document of text (a mapping) and returns, for each target path, (span, node): span is what
+ * findings.locate(root, target)[0] gives on the composed document, node what is at the whole path
+ * (None where the path breaks off, 'm' a mapping, 'q' a list, (text, style) a scalar as written).
+ * Nothing is built for the subtrees no target enters. It returns None (compose the document
+ * instead) wherever composing could give another value or position, or none: anchors, aliases,
+ * tags, plain << (merge) keys, a key written twice in a mapping a target goes through, mapping or
+ * list keys, nesting deeper than max_depth, a root that is not a mapping, or a syntax error. */
+
+typedef struct {
+    PyObject *path;       /* the target (a tuple) */
+    Py_ssize_t length;
+    Py_ssize_t matched;   /* steps found so far: the node of path[:matched] is frame `matched` */
+    int done;             /* the path broke off, or its last node ended */
+    int key_found;        /* the mapping key of the next step was just read: its value comes next */
+    int first_key;        /* the last step was a list item: a mapping item points at its first key */
+    PyObject *key_span;   /* the span of that key */
+    PyObject *span;       /* the span so far (None: none yet) */
+    PyObject *node;       /* what is at the whole path */
+} SpanTarget;
+
+typedef struct {
+    int is_map;
+    int expect_key;       /* mappings: the next node is a key */
+    int tracked;          /* a target goes through it: its keys are read (duplicates, first key) */
+    Py_ssize_t index;     /* lists: index of the next item */
+    PyObject *keys;       /* tracked mappings: the keys read so far (a set) */
+} SpanFrame;
+
+static PyObject *span_key(PyObject *resolve_key, PyObject *special, const yaml_event_t *event) {
+    const char *raw = (const char *)event->data.scalar.value;
+    PyObject *text = PyUnicode_DecodeUTF8(raw, event->data.scalar.length, "strict");
+    if (!text || event->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return text;
+    /* plain keys that read as null, booleans or numbers: the composer's key_string(resolve_plain()) */
+    int is_special = is_number_start(raw[0]) ? 1 : PyDict_Contains(special, text);
+    if (is_special == 0) return text;
+    PyObject *key = is_special > 0 ? PyObject_CallOneArg(resolve_key, text) : NULL;
+    Py_DECREF(text);
+    return key;
+}
+
+static PyObject *path_spans(PyObject *module, PyObject *args) {
+    PyObject *text, *targets, *resolve_key, *special, *field_key, *field_value;
+    long max_depth;
+    if (!PyArg_ParseTuple(args, "UO!OO!OOl", &text, &PyList_Type, &targets, &resolve_key, &PyDict_Type, &special,
+                          &field_key, &field_value, &max_depth))
+        return NULL;
+    Py_ssize_t size;
+    const char *data = PyUnicode_AsUTF8AndSize(text, &size);
+    if (!data) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(targets);
+    if (max_depth < 1 || max_depth > MAX_FRAMES) max_depth = MAX_FRAMES;
+    SpanTarget *wanted = PyMem_Calloc(count ? count : 1, sizeof(SpanTarget));
+    SpanFrame *frames = PyMem_Calloc(max_depth, sizeof(SpanFrame));
+    if (!wanted || !frames) { PyMem_Free(wanted); PyMem_Free(frames); return PyErr_NoMemory(); }
+    int fail = 0, bail = 0, done = 0, depth = 0;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *path = PyList_GET_ITEM(targets, i);
+        if (!PyTuple_Check(path)) { PyErr_SetString(PyExc_TypeError, "a target is a tuple"); fail = 1; break; }
+        wanted[i].path = path;
+        wanted[i].length = PyTuple_GET_SIZE(path);
+        wanted[i].span = Py_None; Py_INCREF(Py_None);
+        wanted[i].node = Py_None; Py_INCREF(Py_None);
+    }
+    PyObject *root_first_key = NULL;  /* span of the document's first key */
+    yaml_parser_t parser;
+    int parser_ready = !fail && yaml_parser_initialize(&parser);
+    if (!fail && !parser_ready) { PyErr_NoMemory(); fail = 1; }
+    if (parser_ready) yaml_parser_set_input_string(&parser, (const unsigned char *)data, (size_t)size);
+    while (!fail && !bail && !done) {
+        yaml_event_t event;
+        if (!yaml_parser_parse(&parser, &event)) { bail = 1; break; }
+        yaml_event_type_t type = event.type;
+        SpanFrame *f = depth ? &frames[depth - 1] : NULL;
+        if (type == YAML_ALIAS_EVENT
+                || (type == YAML_SCALAR_EVENT && (event.data.scalar.anchor || event.data.scalar.tag))
+                || (type == YAML_MAPPING_START_EVENT && (event.data.mapping_start.anchor || event.data.mapping_start.tag))
+                || (type == YAML_SEQUENCE_START_EVENT && (event.data.sequence_start.anchor || event.data.sequence_start.tag))
+                || type == YAML_STREAM_END_EVENT || (type == YAML_DOCUMENT_END_EVENT && !depth)) {
+            bail = 1;  /* (a document end or stream end before the root mapping ended: no mapping) */
+        } else if (type == YAML_SCALAR_EVENT && event.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+                   && event.data.scalar.length == 2 && memcmp(event.data.scalar.value, "<<", 2) == 0) {
+            bail = 1;  /* a merge key (or a plain "<<" value: rare, composing decides) */
+        } else if (f && f->is_map && f->expect_key && type != YAML_MAPPING_END_EVENT) {  /* a mapping key */
+            if (type != YAML_SCALAR_EVENT) { bail = 1; yaml_event_delete(&event); break; }
+            f->expect_key = 0;
+            if (f->tracked) {
+                PyObject *key = span_key(resolve_key, special, &event);
+                int seen = key ? PySet_Contains(f->keys, key) : -1;
+                if (seen) {  /* composing keeps the last value of a key written twice */
+                    if (seen > 0) bail = 1; else fail = 1;
+                    Py_XDECREF(key);
+                } else {
+                    int first = PySet_GET_SIZE(f->keys) == 0;
+                    PyObject *span = NULL;
+                    if (PySet_Add(f->keys, key) < 0) fail = 1;
+                    for (Py_ssize_t i = 0; !fail && i < count; i++) {
+                        SpanTarget *t = &wanted[i];
+                        if (t->done || t->matched != depth - 1) continue;
+                        int wants_first = first && t->first_key;
+                        int matches = 0;
+                        if (t->matched < t->length) {
+                            PyObject *step = PyTuple_GET_ITEM(t->path, t->matched);
+                            if (PyUnicode_Check(step)) {
+                                matches = PyUnicode_Compare(key, step) == 0;
+                                if (PyErr_Occurred()) { fail = 1; break; }
+                            }
+                        }
+                        if (!wants_first && !matches) continue;
+                        if (!span && !(span = span_tuple(event.start_mark, event.end_mark))) { fail = 1; break; }
+                        if (wants_first) { Py_INCREF(span); Py_SETREF(t->span, span); }
+                        if (matches) { t->key_found = 1; Py_INCREF(span); Py_XSETREF(t->key_span, span); }
+                    }
+                    if (!fail && first && depth == 1) {
+                        root_first_key = span ? span : span_tuple(event.start_mark, event.end_mark);
+                        span = NULL;
+                        if (!root_first_key) fail = 1;
+                    }
+                    Py_XDECREF(span);
+                    Py_DECREF(key);
+                }
+            }
+        } else if (type == YAML_SCALAR_EVENT || type == YAML_MAPPING_START_EVENT || type == YAML_SEQUENCE_START_EVENT) {
+            /* a value: the root, a mapping's value or a list item */
+            int is_map = type == YAML_MAPPING_START_EVENT, is_collection = type != YAML_SCALAR_EVENT;
+            if (!f && !is_map) { bail = 1; yaml_event_delete(&event); break; }  /* not a mapping */
+            int tracked = !f;  /* the root always is */
+            for (Py_ssize_t i = 0; !f && i < count; i++) {  /* the root: the node of the empty path */
+                if (wanted[i].length == 0) { Py_INCREF(str_map_node); Py_SETREF(wanted[i].node, str_map_node); }
+            }
+            Py_ssize_t index = 0;
+            if (f && !f->is_map) index = f->index++;
+            if (f && f->is_map) f->expect_key = 1;  /* after this value */
+            PyObject *span = NULL;
+            for (Py_ssize_t i = 0; f && f->tracked && i < count; i++) {
+                SpanTarget *t = &wanted[i];
+                if (t->done || t->matched != depth - 1) continue;
+                int matches = 0;
+                PyObject *step = t->matched < t->length ? PyTuple_GET_ITEM(t->path, t->matched) : NULL;
+                if (f->is_map) {
+                    matches = t->key_found;
+                    t->key_found = 0;
+                } else if (step && PyLong_Check(step)) {
+                    Py_ssize_t wanted_index = PyLong_AsSsize_t(step);
+                    if (wanted_index == -1 && PyErr_Occurred()) PyErr_Clear();
+                    else matches = wanted_index == index;
+                }
+                t->first_key = 0;
+                if (!matches) continue;
+                /* findings.locate: a key's value points at the key when it is a mapping or a list
+                 * (FieldKey always, FieldValue never); a list item at itself, a mapping item at its
+                 * first key (set when that key is read) */
+                PyObject *chosen;
+                if (f->is_map) {
+                    int at_key = Py_TYPE(step) == (PyTypeObject *)field_key
+                        || (Py_TYPE(step) != (PyTypeObject *)field_value && is_collection);
+                    chosen = at_key ? t->key_span : NULL;
+                } else {
+                    chosen = NULL;
+                    t->first_key = is_map;
+                }
+                if (!chosen) {
+                    if (!span && !(span = span_tuple(event.start_mark, event.end_mark))) { fail = 1; break; }
+                    chosen = span;
+                }
+                Py_INCREF(chosen);
+                Py_SETREF(t->span, chosen);
+                Py_CLEAR(t->key_span);
+                t->matched++;
+                if (t->matched == t->length) {
+                    PyObject *node;
+                    if (is_collection) { node = is_map ? str_map_node : str_list_node; Py_INCREF(node); }
+                    else {
+                        PyObject *written = PyUnicode_DecodeUTF8((const char *)event.data.scalar.value,
+                                                                 event.data.scalar.length, "strict");
+                        node = written ? PyTuple_Pack(2, written, style_string(event.data.scalar.style)) : NULL;
+                        Py_XDECREF(written);
+                    }
+                    if (!node) { fail = 1; break; }
+                    Py_SETREF(t->node, node);
+                }
+                if (is_collection) tracked = 1;
+                else t->done = 1;  /* a scalar: the path breaks off here */
+            }
+            Py_XDECREF(span);
+            if (!fail && is_collection) {
+                if (depth >= max_depth) { bail = 1; yaml_event_delete(&event); break; }
+                SpanFrame *child = &frames[depth++];
+                memset(child, 0, sizeof(SpanFrame));
+                child->is_map = is_map;
+                child->expect_key = is_map;
+                child->tracked = tracked;
+                if (tracked && is_map && !(child->keys = PySet_New(NULL))) fail = 1;
+            }
+        } else if (type == YAML_MAPPING_END_EVENT || type == YAML_SEQUENCE_END_EVENT) {
+            for (Py_ssize_t i = 0; i < count; i++) {  /* targets inside it break off here */
+                SpanTarget *t = &wanted[i];
+                if (!t->done && t->matched == depth - 1) t->done = 1;
+            }
+            Py_CLEAR(frames[depth - 1].keys);
+            if (--depth == 0) done = 1;
+        }
+        yaml_event_delete(&event);
+    }
+    for (; depth > 0; depth--) Py_CLEAR(frames[depth - 1].keys);  /* (Py_CLEAR reads its argument twice) */
+    if (parser_ready) yaml_parser_delete(&parser);
+    PyObject *result = NULL;
+    if (!fail && !bail) {
+        result = PyList_New(count);
+        for (Py_ssize_t i = 0; result && i < count; i++) {
+            SpanTarget *t = &wanted[i];
+            PyObject *span = t->span != Py_None ? t->span : root_first_key;
+            PyObject *item = span ? PyTuple_Pack(2, span, t->node) : Py_BuildValue("((iiii)O)", 1, 1, 1, 1, t->node);
+            if (!item) { Py_CLEAR(result); break; }
+            PyList_SET_ITEM(result, i, item);
+        }
+    } else if (!fail) {
+        result = Py_None;
+        Py_INCREF(result);
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_XDECREF(wanted[i].span); Py_XDECREF(wanted[i].node); Py_XDECREF(wanted[i].key_span);
+    }
+    Py_XDECREF(root_first_key);
+    PyMem_Free(wanted);
+    PyMem_Free(frames);
+    return result;
+}
+
+
 /* ---- schema_walk: k8slint.model.apischema's walk over a document, in C ----------------------
  * A compiled schema node is a list (apischema.Node.packed):
  *   [kind, fields (dict name -> node) or None, required (tuple), extra (node or None),
@@ -1023,6 +1256,9 @@ static PyMethodDef module_methods[] = {
     {"shared_copy", shared_copy, METH_VARARGS,
      "shared_copy(value, drop, strings, containers, key_classes, make_key_class, annotations_only): "
      "engine._shared_copy in C."},
+    {"path_spans", path_spans, METH_VARARGS,
+     "path_spans(text, targets, resolve_key, special, field_key, field_value, max_depth): the positions "
+     "findings.locate gives for a few paths of the first document, without composing it (None: compose it)."},
     {"schema_walk", schema_walk, METH_VARARGS,
      "schema_walk(value, packed_node, base_path, found): k8slint.model.apischema.check's walk in C."},
     {NULL, NULL, 0, NULL},
@@ -1039,7 +1275,9 @@ PyMODINIT_FUNC PyInit__k8slint_yaml(void) {
     str_merge_key = PyUnicode_InternFromString("<<");
     str_k8slint_prefix = PyUnicode_InternFromString("k8slint.io/");
     str_any_item = PyUnicode_InternFromString("*");
-    if (!str_k8slint_prefix || !str_any_item) return NULL;
+    str_map_node = PyUnicode_InternFromString("m");
+    str_list_node = PyUnicode_InternFromString("q");
+    if (!str_k8slint_prefix || !str_any_item || !str_map_node || !str_list_node) return NULL;
     const char *styles[5] = {"", "'", "\"", "|", ">"};
     for (int i = 0; i < 5; i++) {
         style_strings[i] = PyUnicode_InternFromString(styles[i]);

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from k8slint import loader
 from k8slint._event_composer import ScalarEvent
 from k8slint.loader import Document
+from k8slint.model.objects import dig
 from k8slint.yaml_values import scalar_source, span_of
 from tests.conftest import NO_PROBE_DEPLOYMENT, ROOT, CORPUS
 
@@ -219,6 +220,92 @@ def shape_of_copy(value):
     if isinstance(value, list):
         return ("seq", [shape_of_copy(v) for v in value])
     return shape(value)
+
+
+def _all_paths(value, path=(), limit=300):
+    found = [path]
+    stack = [(value, path)]
+    while stack and len(found) < limit:
+        current, where = stack.pop()
+        items = current.items() if isinstance(current, dict) else enumerate(current) if isinstance(current, list) else ()
+        for step, item in items:
+            found.append(where + (step,))
+            stack.append((item, where + (step,)))
+    return found
+
+
+def _located_both_ways(text: str) -> tuple[int, int]:
+    """engine/locate.py on every document of ``text``: the spans the native path_spans gives
+    (``_native_spans``) against those of the composed document (``_composed_span``), for every path
+    of the document, paths that break off, FieldKey/FieldValue steps, and objects that are not the
+    one at that place any more. Returns (documents compared, documents path_spans answered)."""
+    from types import SimpleNamespace
+
+    from k8slint.engine import locate as engine
+    from k8slint.model.objects import FieldKey, FieldValue
+
+    compared = answered = 0
+    for item in loader.compose(text):
+        if not isinstance(item, Document) or item.offset < 0:
+            continue
+        root = item.root
+        piece = engine._piece(text, item.offset)
+        paths = _all_paths(root)
+        paths += [path[:-1] + (kind(path[-1]),) for path in paths[1:40] if isinstance(path[-1], str)
+                  for kind in (FieldKey, FieldValue)]
+        paths += [("spec", "nope"), ("metadata", 0), ("kind", "x"), ("items", 0, "kind"), ("spec", -1), ("spec", True)]
+        wheres = [()] + [("items", index) for index, value in enumerate(root.get("items") or [])
+                         if isinstance(value, dict)][:3]
+        for where in wheres:
+            own = dig(root, where)
+            metadata = own.get("metadata")
+            name = metadata.get("name") or metadata.get("generateName") if isinstance(metadata, dict) else None
+            name = name if isinstance(name, str) else ""
+            kind, api_version = own.get("kind"), own.get("apiVersion")
+            objects = [SimpleNamespace(where=where, kind=kind, api_version=api_version, name=name),
+                       SimpleNamespace(where=where, kind=kind, api_version=api_version, name=name + "-other"),
+                       SimpleNamespace(where=where, kind="Other", api_version=api_version, name=name)]
+            for obj in objects:
+                entries = [(None, obj, path[len(where):]) for path in paths if path[:len(where)] == where]
+                ours = engine._native_spans(piece, entries)
+                composed_root = engine._composed_again(piece)
+                theirs = [engine._composed_span(composed_root, obj, field_path) for _, obj, field_path in entries]
+                compared += 1
+                if ours is not None:
+                    answered += 1
+                    assert ours == theirs, (text[:200], where, obj)
+    return compared, answered
+
+
+def test_native_path_spans_locate_as_composing_does():
+    """locate._native_spans (the native path_spans) against composing the document again, on the
+    fixtures and the corpus: the same spans and the same verdicts on the object's identity."""
+    from k8slint.engine import locate as engine
+
+    assert engine._path_spans is not None
+    compared = answered = 0
+    for path in _yaml_files(ROOT / "fixtures") + _yaml_files(CORPUS):
+        text = _read(path)
+        if text:
+            done = _located_both_ways(text)
+            compared, answered = compared + done[0], answered + done[1]
+    assert compared > 3000 and answered > 0.9 * compared
+
+
+@pytest.mark.parametrize("text", SNIPPETS + [
+    "a: 1\na: 2\n", "kind: A\nkind: B\n", "spec: {x: 1}\nspec: {y: 2}\n", "1: a\n01: b\n", "on: x\ntrue: y\n",
+    "a: &x {b: 1}\nc: *x\n", "a: {<<: {b: 1}}\n", "!!map {a: 1}\n", "a: !!str 1\n", "? [a]\n: b\n", "- a\n",
+    "x\n", "", "# only\n", "a: [1, {b: 2}, []]\nc: {}\n", "metadata: {name: {}}\n", "metadata: {name: 0, generateName: g}\n",
+    "a:\n" + "  " * 1 + "[" * 250 + "]" * 250 + "\n", "kind: Pod\nmetadata: [name]\n", "items:\n- kind: A\n  metadata: {name: b}\n",
+], ids=range(len(SNIPPETS) + 20))
+def test_native_path_spans_on_snippets(text):
+    _located_both_ways(text)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(yaml_texts())
+def test_native_path_spans_on_generated_yaml(text):
+    _located_both_ways(text)
 
 
 def test_a_lint_with_the_native_composer_never_imports_ruamel(tmp_path):

@@ -7,17 +7,19 @@ from __future__ import annotations
 import itertools
 
 from k8slint.findings import Suppressions, annotation_suppresses, locate
-from k8slint.loader import Document, compose
-from k8slint.model.objects import K8sObject
+from k8slint.loader import Document, compose, native_function
+from k8slint.model.objects import FieldKey, FieldValue, K8sObject
 from k8slint.source import next_document_marker, text_again
+from k8slint.yaml_values import _SPECIAL, MAX_DEPTH, key_string, resolve_plain
 
 
 def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_bytes: int) -> None:
     """Give set-rule findings on position-free summaries their line and column.
 
-    Each file with such findings is read once more, and only the documents concerned are composed
-    again (from their first line to the next document marker). Should the file have changed in the
-    meantime, a finding keeps the object's first line.
+    Each file with such findings is read once more, and only the documents concerned are read
+    again (from their first line to the next document marker): by the native module's path_spans
+    where it can tell (it reads just the paths asked for), else by composing them. Should the file
+    have changed in the meantime, a finding keeps the object's first line.
     """
     by_file: dict[str, list] = {}
     for entry in deferred:
@@ -35,27 +37,108 @@ def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_b
                 if starts is None:
                     starts = _line_starts(text, entries[-1][1].doc_line) if text else []
                 begin = starts[doc_line - 1] if text and doc_line <= len(starts) else None
-            root = _composed_again(text, begin)
-            for finding, obj, field_path in same_document:
-                line, column, end_line, end_column = doc_line, 1, doc_line, 1
-                where = obj.where
-                if dig_same_object(root, where, obj) is not None:
-                    line, column, end_line, end_column = locate(root, where + field_path)[0]
+            piece = _piece(text, begin)
+            spans = _native_spans(piece, same_document)
+            if spans is None:
+                root = _composed_again(piece)
+                spans = [_composed_span(root, obj, field_path) for _, obj, field_path in same_document]
+            for (finding, obj, _), span in zip(same_document, spans):
+                if span is None:  # not the same object any more
+                    line, column, end_line, end_column = doc_line, 1, doc_line, 1
+                else:
+                    line, column, end_line, end_column = span
                     line, end_line = line + doc_line - 1, end_line + doc_line - 1
                 finding.line, finding.column, finding.end_line, finding.end_column = line, column, end_line, end_column
                 if finding.suppression == "comment":  # decided at the placeholder line: decide again
                     finding.suppressed, finding.suppression = False, None
-                if not annotation_suppresses(obj, finding.rule) and file_suppressions is not None \
-                        and file_suppressions.suppresses(finding.rule, line):
+                if file_suppressions is not None and file_suppressions.suppresses(finding.rule, line) \
+                        and not annotation_suppresses(obj, finding.rule):
                     finding.suppressed, finding.suppression = True, "comment"
 
 
-def _composed_again(text: str | None, begin: int | None):
-    """The root of the document that starts at offset ``begin`` of ``text`` (None: not there)."""
+def _piece(text: str | None, begin: int | None) -> str | None:
+    """The document that starts at offset ``begin`` of ``text``, up to the next document marker."""
     if not text or begin is None:
         return None
     end = next_document_marker(text, begin)
-    for item in compose(text[begin:end if end is not None else len(text)]):
+    return text[begin:end if end is not None else len(text)]
+
+
+def _composed_span(root, obj: K8sObject, field_path: tuple):
+    """Span of the finding's field in the composed document (None: ``obj`` is not there)."""
+    if dig_same_object(root, obj.where, obj) is None:
+        return None
+    return locate(root, obj.where + field_path)[0]
+
+
+_path_spans = native_function("path_spans")
+
+
+# What dig_same_object reads of the object at ``where``
+_IDENTITY_PATHS = ((), ("kind",), ("apiVersion",), ("metadata", "name"), ("metadata", "generateName"))
+
+
+def _resolve_key(text: str) -> str:
+    return key_string(resolve_plain(text))
+
+
+def _native_spans(piece: str | None, same_document: list) -> list | None:
+    """What ``_composed_span`` gives for each finding of one document, from the native module's
+    path_spans, which reads the paths asked for without composing the document. None where it
+    cannot tell (no native module, or anchors, tags, merge or duplicate keys: compose instead)."""
+    if _path_spans is None or piece is None:
+        return None
+    places: dict = {}  # where -> position of its identity paths among the targets
+    targets = []
+    for _, obj, field_path in same_document:
+        places[obj.where] = 0
+        targets.append(obj.where + field_path)
+    for where in places:
+        places[where] = len(targets)
+        targets += [where + extra for extra in _IDENTITY_PATHS]
+    found = _path_spans(piece, targets, _resolve_key, _SPECIAL, FieldKey, FieldValue, MAX_DEPTH)
+    if found is None:
+        return None
+    spans = []
+    verdicts: dict = {}
+    for index, (_, obj, _) in enumerate(same_document):
+        ident = (obj.where, obj.kind, obj.api_version, obj.name)
+        same = verdicts.get(ident)
+        if same is None:
+            at = places[obj.where]
+            same = verdicts[ident] = _same_object(obj, *[node for _, node in found[at:at + 5]])
+            if same is None:
+                return None
+        spans.append(found[index][0] if same else None)
+    return spans
+
+
+def _same_object(obj: K8sObject, own, kind, api_version, name, generate_name) -> bool | None:
+    """dig_same_object from path_spans' nodes of the object's place, kind, apiVersion,
+    metadata.name and metadata.generateName (None: a name that is a mapping or a list, whose
+    emptiness only the composed document tells)."""
+    if own != "m" or _value(kind) != obj.kind or _value(api_version) != obj.api_version:
+        return False
+    if name in ("m", "q") or generate_name in ("m", "q"):
+        return None
+    name = _value(name) or _value(generate_name)
+    return (name if isinstance(name, str) else "") == obj.name
+
+
+def _value(node):
+    """The composed value of a path_spans node: a scalar's (text, style) resolved as the composer
+    does; None where there is no node; a mapping or a list ("m", "q") equals no string."""
+    if type(node) is tuple:
+        text, style = node
+        return resolve_plain(text) if style == "" else text
+    return None if node is None else ...
+
+
+def _composed_again(piece: str | None):
+    """The root of the first document of ``piece`` (None: not there)."""
+    if piece is None:
+        return None
+    for item in compose(piece):
         return item.root if isinstance(item, Document) else None
     return None
 
