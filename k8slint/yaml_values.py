@@ -107,7 +107,15 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _INT64 = (-(2**63), 2**64 - 1)  # ParseInt, then ParseUint
 
 
+# Last characters that no int (any base), octal or float text ends with: quantities such as 100m,
+# 128Mi or 2Gi are strings, known without the three failed parses (a raised ValueError each).
+# Hex digits (a-f) are not among them; the words of _SPECIAL (.inf, .nan) are looked up before.
+_NOT_A_NUMBER_END = frozenset("ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ")
+
+
 def _resolve_number(text: str):
+    if text[-1:] in _NOT_A_NUMBER_END:
+        return text
     plain = text.replace("_", "")
     try:
         value = int(plain, 0)
