@@ -202,6 +202,10 @@ def set_overrides(texts: dict[str, str]) -> None:
     _OVERRIDES.update(texts)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+_HAVE_SET_BLOCKING = hasattr(os, "set_blocking")
+
+
 def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, keep_newlines: bool = False) -> SourceFile:
     """Read and decode one file; problems become ``SourceFile.problem``, never exceptions. Line
     breaks come out as ``\n`` (normalized_newlines) unless ``keep_newlines`` (a fixer writing the
@@ -216,13 +220,14 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, keep_newline
         else:
             # O_NONBLOCK: opening a FIFO that no one writes to returns at once (then reads EOF)
             # instead of hanging; for regular files it changes nothing.
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-            if hasattr(os, "set_blocking"):
+            fd = os.open(path, _OPEN_FLAGS)
+            if _HAVE_SET_BLOCKING:
                 os.set_blocking(fd, True)
             with open(fd, "rb") as handle:
                 # read(n) reserves n bytes up front: ask for what a regular file holds, not the cap
-                if stat.S_ISREG(os.fstat(fd).st_mode):
-                    size = os.fstat(fd).st_size
+                status = os.fstat(fd)
+                if stat.S_ISREG(status.st_mode):
+                    size = status.st_size
                     data = handle.read(min(size, max_bytes) + 1)
                     if len(data) > size and len(data) <= max_bytes:  # it grew while being read
                         data += _read_upto(handle, max_bytes + 1 - len(data))
@@ -273,11 +278,19 @@ _KUSTOMIZE_LEVELS = 3  # a kustomization up to this many directories above a pat
 def _kustomize_patch(path: str) -> bool:
     """Whether a kustomization in this directory or one of its parents lists ``path`` as a patch
     (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``): patches are partial objects."""
-    target = os.path.normcase(os.path.abspath(path))
-    return target in _patches_near(os.path.dirname(target))
+    # Looked up by the directory as given first: most directories have no kustomization near them,
+    # and their files then need no absolute path of their own (abspath per file was a tenth of
+    # reading a two-document file).
+    directory = os.path.dirname(path)
+    key = directory if os.path.isabs(directory) else (os.getcwd(), directory)
+    patches = _NEAR_BY_GIVEN.get(key)
+    if patches is None:
+        patches = _NEAR_BY_GIVEN[key] = _patches_near(os.path.normcase(os.path.abspath(directory)))
+    return bool(patches) and os.path.normcase(os.path.abspath(path)) in patches
 
 
 _NEAR_CACHE: dict[str, frozenset] = {}
+_NEAR_BY_GIVEN: dict = {}  # directory as given (with the working directory if relative) -> _patches_near()
 
 
 def _patches_near(directory: str) -> frozenset:
@@ -305,6 +318,7 @@ def forget_kustomizations() -> None:
     """Drop what earlier runs of this process learnt about kustomizations (files may change)."""
     _PATCH_CACHE.clear()
     _NEAR_CACHE.clear()
+    _NEAR_BY_GIVEN.clear()
 
 
 # --- a second look at linted files -----------------------------------------------------------------
