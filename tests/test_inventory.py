@@ -73,3 +73,57 @@ def test_dropped_fields_and_the_ignore_annotation(kind, template):
                                    "ports": [{"containerPort": 80}]}]
     if template:
         assert dig(copy.root, template + ("metadata",)) == {"labels": {"app": "x"}}
+
+
+def test_a_run_leaves_no_reference_cycles_behind(tmp_path):
+    """The run keeps the cyclic GC off (so does the lint command until its report is written):
+    what a run builds per object (inventory copies, pod labels, the cross-object rules' indexes)
+    must be freed by reference counting, or it stays in memory, or costs a collection of the
+    whole heap at the end. A cycle once held the PodLabelIndex and every workload in it."""
+    import gc
+
+    from conftest import engine_run
+    from k8slint.model.objects import K8sObject
+
+    workloads = []
+    for number in range(20):
+        workloads.append(f"""apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: web-{number}, namespace: shop}}
+spec:
+  replicas: 3
+  selector: {{matchLabels: {{app: web-{number}}}}}
+  template:
+    metadata: {{labels: {{app: web-{number}, tier: web}}}}
+    spec:
+      affinity:
+        podAntiAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+          - labelSelector: {{matchLabels: {{app: web-{number}}}}}
+            topologyKey: kubernetes.io/hostname
+      containers: [{{name: web, image: nginx:1.27}}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {{name: web-{number}, namespace: shop}}
+spec: {{maxUnavailable: 0, selector: {{matchLabels: {{app: web-{number}}}}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web-{number}, namespace: shop}}
+spec: {{selector: {{app: nothing-{number}}}, ports: [{{port: 80}}]}}
+""")
+    path = tmp_path / "all.yaml"
+    path.write_text("---\n".join(workloads), encoding="utf-8")
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        result = engine_run([path])
+        assert {"pdb-blocks-eviction", "service-no-endpoints"} <= {f.rule for f in result.findings}
+        del result
+        gc.collect()
+        kept = [o for o in gc.garbage if isinstance(o, K8sObject) or type(o).__module__.startswith("k8slint.")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert not kept, sorted({type(o).__name__ for o in kept})
