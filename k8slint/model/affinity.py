@@ -328,7 +328,9 @@ def self_mode(term: Term, labels: Mapping, namespace: str, kind: str) -> str | N
     """How an anti-affinity term keeps a workload's own pods apart: ALL_REVISIONS,
     SAME_REVISION, OTHER_REVISIONS, or None when it does not (or may not) select them."""
     same = term_selects(term, labels, namespace, kind, labels, namespace, True, True)
-    other = term_selects(term, labels, namespace, kind, labels, namespace, False, True)
+    # Only the injected term and match/mismatchLabelKeys tell the revisions apart.
+    other = same if not term.injected and not term.match_keys and not term.mismatch_keys else \
+        term_selects(term, labels, namespace, kind, labels, namespace, False, True)
     if same is True and other is True:
         return ALL_REVISIONS
     if same is True:

@@ -59,6 +59,11 @@ def heaviest_clique(vertices: Iterable[Hashable], edges: Iterable[tuple], weight
         if a != b and a in adjacent and b in adjacent:
             adjacent[a].add(b)
             adjacent[b].add(a)
+    if all(len(adjacent[v]) == len(vertices) - 1 for v in vertices):
+        # Complete (the common group of workloads that all repel each other): all of it, which is
+        # what the greedy clique and the colouring bound below agree on.
+        total = sum(weights[v] for v in vertices)
+        return Clique(tuple(vertices), total, total, True)
     # Heaviest first, then by vertex: deterministic whatever the input order.
     order = sorted(vertices, key=lambda v: (-weights[v], v))
     best = _greedy(order, adjacent, weights)

@@ -33,8 +33,9 @@ from k8slint.model.objects import (
     StatefulSet, Workload, as_dict, as_int, as_list, dig,
 )
 from k8slint.model.index import LabelIndex, PodLabelIndex
-from k8slint.model.pod_labels import CONTROLLER_KEYS, PodLabels
+from k8slint.model.pod_labels import PodLabels
 from k8slint.model.relations import hpas_for
+from k8slint.model.scheduling import label_selector_problems
 from k8slint.rules import HEAVY, SET, rule
 
 INFEASIBLE = "anti-affinity-infeasible"
@@ -105,7 +106,8 @@ def check(inventory, ctx):
     # against the templates that may match it, not against every template of the run.
     templates = PodLabelIndex(all_templates, version)
     labels = {id(obj): templates.known_labels(obj) or PodLabels(obj.pod_template.labels) for obj in all_templates}
-    workloads = [_analyse(obj, hpas, cluster, labels[id(obj)], version) for obj in all_templates
+    shared_terms: dict = {}
+    workloads = [_analyse(obj, hpas, cluster, labels[id(obj)], version, shared_terms) for obj in all_templates
                  if isinstance(obj, _ANALYSED)]
     infeasible, invalid, no_effect = ctx.enabled(INFEASIBLE), ctx.enabled(INVALID), ctx.enabled(NO_EFFECT)
     for w in workloads:
@@ -125,11 +127,25 @@ def check(inventory, ctx):
             _daemonset_surge(w, ctx, cluster)
     if infeasible:
         scheduled = [w for w in workloads if not _bound(w)]
-        # (a workload whose pods are unknown, a Rollout with workloadRef, is a candidate for every term)
-        index = LabelIndex(scheduled, lambda w: None if templates.known_labels(w.obj) is None else (w.labels.known,),
-                           CONTROLLER_KEYS)
+        index = _ScheduledIndex(templates, scheduled)
         _affinity_contradictions(scheduled, index, ctx)
         _cross_workload(scheduled, index, ctx, cluster)
+
+
+class _ScheduledIndex:
+    """The scheduled workloads by the labels of their pods: what a ``LabelIndex`` of them (with
+    ``CONTROLLER_KEYS`` unknown, and a workload whose pods are unknown, a Rollout with workloadRef,
+    a candidate for every term) answers, read from the run's ``PodLabelIndex`` of every template
+    instead of building a second index of the same labels. ``scheduled`` keeps the templates'
+    order, so the candidates come in input order as well."""
+
+    def __init__(self, templates: PodLabelIndex, scheduled: list) -> None:
+        self.templates = templates
+        self.of = {id(w.obj): w for w in scheduled}
+
+    def selector_candidates(self, selector) -> list:
+        of = self.of
+        return [w for w in map(of.get, map(id, self.templates.selector_candidates(selector))) if w is not None]
 
 
 def _may_have_terms(obj: Workload) -> bool:
@@ -156,12 +172,14 @@ def _bound(w: _Workload) -> bool:
 # --- Workload facts ------------------------------------------------------------------------------
 
 
-def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version) -> _Workload:
+def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version, shared_terms: dict | None = None
+             ) -> _Workload:
     template = obj.pod_template
     spec = template.spec
     namespace = obj.namespace or aff.DEFAULT_NAMESPACE
-    terms = aff.template_terms(template.spec_path, spec, version)
+    terms = _template_terms(template, version, shared_terms)
     if isinstance(obj, Rollout):
+        terms = list(terms)
         for name in ("blueGreen", "canary"):
             block = as_dict(dig(obj.root, ("spec", "strategy", name)))
             anti = block.get("antiAffinity")
@@ -187,6 +205,23 @@ def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version) -> 
         pods = obj.replicas
         pods_text = f"replicas {pods}"
     return _Workload(obj, labels, namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
+
+
+def _template_terms(template, version, shared: dict | None) -> list:
+    """``affinity.template_terms``, made once per affinity mapping of the run when ``shared`` (a
+    dict that lives while the inventory does) is given: the inventory shares equal containers, so
+    the workloads of one chart or group with equal terms hold the same mapping, and the same terms
+    (whose problems are then worked out once). Not to be changed: a copy before adding to it."""
+    affinity = template.spec.get("affinity")
+    if not isinstance(affinity, dict):
+        return []
+    if shared is None:
+        return aff.template_terms(template.spec_path, template.spec, version)
+    key = (id(affinity), template.path)
+    terms = shared.get(key)
+    if terms is None:
+        terms = shared[key] = aff.template_terms(template.spec_path, template.spec, version)
+    return terms
 
 
 # --- invalid terms and terms without effect ------------------------------------------------------
@@ -219,12 +254,11 @@ def _no_effect(w: _Workload, templates: PodLabelIndex, labels: dict, ctx, cluste
             ctx.report(w.obj, term.path, f"{term.description} term has no labelSelector: it matches no pods "
                                          f"and keeps nothing apart", rule=NO_EFFECT, severity="warning")
             continue
-        from k8slint.model.scheduling import label_selector_problems
-
-        if label_selector_problems(selector):
+        # A term in w.own is valid and selects the workload's own pods (what _selects_any tries first).
+        selects_own = any(own is term for own, _ in w.own)
+        if not selects_own and label_selector_problems(selector):
             continue  # reported as invalid
-        # (a term in w.own selects the workload's own pods: what _selects_any would find first)
-        if not any(own is term for own, _ in w.own) and not _selects_any(term, w, templates, labels):
+        if not selects_own and not _selects_any(term, w, templates, labels):
             meant = _meant_for_itself(selector, w.obj.pod_template.labels)
             if meant is not None:
                 own = ", ".join(f"{k}={v}" for k, v in w.obj.pod_template.labels.items()
@@ -650,7 +684,7 @@ def _repels(a: _Workload, b: _Workload, key: str) -> bool:
     return False
 
 
-def _affinity_contradictions(workloads: list, index: LabelIndex, ctx) -> None:
+def _affinity_contradictions(workloads: list, index: _ScheduledIndex | LabelIndex, ctx) -> None:
     for w in workloads:
         for term in w.terms:
             if term.kind != AFFINITY or not term.required or id(term) not in w.usable:
@@ -686,7 +720,7 @@ def _affinity_contradictions(workloads: list, index: LabelIndex, ctx) -> None:
 # --- across workloads: the conflict graph ----------------------------------------------------------
 
 
-def _cross_workload(workloads: list, index: LabelIndex, ctx, cluster) -> None:
+def _cross_workload(workloads: list, index: _ScheduledIndex | LabelIndex, ctx, cluster) -> None:
     edges_by_key = _conflict_edges(workloads, index)
     from k8slint.model.cliques import WorkBudget
 
@@ -696,18 +730,22 @@ def _cross_workload(workloads: list, index: LabelIndex, ctx, cluster) -> None:
             _check_group(workloads, members, edges, key, ctx, cluster, budget)
 
 
-def _conflict_edges(workloads: list, index: LabelIndex) -> dict[str, set]:
+def _conflict_edges(workloads: list, index: _ScheduledIndex | LabelIndex) -> dict[str, set]:
     """topologyKey -> the pairs (positions, lower first) of workloads that a required anti-affinity
     term of one of them keeps apart on that key."""
     position = {id(w): i for i, w in enumerate(workloads)}
     edges_by_key: dict[str, set] = {}
     repelled_by: dict = {}  # the workloads a term repels, by what decides that (_term_scope)
+    scopes: dict = {}  # (term id, owner's namespace) -> _term_scope: terms are shared (_template_terms)
     for a in workloads:
         for term in a.terms:
             if term.kind != ANTI or not term.required or term.injected or id(term) not in a.usable:
                 continue
             edges = edges_by_key.setdefault(term.topology_key, set())
-            scope = _term_scope(term, a)
+            scope_key = (id(term), a.namespace)
+            scope = scopes.get(scope_key, scopes)
+            if scope is scopes:
+                scope = scopes[scope_key] = _term_scope(term, a)
             repelled = repelled_by.get(scope) if scope is not None else None
             if repelled is None:
                 repelled = [b for b in index.selector_candidates(term.selector)
@@ -741,22 +779,26 @@ def _term_scope(term, owner: _Workload):
 
 def _components(edges: set) -> list[tuple[list, set]]:
     """Connected components of the conflict graph: (sorted members, their edges)."""
-    parent: dict[int, int] = {}
+    parent: dict[int, int] = {i: i for edge in edges for i in edge}
 
     def root(i: int) -> int:
-        while parent.setdefault(i, i) != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
+        while (up := parent[i]) != i:
+            parent[i] = i = parent[up]  # path halving
         return i
 
     for a, b in edges:
-        parent[root(a)] = root(b)
-    groups: dict[int, tuple[list, set]] = {}
+        root_a, root_b = root(a), root(b)
+        if root_a != root_b:
+            parent[root_a] = root_b
+    root_of = {i: root(i) for i in sorted(parent)}
+    groups: dict[int, tuple[list, set]] = {}  # in the order of their first edge
     for edge in sorted(edges):
-        members, group_edges = groups.setdefault(root(edge[0]), ([], set()))
-        group_edges.add(edge)
-    for i in sorted(parent):
-        groups[root(i)][0].append(i)
+        group = groups.get(root_of[edge[0]])
+        if group is None:
+            group = groups[root_of[edge[0]]] = ([], set())
+        group[1].add(edge)
+    for i, group_root in root_of.items():
+        groups[group_root][0].append(i)
     return list(groups.values())
 
 
