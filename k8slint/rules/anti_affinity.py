@@ -341,11 +341,28 @@ def _how(raw, resolved: int) -> str:
 def _rollout_peak(w: _Workload, noun_one: str) -> _Peak | None:
     """The peak when old and new pods repel each other (a term that sees every revision). None
     when the rollout never needs more domains than the steady state."""
+    obj = w.obj
+    if not w.pods or not isinstance(obj, (Deployment, Rollout)):
+        return None
+    # Asked for every workload with a self term: worked out once per strategy mapping (the
+    # inventory shares equal ones), replica count and wording.
+    strategy = obj.spec.get("strategy")
+    key = (type(obj), id(strategy), w.pods, w.pods_text, noun_one)
+    entry = _PEAKS.get(key)
+    if entry is None or entry[0] is not strategy:
+        if len(_PEAKS) >= 256:
+            _PEAKS.clear()
+        entry = _PEAKS[key] = (strategy, _strategy_peak(w, noun_one))  # (keeps the mapping, and its id)
+    return entry[1]
+
+
+_PEAKS: dict = {}  # (kind, id of spec.strategy, pods, pods_text, noun) -> (spec.strategy, _Peak or None)
+
+
+def _strategy_peak(w: _Workload, noun_one: str) -> _Peak | None:
     from k8slint.model.rollout import IntOrPercentError, argo_canary_fenceposts, deployment_rollout_peak
 
     n = w.pods
-    if not n:
-        return None
     obj = w.obj
     try:
         if isinstance(obj, Deployment):
@@ -735,9 +752,9 @@ def _conflict_edges(workloads: list, index: _ScheduledIndex | LabelIndex) -> dic
     term of one of them keeps apart on that key."""
     position = {id(w): i for i, w in enumerate(workloads)}
     edges_by_key: dict[str, set] = {}
-    repelled_by: dict = {}  # the workloads a term repels, by what decides that (_term_scope)
+    repelled_by: dict = {}  # the positions of the workloads a term repels, by what decides that (_term_scope)
     scopes: dict = {}  # (term id, owner's namespace) -> _term_scope: terms are shared (_template_terms)
-    for a in workloads:
+    for mine, a in enumerate(workloads):
         for term in a.terms:
             if term.kind != ANTI or not term.required or term.injected or id(term) not in a.usable:
                 continue
@@ -748,16 +765,13 @@ def _conflict_edges(workloads: list, index: _ScheduledIndex | LabelIndex) -> dic
                 scope = scopes[scope_key] = _term_scope(term, a)
             repelled = repelled_by.get(scope) if scope is not None else None
             if repelled is None:
-                repelled = [b for b in index.selector_candidates(term.selector)
+                repelled = [position[id(b)] for b in index.selector_candidates(term.selector)
                             if aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
                                                 False) is True]
                 if scope is not None:
                     repelled_by[scope] = repelled
-            mine = position[id(a)]
-            for b in repelled:
-                if b is not a:
-                    theirs = position[id(b)]
-                    edges.add((mine, theirs) if mine < theirs else (theirs, mine))
+            edges.update([(mine, theirs) if mine < theirs else (theirs, mine)
+                          for theirs in repelled if theirs != mine])
     return edges_by_key
 
 
