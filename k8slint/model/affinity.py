@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 
 from k8slint.model.cluster import HOSTNAME_LABEL, ZONE_LABEL
 from k8slint.model.objects import as_dict, as_list
-from k8slint.model.pod_labels import REVISION_LABELS, PodLabels, selector_verdict
-from k8slint.model.scheduling import NodeSet, label_key_error, label_selector_matches, label_selector_problems
+from k8slint.model.pod_labels import REVISION_LABELS, PodLabels, requirements_verdict
+from k8slint.model.scheduling import NodeSet, compiled_label_selector, label_key_error, label_selector_matches, \
+    label_selector_problems
 from k8slint.model.versions import NEWEST, Version, on_by_default
 
 INFINITE = math.inf
@@ -73,6 +74,8 @@ class Term:
     mismatch_keys: tuple = field(init=False, compare=False, repr=False)  # mismatchLabelKeys (strings)
     namespaces: tuple = field(init=False, compare=False, repr=False)  # the names of ``namespaces``
     problems: tuple | None = field(default=None, init=False, compare=False, repr=False)  # term_problems
+    # labelSelector compiled (requirements, problems): see `selector_of`
+    compiled: tuple | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         data = self.data
@@ -175,6 +178,18 @@ def argo_anti_affinity_problems(anti_affinity) -> list[tuple[tuple, str]]:
     return []
 
 
+def selector_of(term: Term) -> tuple:
+    """The term's labelSelector compiled: (requirements or None, label_selector_problems), worked
+    out once per term (a run asks for every term's in several passes over thousands of workloads,
+    more than the selector cache of k8slint.model.scheduling holds)."""
+    compiled = term.compiled
+    if compiled is None:
+        selector = term.selector
+        compiled = (compiled_label_selector(selector), tuple(label_selector_problems(selector)))
+        object.__setattr__(term, "compiled", compiled)
+    return compiled
+
+
 def term_problems(term: Term) -> list[tuple[tuple, str]]:
     """What the API server's ``validatePodAffinityTerm`` would reject: (relative path, message)."""
     return list(_term_problems(term))
@@ -203,10 +218,10 @@ def _term_problem_list(term: Term) -> list[tuple[tuple, str]]:
         if error:
             problems.append((("topologyKey",), f"topologyKey {key!r} is not a valid label key: {error}"))
     selector = term.selector
-    for problem in label_selector_problems(selector):
+    for problem in selector_of(term)[1]:
         problems.append((("labelSelector",), f"labelSelector: {problem}: the term matches no pods"))
-    selector_keys = _selector_keys(selector)
     match_keys, mismatch_keys = term.match_keys, term.mismatch_keys
+    selector_keys = _selector_keys(selector) if match_keys or mismatch_keys else ()
     for name, keys in (("matchLabelKeys", match_keys), ("mismatchLabelKeys", mismatch_keys)):
         if keys and selector is None:
             problems.append(((name,), f"{name} needs labelSelector to be set"))
@@ -271,7 +286,7 @@ def term_selects(term: Term, owner_labels, owner_namespace: str, owner_kind: str
         owner = PodLabels(owner.known, frozenset(k for k in REVISION_LABELS[owner_kind] if k not in owner.known))
     if not isinstance(labels, PodLabels) and same_workload:
         target = owner
-    verdict = selector_verdict(term.selector, target)
+    verdict = requirements_verdict(selector_of(term)[0], target)
     if verdict is False:
         return False
     for key in term.match_keys:  # key In (the incoming pod's value)

@@ -135,7 +135,11 @@ def selector_verdict(selector, labels: PodLabels | Mapping) -> bool | None:
     depends on a value only the controller knows (``pod-template-hash In [...]``). A null or
     invalid selector selects nothing, {} everything; Exists/DoesNotExist on an added key are
     decided (the key is there)."""
-    requirements = compiled_label_selector(selector)
+    return requirements_verdict(compiled_label_selector(selector), labels)
+
+
+def requirements_verdict(requirements, labels: PodLabels | Mapping) -> bool | None:
+    """``selector_verdict`` for a selector compiled already (``compiled_label_selector``)."""
     if requirements is None:
         return False
     if not isinstance(labels, PodLabels):

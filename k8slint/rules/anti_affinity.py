@@ -35,7 +35,6 @@ from k8slint.model.objects import (
 from k8slint.model.index import LabelIndex, PodLabelIndex
 from k8slint.model.pod_labels import PodLabels
 from k8slint.model.relations import hpas_for
-from k8slint.model.scheduling import label_selector_problems
 from k8slint.rules import HEAVY, SET, rule
 
 INFEASIBLE = "anti-affinity-infeasible"
@@ -256,7 +255,7 @@ def _no_effect(w: _Workload, templates: PodLabelIndex, labels: dict, ctx, cluste
             continue
         # A term in w.own is valid and selects the workload's own pods (what _selects_any tries first).
         selects_own = any(own is term for own, _ in w.own)
-        if not selects_own and label_selector_problems(selector):
+        if not selects_own and aff.selector_of(term)[1]:
             continue  # reported as invalid
         if not selects_own and not _selects_any(term, w, templates, labels):
             meant = _meant_for_itself(selector, w.obj.pod_template.labels)
