@@ -69,6 +69,18 @@ def test_scalars_resolve_like_kubernetes(text, expected):
     assert type(resolve_plain(text)) is type(expected)
 
 
+@pytest.mark.parametrize("text,expected", [
+    ("100m", "100m"), ("128Mi", "128Mi"), ("2Gi", "2Gi"), ("1k", "1k"), ("1_000m", "1_000m"), ("0x", "0x"),
+    ("0xfF", 255), ("0xAb", 171), ("1e5", 100000.0), ("-1_0", -10),
+])
+def test_quantities_stay_strings_and_numbers_ending_in_a_letter_do_not(text, expected):
+    # resolve_plain knows a text ending in a letter other than a hex digit is no number without
+    # trying to parse it (resource quantities); hex digits and the special words still resolve
+    assert resolve_plain(text) == expected
+    assert type(resolve_plain(text)) is type(expected)
+    assert math.isnan(resolve_plain(".NaN")) and resolve_plain("-.Inf") == float("-inf")
+
+
 def test_special_floats_and_quoted_or_tagged_scalars_stay_strings():
     assert math.isinf(resolve_plain(".inf")) and math.isnan(resolve_plain(".nan"))
     root = roots("a: '0777'\nb: \"yes\"\nc: !!str on\nd: !!int 10\ne: |\n  on\n")[0]
