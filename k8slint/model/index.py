@@ -297,11 +297,17 @@ class PlaceIndex:
         self.files: dict[str, dict[str, list]] = {}
         self.directories: dict[str, dict[str, list]] = {}
         self.namespaces: dict[str, list] = {}
+        places: dict[str, tuple[dict, dict]] = {}  # file -> (its items, its directory's): a lookup per item
         for item in items:
-            self.files.setdefault(item.file, {}).setdefault(item.namespace, []).append(item)
-            self.directories.setdefault(directory_of(item), {}).setdefault(item.namespace, []).append(item)
-            if item.namespace:
-                self.namespaces.setdefault(item.namespace, []).append(item)
+            file, namespace = item.file, item.namespace
+            place = places.get(file)
+            if place is None:
+                place = places[file] = (self.files.setdefault(file, {}),
+                                        self.directories.setdefault(os.path.dirname(file), {}))
+            place[0].setdefault(namespace, []).append(item)
+            place[1].setdefault(namespace, []).append(item)
+            if namespace:
+                self.namespaces.setdefault(namespace, []).append(item)
         self._tables: dict[int, dict] = {}  # id(bucket) -> near-miss tables and sorted values
 
     def _tables_of(self, bucket: list) -> dict:
@@ -483,6 +489,21 @@ def by_target(hpas: list) -> dict[tuple[str, str], list]:
 
 @memo.by_identity(size=8)
 def _by_target(hpas: list) -> dict[tuple[str, str], list]:
+    # Each rule asks with its own list of the run's HPAs: equal lists (the same HPAs, in the same
+    # order) share one index, made by the first rule that asks.
+    key = tuple(map(id, hpas))
+    known = _BY_TARGET.get(key)
+    if known is None:
+        if len(_BY_TARGET) >= 8:
+            _BY_TARGET.clear()
+        known = _BY_TARGET[key] = (hpas, _targets(hpas))  # (the list keeps its HPAs' ids unique)
+    return known[1]
+
+
+_BY_TARGET: dict[tuple, tuple] = {}  # the ids of a list of HPAs -> (the list, its index)
+
+
+def _targets(hpas: list) -> dict[tuple[str, str], list]:
     found: dict[tuple[str, str], list] = {}
     for hpa in hpas:
         kind, name = hpa.target

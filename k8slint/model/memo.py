@@ -50,7 +50,8 @@ def by_value(function):
 
     def lookup(*args):
         try:
-            key = _typed(args[0]) if len(args) == 1 else tuple([_typed(arg) for arg in args])
+            key = _typed(args[0]) if len(args) == 1 else tuple([
+                _typed(arg) if isinstance(arg, (dict, list)) else (type(arg), arg) for arg in args])
             result = cache.get(key, cache)
         except TypeError:  # unhashable: a mapping or list where a scalar belongs
             return function(*args)
@@ -64,9 +65,22 @@ def by_value(function):
     # identity is checked first, which spares building its typed key again.
     recent = by_identity(lookup, size=RECENT)
 
+    # With several arguments (a strategy and two numbers), the mappings and lists among them count
+    # by identity first, each entry keeping them alive (so that no other value takes their id).
+    several: dict = {}
+
     @functools.wraps(function)
     def call(*args):
-        if len(args) == 1 and isinstance(args[0], (dict, list)):
-            return recent(args[0])
-        return lookup(*args)
+        if len(args) == 1:
+            return recent(args[0]) if isinstance(args[0], (dict, list)) else lookup(*args)
+        key = tuple([id(arg) if isinstance(arg, (dict, list)) else (type(arg), arg) for arg in args])
+        try:
+            entry = several.get(key)
+        except TypeError:  # an unhashable scalar: the typed lookup says what to do
+            return lookup(*args)
+        if entry is None:
+            if len(several) >= RECENT:
+                several.clear()
+            entry = several[key] = (args, lookup(*args))
+        return entry[1]
     return call

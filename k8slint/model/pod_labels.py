@@ -92,7 +92,9 @@ def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | Non
     if not all(type(k) is str and type(v) is str for k, v in template_labels.items()):
         known = {k: v for k, v in template_labels.items() if isinstance(k, str) and isinstance(v, str)}
     kind = type(workload).__name__
-    revision = _shared(k for k in REVISION_LABELS.get(kind, ()) if k not in known)
+    revision_keys = REVISION_LABELS.get(kind, ())
+    revision = _shared(k for k in revision_keys if k not in known) if any(k in known for k in revision_keys) \
+        else _REVISION_KEYS.get(kind, _NO_KEYS)
     per_pod: set = set()
     per_workload: set = set()
     if kind == "StatefulSet":
@@ -117,7 +119,8 @@ def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | Non
             per_workload.update(k for k in uids if k not in known)
         if job_spec.get("completionMode") == "Indexed" and on_by_default("PodIndexLabel", version):
             per_pod.add(JOB_COMPLETION_INDEX)
-    return PodLabels(known, revision, _shared(per_pod - known.keys()), _shared(per_workload - known.keys()))
+    return PodLabels(known, revision, _shared(per_pod - known.keys()) if per_pod else _NO_KEYS,
+                     _shared(per_workload - known.keys()) if per_workload else _NO_KEYS)
 
 
 # The few distinct key sets of added labels, each made once: a run may hold the pod labels of
@@ -128,6 +131,11 @@ _KEY_SETS: dict[frozenset, frozenset] = {}
 def _shared(keys) -> frozenset:
     keys = frozenset(keys)
     return _KEY_SETS.setdefault(keys, keys)
+
+
+_NO_KEYS = _shared(())
+# Each kind's revision keys, when the template sets none of them (nearly always)
+_REVISION_KEYS = {kind: _shared(keys) for kind, keys in REVISION_LABELS.items()}
 
 
 def selector_verdict(selector, labels: PodLabels | Mapping) -> bool | None:

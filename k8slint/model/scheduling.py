@@ -358,6 +358,7 @@ def scheduling_taint_effects(kind: str, pod_spec) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=8192)  # the same label keys come back for every workload
+@functools.lru_cache(maxsize=4096)  # label keys repeat across thousands of selectors
 def _qualified_name_error(name: str) -> str | None:
     """validation.IsQualifiedName: [DNS-subdomain prefix "/"] name."""
     parts = name.split("/")

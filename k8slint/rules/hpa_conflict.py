@@ -49,7 +49,8 @@ _V1_METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/metrics"
 @rule(CONFLICT, scope=SET, also_reports=[TARGET_MISSING, REQUESTS, FIXED_REPLICAS])
 def check(inventory, ctx):
     workloads = inventory.workloads
-    scalable = [w for w in workloads if isinstance(w, tuple(c for c, _ in _SCALABLE.values()))]
+    scalable_classes = tuple(c for c, _ in _SCALABLE.values())
+    scalable = [w for w in workloads if isinstance(w, scalable_classes)]
     by_name: dict[str, list] = {}  # each HPA looks its target up by name, not by a scan
     for w in scalable:
         by_name.setdefault(w.name, []).append(w)

@@ -98,11 +98,11 @@ def _governing_guess(sts: StatefulSet, severity: str | None, services: SelectorM
     """" (did you mean 'x', ...)" for the first headless Service of the StatefulSet's namespace and
     file (directory, when ``severity`` is "info") whose selector selects its pods: the Service the
     cluster DNS would serve the pods' names through, had serviceName named it. "" when none does."""
-    folder = os.path.dirname(sts.file)
     for service in services.candidates(sts.pod_template.labels):
         if not same_namespace(service.namespace, sts.namespace):
             continue
-        if service.file != sts.file and (severity is None or os.path.dirname(service.file) != folder):
+        if service.file != sts.file and (severity is None or
+                                         os.path.dirname(service.file) != os.path.dirname(sts.file)):
             continue
         spec = as_dict(service.root.get("spec"))
         selector = string_map(spec.get("selector"))
