@@ -58,15 +58,15 @@ def host_ports(template: PodTemplate) -> list[HostPort]:
     for container in template.containers("containers"):
         for index, port in enumerate(container.ports):
             number = as_int(port.get("hostPort"))
-            path = container.path + ("ports", index, "hostPort")
-            via_host_network = False
+            field, via_host_network = "hostPort", False
             if not number or number <= 0:
                 if not host_network:
-                    continue
+                    continue  # (most ports: no path to make)
                 number = as_int(port.get("containerPort"))
                 if not number or number <= 0:
                     continue
-                path, via_host_network = container.path + ("ports", index, "containerPort"), True
+                field, via_host_network = "containerPort", True
+            path = container.path + ("ports", index, field)
             protocol = port.get("protocol")
             host_ip = port.get("hostIP")
             found.append(HostPort(container.name, path, number,

@@ -185,6 +185,8 @@ def pods_made_elsewhere(obj: K8sObject, selector: dict, pod_sources) -> str | No
     key = operator_label(selector)
     if key is not None:
         return f"its selector uses {key}, a label an operator puts on the pods it creates"
+    if isinstance(pod_sources, list) and not pod_sources:  # (most runs: no custom resource makes pods)
+        return None
     from k8slint.model.index import pod_source_index
 
     if isinstance(pod_sources, list):

@@ -232,8 +232,11 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, places: PlaceIndex
     matches = [w for w in by_name.get(name, ()) if isinstance(w, cls) and same_namespace(w.namespace, hpa.namespace)]
     matches = [w for w in matches if not is_partial(w)] or matches
     if matches:
-        return next((w for w in matches if w.file == hpa.file), next(
-            (w for w in matches if os.path.dirname(w.file) == os.path.dirname(hpa.file)), matches[0]))
+        found = next((w for w in matches if w.file == hpa.file), None)
+        if found is None:
+            folder = os.path.dirname(hpa.file)
+            found = next((w for w in matches if os.path.dirname(w.file) == folder), matches[0])
+        return found
     # missing_reference_severity over the namespace-compatible scalable workloads, from the index
     buckets, severity = places.in_file(hpa.file, hpa.namespace), None
     if not buckets:

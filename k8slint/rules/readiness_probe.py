@@ -4,6 +4,7 @@ or identical to the liveness probe."""
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from k8slint.model.apischema import misspelt_field
 from k8slint.model.objects import (
@@ -70,7 +71,12 @@ def check(obj: Workload, ctx):
 
 @rule(MISSING, scope=SET, cost=LIGHT)
 def check_missing(inventory, ctx):
-    services = ServicesByLabel([s for s in inventory.of(Service) if _routes_to_pods(s)])
+    made: list[ServicesByLabel] = []
+
+    def services() -> ServicesByLabel:  # made for the first container without a probe (most have one)
+        if not made:
+            made.append(ServicesByLabel([s for s in inventory.of(Service) if _routes_to_pods(s)]))
+        return made[0]
     # Argo Rollouts with workloadRef run the pods of a Deployment's template (usually scaled to 0)
     referring: dict[str, list] = {}
     for rollout in inventory.of(Rollout):
@@ -84,9 +90,9 @@ def check_missing(inventory, ctx):
                 _check_workload(obj, ctx, services, owner[0] if owner else obj)
 
 
-def _check_workload(obj: Workload, ctx, services: ServicesByLabel, runs: Workload) -> None:
+def _check_workload(obj: Workload, ctx, services: Callable[[], ServicesByLabel], runs: Workload) -> None:
     """``runs`` is the workload whose strategy rolls these pods out: ``obj``, or the Rollout whose
-    workloadRef names it."""
+    workloadRef names it; ``services()`` the run's Services by label."""
     template = obj.pod_template
     missing = [c for c in template.containers("containers", "initContainers")
                if c.long_running and c.data.get("readinessProbe") is None and not _helper(c, template)]
@@ -102,7 +108,7 @@ def _check_workload(obj: Workload, ctx, services: ServicesByLabel, runs: Workloa
         if idle_reason(container) is not None:
             continue  # it clearly serves nothing: a probe would gate nothing
         if selecting is None:
-            selecting = related(obj, services.selecting(template.labels))
+            selecting = related(obj, services().selecting(template.labels))
         reaching = [s for s in selecting if _reaches(s, container, template)]
         if selecting and not reaching:
             continue  # the Services send their traffic to another container of the pod
