@@ -590,3 +590,37 @@ def test_self_term_on_a_label_the_pods_lack_is_a_warning():
     [found] = [f for f in result.findings if f.rule == "anti-affinity-no-effect"]
     assert found.severity == "warning" and "app=zk" in found.message
     assert "app.kubernetes.io/name=zk" in found.message and "does not happen" in found.message
+
+
+def test_without_any_pod_affinity_term_no_workload_is_analysed(write, monkeypatch):
+    """The rule costs next to nothing on a run where no workload has a pod (anti-)affinity term
+    (issue 15): it analyses no workload at all then. A Rollout's strategy antiAffinity still counts
+    (it is validated, and makes a term)."""
+    from k8slint.rules import anti_affinity
+
+    calls = []
+    original = anti_affinity._analyse
+    monkeypatch.setattr(anti_affinity, "_analyse", lambda *a, **k: calls.append(a[0]) or original(*a, **k))
+    assert lint(write, "---\n".join([db("a", 2, anti=False), db("b", 3, anti=False)]), uniform_cluster(1)) == []
+    assert calls == []
+    rollout = textwrap.dedent("""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Rollout
+        metadata: {name: r}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: r}}
+          strategy:
+            canary:
+              antiAffinity: {}
+          template:
+            metadata: {labels: {app: r}}
+            spec:
+              containers: [{name: app, image: registry.example.com/app:1.0}]
+        """)
+    [found] = lint(write, "---\n".join([db("a", 2, anti=False), rollout]))
+    assert found.rule == "anti-affinity-invalid-term" and "neither is set" in found.message
+    assert len(calls) == 2
+    calls.clear()
+    [found] = lint(write, "---\n".join([db("a", 2, anti=False), db("b", 3)]), uniform_cluster(2))
+    assert found.rule == INFEASIBLE and "StatefulSet b" in found.message and len(calls) == 2

@@ -257,6 +257,58 @@ def test_host_port_pairs_equal_the_scan(seed):
 
 
 @pytest.mark.parametrize("seed", range(10))
+def test_anti_affinity_shared_terms_and_run_index_equal_the_scan(seed):
+    """anti-affinity-infeasible makes the terms of an affinity mapping once for the workloads that
+    hold that same mapping (the inventory shares equal containers), and looks the workloads a term
+    repels up in the run's PodLabelIndex instead of an index of its own: each workload's terms,
+    usable terms and self modes, and the conflict graph, are what terms made per workload and a
+    scan of every workload give."""
+    from k8slint.model import affinity as aff
+    from k8slint.model.index import PodLabelIndex
+    from k8slint.model.pod_labels import PodLabels
+    from k8slint.rules import anti_affinity
+
+    rng = random.Random(seed)
+    affinities = []
+    for _ in range(4):
+        term = {"topologyKey": rng.choice(("kubernetes.io/hostname", "zone", "")), "labelSelector": _selector(rng)}
+        if rng.random() < 0.3:
+            term["matchLabelKeys"] = [rng.choice(("app", "pod-template-hash"))]
+        if rng.random() < 0.3:
+            term["namespaces"] = [rng.choice(("a", "default"))]
+        affinities.append({"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [term]}})
+    workloads = _workloads(rng, 60, lambda r: {"affinity": r.choice(affinities)} if r.random() < 0.8 else {})
+    version = (1, 34)
+    templates = [w for w in workloads if isinstance(w.pod_template.data, dict) and w.pod_template.data]
+    index = PodLabelIndex(templates, version)
+    labels = {id(o): index.known_labels(o) or PodLabels(o.pod_template.labels) for o in templates}
+    analysed = [o for o in templates if isinstance(o, anti_affinity._ANALYSED)]
+    table: dict = {}
+    shared = [anti_affinity._analyse(o, [], None, labels[id(o)], version, table) for o in analysed]
+    alone = [anti_affinity._analyse(o, [], None, labels[id(o)], version) for o in analysed]
+
+    def facts(w):
+        def at(term):
+            return next(i for i, t in enumerate(w.terms) if t is term)
+        return ([(t.path, t.topology_key, t.data) for t in w.terms], [at(t) for t in w.terms if id(t) in w.usable],
+                [(at(t), mode) for t, mode in w.own])
+
+    assert [facts(w) for w in shared] == [facts(w) for w in alone]
+    assert sum(1 for w in shared if w.terms) > len(table)  # some workloads share their terms
+    scanned: dict = {}
+    for i, a in enumerate(alone):
+        for term in a.terms:
+            if term.kind != aff.ANTI or not term.required or term.injected or id(term) not in a.usable:
+                continue
+            edges = scanned.setdefault(term.topology_key, set())
+            for j, b in enumerate(alone):
+                if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
+                                                   False) is True:
+                    edges.add((min(i, j), max(i, j)))
+    assert anti_affinity._conflict_edges(shared, anti_affinity._ScheduledIndex(index, shared)) == scanned
+
+
+@pytest.mark.parametrize("seed", range(10))
 def test_anti_affinity_lookups_equal_the_scan(seed):
     """The anti-affinity rules look the pods a term may select up in the shared index: whether a
     term selects any pod ('no effect'), and which workloads it repels (the conflict graph), are
