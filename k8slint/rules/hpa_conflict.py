@@ -277,7 +277,7 @@ def _requests(hpa: HorizontalPodAutoscaler, target: Workload, metrics: list, ctx
     template = target.pod_template
     containers = [c for c in template.containers("containers", "initContainers")
                   if not c.is_init or c.is_sidecar]
-    severity = _link_severity(target, [hpa])
+    severity = False  # worked out for the first container lacking a request (most have one)
     pod_level = as_dict(template.spec.get("resources"))
     for resource, container_name, path, _, why in metrics:
         if container_name is None:
@@ -299,6 +299,8 @@ def _requests(hpa: HorizontalPodAutoscaler, target: Workload, metrics: list, ctx
             if key in reported:
                 continue
             reported.add(key)
+            if severity is False:
+                severity = _link_severity(target, [hpa])
             ctx.report(
                 target, container.path + ("resources",),
                 f"container \"{container.name}\" has no {resource} request, but "
