@@ -76,6 +76,8 @@ class PodLabels:
     @property
     def added(self) -> frozenset:
         """Keys present on every pod with a value the manifest does not tell."""
+        if not self.per_pod and not self.per_workload:
+            return self.revision  # most workloads (Deployments): no new set each time it is asked
         return self.revision | self.per_pod | self.per_workload
 
     def has(self, key: str) -> bool:
@@ -89,12 +91,18 @@ def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | Non
         return None
     template_labels = workload.pod_template.labels
     known = template_labels  # shared, never changed: a copy only where it differs
-    if not all(type(k) is str and type(v) is str for k, v in template_labels.items()):
-        known = {k: v for k, v in template_labels.items() if isinstance(k, str) and isinstance(v, str)}
+    for k, v in template_labels.items():  # (loops, not generators: asked for every workload)
+        if type(k) is not str or type(v) is not str:
+            known = {k: v for k, v in template_labels.items() if isinstance(k, str) and isinstance(v, str)}
+            break
     kind = type(workload).__name__
     revision_keys = REVISION_LABELS.get(kind, ())
-    revision = _shared(k for k in revision_keys if k not in known) if any(k in known for k in revision_keys) \
-        else _REVISION_KEYS.get(kind, _NO_KEYS)
+    for key in revision_keys:
+        if key in known:
+            revision = _shared(k for k in revision_keys if k not in known)
+            break
+    else:
+        revision = _REVISION_KEYS.get(kind, _NO_KEYS)
     per_pod: set = set()
     per_workload: set = set()
     if kind == "StatefulSet":

@@ -46,7 +46,8 @@ def pod_label_sets(workload: Workload, wanted: dict, version: Version = NEWEST) 
     if labels is None:
         return None
     base = labels.known
-    for key in labels.added:  # the controller's labels, taken as matching what is asked for
+    # the controller's labels, taken as matching what is asked for (nothing asked: none added)
+    for key in labels.added if wanted else ():
         value = wanted.get(key)
         if value is None:
             continue
