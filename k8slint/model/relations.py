@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from k8slint.model.objects import HorizontalPodAutoscaler, K8sObject, Workload, dig
+from k8slint.model.objects import HorizontalPodAutoscaler, K8sObject, Workload, as_count, dig
 
 
 def same_namespace(a: str, b: str) -> bool:
@@ -137,12 +137,25 @@ def replica_counts(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) 
     """The replica counts the controller will see, ascending and distinct: ``spec.replicas`` (default
     1), or with an HPA its minReplicas and maxReplicas (and spec.replicas when it lies between).
     Empty when spec.replicas is not an integer (``invalid-field-type`` reports that)."""
-    raw = workload.spec.get("replicas")
-    replicas = workload.replicas
-    if replicas is None:
+    default = workload.DEFAULT_REPLICAS  # (``workload.replicas``, from one look at the spec)
+    if default is None:
         return []
-    own = ReplicaCount(replicas, "spec.replicas") if raw is not None else \
-        ReplicaCount(replicas, "spec.replicas not set", defaulted=True)
+    raw = workload.spec.get("replicas")
+    if raw is None:
+        own = ReplicaCount(default, "spec.replicas not set", defaulted=True)
+    else:
+        replicas = as_count(raw)
+        if replicas is None:
+            return []
+        own = ReplicaCount(replicas, "spec.replicas")
+    if isinstance(hpas, list):  # (hpas_for's lookup inline: two rules ask for every workload)
+        if not hpas:
+            return [own]
+        from k8slint.model.index import by_target
+
+        if (workload.kind, workload.name) not in by_target(hpas):  # the usual answer: no HPA names it
+            return [own]
+    replicas = own.n
     targeting = hpas_for(workload, hpas)
     if not targeting:
         return [own]

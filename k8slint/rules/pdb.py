@@ -191,6 +191,11 @@ def _blocks(pdb: PodDisruptionBudget, ctx, matched: list[Workload], hpas: list, 
             hint="For DaemonSet, Job or bare pods use an integer minAvailable (the only form the disruption "
                  "controller supports for them), or no PodDisruptionBudget.")
         return
+    if max_unavailable is not None:
+        # A valid maxUnavailable that is not 0 (_always_blocks reports 0 and "0%"), k or p%, lets
+        # updatePdbStatus allow min(pods, k) or min(pods, ceil(p% of pods)) disruptions: at least
+        # one whenever a pod is expected, whatever the replica counts, which need not be looked up.
+        return
     owners = [w for w in matched if isinstance(w, _SCALABLE)]
     if len(owners) != len([w for w in matched if w.LONG_RUNNING]):
         return  # DaemonSet pods (a count we do not know without the nodes) or bare pods: no arithmetic

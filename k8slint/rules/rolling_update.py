@@ -534,8 +534,10 @@ def _statefulset(obj: StatefulSet, env: _Env):
             f"more are updated and the highest ordinal is {top.n - 1}, so a template change updates no pod",
             hint="Lower the partition (0 updates every pod) when the staged rollout should go ahead.")
     raw = knobs.get("maxUnavailable")
+    if raw is None:
+        return
     gate = gate_state("MaxUnavailableStatefulSet", ctx.kubernetes_version)
-    if raw is not None and gate.default:  # gate off: the API server drops it (feature-gated-field says so)
+    if gate.default:  # gate off: the API server drops it (feature-gated-field says so)
         knob = _Knob("maxUnavailable", raw, 1)
         for c in counts:
             k = statefulset_max_unavailable(raw, c.n)
