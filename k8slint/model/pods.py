@@ -30,8 +30,18 @@ def is_partial(workload: Workload) -> bool:
     it is neither reported nor used as evidence about pods. A Rollout with workloadRef is whole."""
     if references_template(workload):
         return False
-    containers = list(workload.pod_template.containers("containers"))
-    return not containers or any(c.data.get("image") is None for c in containers)
+    # The entries PodTemplate.containers("containers") wraps (the mappings), read directly: rules
+    # ask this of every workload, most of which have their images.
+    items = workload.pod_template.spec.get("containers")
+    if not isinstance(items, list):
+        return True
+    whole = False
+    for data in items:
+        if isinstance(data, dict):
+            if data.get("image") is None:
+                return True
+            whole = True
+    return not whole
 
 
 def pod_label_sets(workload: Workload, wanted: dict, version: Version = NEWEST) -> list[dict] | None:
