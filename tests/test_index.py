@@ -295,17 +295,26 @@ def test_anti_affinity_shared_terms_and_run_index_equal_the_scan(seed):
 
     assert [facts(w) for w in shared] == [facts(w) for w in alone]
     assert sum(1 for w in shared if w.terms) > len(table)  # some workloads share their terms
+    scanned = _scanned_conflict_edges(alone)
+    assert anti_affinity._conflict_edges(shared, anti_affinity._ScheduledIndex(index, shared)) == scanned
+
+
+def _scanned_conflict_edges(analysed) -> dict:
+    """The anti-affinity conflict graph by brute force: every usable required anti-affinity term of
+    every workload evaluated against every other workload, edges per topology key."""
+    from k8slint.model import affinity as aff
+
     scanned: dict = {}
-    for i, a in enumerate(alone):
+    for i, a in enumerate(analysed):
         for term in a.terms:
             if term.kind != aff.ANTI or not term.required or term.injected or id(term) not in a.usable:
                 continue
             edges = scanned.setdefault(term.topology_key, set())
-            for j, b in enumerate(alone):
+            for j, b in enumerate(analysed):
                 if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
                                                    False) is True:
                     edges.add((min(i, j), max(i, j)))
-    assert anti_affinity._conflict_edges(shared, anti_affinity._ScheduledIndex(index, shared)) == scanned
+    return scanned
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -357,16 +366,7 @@ def test_anti_affinity_lookups_equal_the_scan(seed):
             assert [b for b in scheduled.selector_candidates(term.selector) if b is not w and aff.term_selects(
                 term, w.labels, w.namespace, w.obj.kind, b.labels, b.namespace, False) is True] == repelled
     assert checked > 10
-    scanned: dict = {}
-    for i, a in enumerate(analysed):
-        for term in a.terms:
-            if term.kind != aff.ANTI or not term.required or term.injected or id(term) not in a.usable:
-                continue
-            edges = scanned.setdefault(term.topology_key, set())
-            for j, b in enumerate(analysed):
-                if b is not a and aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
-                                                   False) is True:
-                    edges.add((min(i, j), max(i, j)))
+    scanned = _scanned_conflict_edges(analysed)
     assert anti_affinity._conflict_edges(analysed, scheduled) == scanned
     assert any(scanned.values())
 
