@@ -84,13 +84,13 @@ def test_version_says_whether_the_native_composer_is_in_use(tmp_path):
 
 
 def test_the_repository_carries_what_its_tests_read():
-    # the tests pass on a clone alone: no test or script reads ../shared (the reference material
-    # beside the repository), and every third-party file they lint has its source and licence
+    # the tests pass on a clone alone: no test or script reads the reference folder that sits beside
+    # the repository, and every third-party file they lint has its source and licence. The folder's
+    # name is assembled here so that this file passes its own check.
+    folder = "sha" + "red"
     for path in [*(ROOT / "tests").glob("*.py"), *(ROOT / "scripts").glob("*.py"), ROOT / ".ci" / "run"]:
-        if path.name == "test_packaging.py":
-            continue
         text = path.read_text(encoding="utf-8")
-        assert '"shared"' not in text and "../shared" not in text, path
+        assert f'"{folder}"' not in text and f"../{folder}" not in text, path
     corpus = ROOT / "tests" / "corpus"
     sources = (corpus / "SOURCES.md").read_text(encoding="utf-8")
     projects = [d for part in ("real", "peers") for d in sorted((corpus / part).iterdir()) if d.is_dir()]
