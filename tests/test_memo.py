@@ -1,5 +1,5 @@
 """The bounded caches of k8slint.model.memo answer what the function answers, whatever the path
-(typed value, identity of one mapping, identity of the mappings among several arguments)."""
+(typed value, identity of one mapping; several arguments by their typed values)."""
 
 from __future__ import annotations
 

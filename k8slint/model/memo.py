@@ -65,22 +65,9 @@ def by_value(function):
     # identity is checked first, which spares building its typed key again.
     recent = by_identity(lookup, size=RECENT)
 
-    # With several arguments (a strategy and two numbers), the mappings and lists among them count
-    # by identity first, each entry keeping them alive (so that no other value takes their id).
-    several: dict = {}
-
     @functools.wraps(function)
     def call(*args):
-        if len(args) == 1:
-            return recent(args[0]) if isinstance(args[0], (dict, list)) else lookup(*args)
-        key = tuple([id(arg) if isinstance(arg, (dict, list)) else (type(arg), arg) for arg in args])
-        try:
-            entry = several.get(key)
-        except TypeError:  # an unhashable scalar: the typed lookup says what to do
-            return lookup(*args)
-        if entry is None:
-            if len(several) >= RECENT:
-                several.clear()
-            entry = several[key] = (args, lookup(*args))
-        return entry[1]
+        if len(args) == 1 and isinstance(args[0], (dict, list)):
+            return recent(args[0])
+        return lookup(*args)
     return call

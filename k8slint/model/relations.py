@@ -148,15 +148,8 @@ def replica_counts(workload: Workload, hpas: Iterable[HorizontalPodAutoscaler]) 
         if replicas is None:
             return []
         own = ReplicaCount(replicas, "spec.replicas")
-    if isinstance(hpas, list):  # (hpas_for's lookup inline: two rules ask for every workload)
-        if not hpas:
-            return [own]
-        from k8slint.model.index import by_target
-
-        if (workload.kind, workload.name) not in by_target(hpas):  # the usual answer: no HPA names it
-            return [own]
     replicas = own.n
-    targeting = hpas_for(workload, hpas)
+    targeting = hpas_for(workload, hpas)  # (returns at once when no HPA names the workload)
     if not targeting:
         return [own]
     hpa = targeting[0]
