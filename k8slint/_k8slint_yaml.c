@@ -30,6 +30,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <yaml.h>
 #include <math.h>
 #include <string.h>
@@ -58,6 +59,13 @@ typedef struct {
     PyObject *text;        /* keeps the UTF-8 buffer alive */
     PyObject *ymap, *yseq, *special, *resolve_plain, *resolve_tagged, *key_string;
     PyObject *duplicate_message, *merge, *scalar_document_message;
+    /* where YMap's and YSeq's ``marks`` slot is (-1: unknown, set it as an attribute) */
+    Py_ssize_t ymap_marks_offset, yseq_marks_offset;
+    /* special_first[c]: some key of the special dict starts with byte c (the empty key: [0]);
+     * special_longest: the length of its longest key. A plain scalar that cannot be one of them
+     * is never looked up (most are not: the lookup would hash every value). */
+    char special_first[256];
+    Py_ssize_t special_longest;
     long max_depth, max_expansion, max_ratio;
     Frame frames[MAX_FRAMES];
     int depth;
@@ -169,6 +177,11 @@ static int is_number_start(char c) {
     return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
+/* whether a plain scalar's text may be a key of the special dict (null, booleans, .inf...) */
+static int may_be_special(Stream *s, const char *raw, size_t length) {
+    return (Py_ssize_t)length <= s->special_longest && s->special_first[length ? (unsigned char)raw[0] : 0];
+}
+
 /* resolve_plain() for a plain, untagged scalar: special words and short decimal integers ("3",
  * "8080", "-1") in C, every other number-like text (octal, hex, floats, "1_000") in Python */
 static PyObject *resolve_plain(Stream *s, PyObject *text, const char *raw, size_t length) {
@@ -179,9 +192,11 @@ static PyObject *resolve_plain(Stream *s, PyObject *text, const char *raw, size_
         if (simple) return PyLong_FromString(raw, NULL, 10);
         return PyObject_CallOneArg(s->resolve_plain, text);
     }
-    PyObject *special = PyDict_GetItemWithError(s->special, text);
-    if (special) { Py_INCREF(special); return special; }
-    if (PyErr_Occurred()) return NULL;
+    if (may_be_special(s, raw, length)) {
+        PyObject *special = PyDict_GetItemWithError(s->special, text);
+        if (special) { Py_INCREF(special); return special; }
+        if (PyErr_Occurred()) return NULL;
+    }
     Py_INCREF(text);
     return text;
 }
@@ -249,6 +264,43 @@ static PyObject *end_of_document_item(Stream *s, PyObject *done, int is_map, Fra
     return item;
 }
 
+/* An empty YMap (is_map) or YSeq. Neither class defines __init__: its type's tp_new alone makes
+ * what calling the class makes, without the call. */
+static PyObject *empty_args = NULL;
+
+static PyObject *new_collection(Stream *s, int is_map) {
+    PyObject *cls = is_map ? s->ymap : s->yseq;
+    if ((is_map ? s->ymap_marks_offset : s->yseq_marks_offset) < 0) return PyObject_CallNoArgs(cls);
+    return ((PyTypeObject *)cls)->tp_new((PyTypeObject *)cls, empty_args, NULL);
+}
+
+/* value.marks = marks (a new collection's slot is empty) */
+static int set_marks(Stream *s, int is_map, PyObject *value, PyObject *marks) {
+    Py_ssize_t offset = is_map ? s->ymap_marks_offset : s->yseq_marks_offset;
+    if (offset < 0) return PyObject_SetAttr(value, str_marks, marks);
+    PyObject **slot = (PyObject **)((char *)value + offset);
+    Py_INCREF(marks);
+    Py_XSETREF(*slot, marks);
+    return 0;
+}
+
+/* The offset of the ``marks`` slot (__slots__) of a dict or list subclass without __init__ of
+ * its own, or -1 (then collections are made by calling the class and marks set as an attribute). */
+static Py_ssize_t marks_offset(PyObject *cls, PyTypeObject *base) {
+    if (!PyType_Check(cls) || !PyType_IsSubtype((PyTypeObject *)cls, base)
+            || ((PyTypeObject *)cls)->tp_init != base->tp_init || ((PyTypeObject *)cls)->tp_new != base->tp_new)
+        return -1;
+    PyObject *descr = PyObject_GetAttr(cls, str_marks);
+    if (!descr) { PyErr_Clear(); return -1; }
+    Py_ssize_t offset = -1;
+    if (Py_IS_TYPE(descr, &PyMemberDescr_Type)) {
+        PyMemberDef *member = ((PyMemberDescrObject *)descr)->d_member;
+        if (member->type == T_OBJECT_EX && !(member->flags & READONLY)) offset = member->offset;
+    }
+    Py_DECREF(descr);
+    return offset;
+}
+
 static PyObject *Stream_next(Stream *s) {
     yaml_event_t event;
     if (s->finished) return NULL;
@@ -271,11 +323,14 @@ static PyObject *Stream_next(Stream *s) {
             if (f && f->is_map && f->key == NULL) {  /* a mapping key */
                 PyObject *key = text;
                 Py_INCREF(key);
+                int resolved_key = 0;  /* key_string(resolve_plain(text)): the key may differ from text */
                 if (plain) {
                     PyObject *resolved = NULL;
-                    int special = PyDict_Contains(s->special, text);
+                    int special = may_be_special(s, raw, event.data.scalar.length)
+                        ? PyDict_Contains(s->special, text) : 0;
                     if (special < 0) { Py_DECREF(key); Py_DECREF(text); fail = 1; break; }
                     if (special || is_number_start(raw[0])) {
+                        resolved_key = 1;
                         resolved = PyObject_CallOneArg(s->resolve_plain, text);
                         if (resolved) {
                             Py_DECREF(key);
@@ -306,7 +361,7 @@ static PyObject *Stream_next(Stream *s) {
                     }
                     Py_DECREF(entry);
                 }
-                int changed = plain && tag == NULL && PyUnicode_Compare(key, text) != 0;
+                int changed = resolved_key && tag == NULL && PyUnicode_Compare(key, text) != 0;
                 f->key_mark = changed ? scalar_mark(event.start_mark, event.end_mark, text, style_strings[0])
                                       : span_tuple(event.start_mark, event.end_mark);
                 Py_DECREF(text);
@@ -374,10 +429,10 @@ static PyObject *Stream_next(Stream *s) {
                 s->finished = 1;
                 break;
             }
-            PyObject *value = PyObject_CallNoArgs(is_map ? s->ymap : s->yseq);
+            PyObject *value = new_collection(s, is_map);
             PyObject *marks = is_map ? PyDict_New() : PyList_New(0);
             PyObject *mark = span_tuple(event.start_mark, event.end_mark);
-            if (!value || !marks || !mark || PyObject_SetAttr(value, str_marks, marks) < 0) {
+            if (!value || !marks || !mark || set_marks(s, is_map, value, marks) < 0) {
                 Py_XDECREF(value); Py_XDECREF(marks); Py_XDECREF(mark); fail = 1; break;
             }
             if (parent) {
@@ -524,6 +579,19 @@ static int Stream_init(Stream *s, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_TypeError, "helpers[2] must be a dict");
         return -1;
     }
+    memset(s->special_first, 0, sizeof s->special_first);
+    s->special_longest = -1;
+    Py_ssize_t pos = 0;
+    PyObject *word, *meaning;
+    while (PyDict_Next(s->special, &pos, &word, &meaning)) {
+        Py_ssize_t length;
+        const char *utf8 = PyUnicode_Check(word) ? PyUnicode_AsUTF8AndSize(word, &length) : NULL;
+        if (!utf8) return -1;
+        s->special_first[length ? (unsigned char)utf8[0] : 0] = 1;
+        if (length > s->special_longest) s->special_longest = length;
+    }
+    s->ymap_marks_offset = marks_offset(s->ymap, &PyDict_Type);
+    s->yseq_marks_offset = marks_offset(s->yseq, &PyList_Type);
     Py_ssize_t size;
     const char *data = PyUnicode_AsUTF8AndSize(text, &size);
     if (!data) return -1;
@@ -1272,6 +1340,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__k8slint_yaml(void) {
     if (PyType_Ready(&StreamType) < 0) return NULL;
     str_marks = PyUnicode_InternFromString("marks");
+    empty_args = PyTuple_New(0);
+    if (!empty_args) return NULL;
     str_merge_key = PyUnicode_InternFromString("<<");
     str_k8slint_prefix = PyUnicode_InternFromString("k8slint.io/");
     str_any_item = PyUnicode_InternFromString("*");

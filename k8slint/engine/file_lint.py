@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from k8slint import catalog
 from k8slint.engine.context import RuleContext, active_rules
@@ -39,13 +40,13 @@ class RunRules:
     def __init__(self, options: Options) -> None:
         self.object_rules, self.set_rules = active_rules(options)
         self.kept = kept_fields(self.set_rules)  # pruned fields that a cross-object rule of this run reads
-        self._by_class: dict[type, list[Rule]] = {}
+        self._by_class: dict[type, tuple] = {}
 
-    def for_class(self, cls: type) -> list[Rule]:
-        """The per-object rules that look at objects of class ``cls``."""
+    def for_class(self, cls: type) -> tuple[tuple[str, Callable], ...]:
+        """(id, check) of the per-object rules that look at objects of class ``cls``."""
         rules = self._by_class.get(cls)
         if rules is None:
-            rules = self._by_class[cls] = _rules_for(cls, self.object_rules)
+            rules = self._by_class[cls] = tuple((r.id, r.check) for r in _rules_for(cls, self.object_rules))
         return rules
 
 
@@ -198,14 +199,12 @@ def _patch_directive(root) -> str | None:
     return None
 
 
-def _objects(document: Document, path: str):
+def _objects(document: Document, path: str) -> list:
     """Objects of a document: itself, or the items of a ``kind: List``."""
     root = document.root
     if is_list_kind(root):
-        for index, item in enumerate(root["items"]):
-            yield _object_or_problem(item, path, document, ("items", index))
-        return
-    yield _object_or_problem(root, path, document, ())
+        return [_object_or_problem(item, path, document, ("items", index)) for index, item in enumerate(root["items"])]
+    return [_object_or_problem(root, path, document, ())]
 
 
 def _object_or_problem(root, path: str, document: Document, where: tuple):
@@ -224,14 +223,15 @@ def _rules_for(cls: type, rules: list[Rule]) -> list[Rule]:
     return [r for r in rules if r.kinds is None or not r.kinds.isdisjoint(names)]
 
 
-def _check_object(obj: K8sObject, rules: list[Rule], ctx: RuleContext) -> None:
-    for rule in rules:
-        ctx.rule_id = rule.id
-        reported = len(ctx.findings)
+def _check_object(obj: K8sObject, rules: tuple[tuple[str, Callable], ...], ctx: RuleContext) -> None:
+    findings = ctx.findings
+    for rule_id, check in rules:
+        ctx.rule_id = rule_id
+        reported = len(findings)
         try:
-            rule.check(obj, ctx)
+            check(obj, ctx)
         except Exception as exc:  # a rule bug must not hide the other objects' findings
-            del ctx.findings[reported:]  # as ctx.guard(obj) does, without an object per call
+            del findings[reported:]  # as ctx.guard(obj) does, without an object per call
             ctx.failed(obj, exc)
 
 

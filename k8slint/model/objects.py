@@ -531,15 +531,33 @@ _GROUPS: dict[str, tuple[str, ...]] = {
 
 def make_object(root: dict, file: str, doc_index: int, doc_line: int) -> K8sObject:
     """The most specific view for a document."""
-    kind = root.get("kind")
+    kind, api_version = root.get("kind"), root.get("apiVersion")
+    try:
+        cls = _CLASS_OF.get((api_version, kind), _DEPENDS_ON_SPEC)
+    except TypeError:  # a mapping or list as apiVersion or kind
+        cls = _DEPENDS_ON_SPEC
+    if cls is _DEPENDS_ON_SPEC:
+        cls = _class_for(root, kind, api_version)
+    return cls(root, file, doc_index, doc_line)
+
+
+# The class of each (apiVersion, kind) seen that does not depend on the object's spec (every kind
+# but the custom resources that may_create_pods asks about): a run of 20,000 objects repeats a
+# handful of them. Bounded: a hostile file may hold any number of distinct kinds.
+_CLASS_OF: dict = {}
+_CLASS_OF_LIMIT = 4096
+_DEPENDS_ON_SPEC = object()
+
+
+def _class_for(root: dict, kind, api_version) -> type:
     cls = _BY_KIND.get(kind) if isinstance(kind, str) else None
-    api_version = root.get("apiVersion")
     group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    by_spec = False
     if (group, kind) in READ_NATIVELY:
         cls = Rollout
     elif kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io":
         cls = CustomResourceDefinition
-    elif cls is None and group not in _BUILT_IN_GROUPS and may_create_pods(root, group):
+    elif cls is None and group not in _BUILT_IN_GROUPS and (by_spec := True) and may_create_pods(root, group):
         cls = PodSource
     elif cls is None and "." in group and group not in _BUILT_IN_GROUPS:
         cls = CustomResource
@@ -549,7 +567,12 @@ def make_object(root: dict, file: str, doc_index: int, doc_line: int) -> K8sObje
             cls = None
         elif groups is not None and group not in groups:
             cls = None
-    return (cls or K8sObject)(root, file, doc_index, doc_line)
+    cls = cls or K8sObject
+    if not by_spec and type(kind) is str and type(api_version) is str:
+        if len(_CLASS_OF) >= _CLASS_OF_LIMIT:
+            _CLASS_OF.clear()
+        _CLASS_OF[api_version, kind] = cls
+    return cls
 
 
 def is_list_kind(root: dict) -> bool:

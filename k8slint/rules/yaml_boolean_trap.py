@@ -85,9 +85,12 @@ def check(obj, ctx):
     template = obj.pod_template
     if template.path:  # a bare Pod's metadata was checked above
         _check(obj, ctx, root, template.path + ("metadata",), _METADATA_FIELDS, template.data.get("metadata"))
-    _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS, template.spec)
+    if "nodeSelector" in template.spec:
+        _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS, template.spec)
     for container in template.containers():
-        _check(obj, ctx, root, container.path, _CONTAINER_FIELDS, container.data)
+        data = container.data
+        if "env" in data or "command" in data or "args" in data:  # _CONTAINER_FIELDS' first keys
+            _check(obj, ctx, root, container.path, _CONTAINER_FIELDS, data)
 
 
 def _check(obj, ctx, root, base: tuple, fields, base_value=_UNKNOWN) -> None:
