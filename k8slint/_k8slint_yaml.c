@@ -35,7 +35,7 @@
 #include <math.h>
 #include <string.h>
 
-#define API_VERSION 6
+#define API_VERSION 7
 #define MAX_FRAMES 1024
 
 typedef struct {
@@ -890,14 +890,21 @@ static PyObject *shared_copy(PyObject *module, PyObject *args) {
 
 
 /* --- positions of a few paths (engine/locate.py) ---------------------------------------------------
- * path_spans(text, targets, resolve_key, special, field_key, field_value, max_depth) reads the first
- * document of text (a mapping) and returns, for each target path, (span, node): span is what
+ * path_spans(text, targets, resolve_key, special, field_key, field_value, max_depth, stop_early) reads the
+ * first document of text (a mapping) and returns, for each target path, (span, node): span is what
  * findings.locate(root, target)[0] gives on the composed document, node what is at the whole path
  * (None where the path breaks off, 'm' a mapping, 'q' a list, (text, style) a scalar as written).
  * Nothing is built for the subtrees no target enters. It returns None (compose the document
  * instead) wherever composing could give another value or position, or none: anchors, aliases,
  * tags, plain << (merge) keys, a key written twice in a mapping a target goes through, mapping or
- * list keys, nesting deeper than max_depth, a root that is not a mapping, or a syntax error. */
+ * list keys, nesting deeper than max_depth, a root that is not a mapping, or a syntax error.
+ * stop_early (the caller knows that no key of the document is written twice, from composing it):
+ * reading stops once every target is placed (found whole, or broken off where its last mapping or
+ * list ended), so a finding near the top of a long document costs only what precedes it. Nothing
+ * read later could change a placed target: an anchor, alias or tag applies to its own node, merged
+ * keys never override keys written in the mapping (yaml_values._merge), and the one thing that
+ * could (a tracked key written again: composing keeps the last value) is ruled out by the caller.
+ * Without it the whole document is read, and a key written twice on a target's way bails. */
 
 typedef struct {
     PyObject *path;       /* the target (a tuple) */
@@ -934,8 +941,9 @@ static PyObject *span_key(PyObject *resolve_key, PyObject *special, const yaml_e
 static PyObject *path_spans(PyObject *module, PyObject *args) {
     PyObject *text, *targets, *resolve_key, *special, *field_key, *field_value;
     long max_depth;
-    if (!PyArg_ParseTuple(args, "UO!OO!OOl", &text, &PyList_Type, &targets, &resolve_key, &PyDict_Type, &special,
-                          &field_key, &field_value, &max_depth))
+    int stop_early = 0;
+    if (!PyArg_ParseTuple(args, "UO!OO!OOl|p", &text, &PyList_Type, &targets, &resolve_key, &PyDict_Type, &special,
+                          &field_key, &field_value, &max_depth, &stop_early))
         return NULL;
     Py_ssize_t size;
     const char *data = PyUnicode_AsUTF8AndSize(text, &size);
@@ -961,6 +969,7 @@ static PyObject *path_spans(PyObject *module, PyObject *args) {
     if (parser_ready) yaml_parser_set_input_string(&parser, (const unsigned char *)data, (size_t)size);
     while (!fail && !bail && !done) {
         yaml_event_t event;
+        int progressed = 0;  /* a target matched a step, broke off or got its first key */
         if (!yaml_parser_parse(&parser, &event)) { bail = 1; break; }
         yaml_event_type_t type = event.type;
         SpanFrame *f = depth ? &frames[depth - 1] : NULL;
@@ -1000,7 +1009,12 @@ static PyObject *path_spans(PyObject *module, PyObject *args) {
                         }
                         if (!wants_first && !matches) continue;
                         if (!span && !(span = span_tuple(event.start_mark, event.end_mark))) { fail = 1; break; }
-                        if (wants_first) { Py_INCREF(span); Py_SETREF(t->span, span); }
+                        if (wants_first) {
+                            Py_INCREF(span);
+                            Py_SETREF(t->span, span);
+                            if (t->matched == t->length) t->first_key = 0;  /* placed: nothing more to read */
+                            progressed = 1;
+                        }
                         if (matches) { t->key_found = 1; Py_INCREF(span); Py_XSETREF(t->key_span, span); }
                     }
                     if (!fail && first && depth == 1) {
@@ -1059,6 +1073,7 @@ static PyObject *path_spans(PyObject *module, PyObject *args) {
                 Py_SETREF(t->span, chosen);
                 Py_CLEAR(t->key_span);
                 t->matched++;
+                progressed = 1;
                 if (t->matched == t->length) {
                     PyObject *node;
                     if (is_collection) { node = is_map ? str_map_node : str_list_node; Py_INCREF(node); }
@@ -1087,12 +1102,18 @@ static PyObject *path_spans(PyObject *module, PyObject *args) {
         } else if (type == YAML_MAPPING_END_EVENT || type == YAML_SEQUENCE_END_EVENT) {
             for (Py_ssize_t i = 0; i < count; i++) {  /* targets inside it break off here */
                 SpanTarget *t = &wanted[i];
-                if (!t->done && t->matched == depth - 1) t->done = 1;
+                if (!t->done && t->matched == depth - 1) { t->done = 1; progressed = 1; }
             }
             Py_CLEAR(frames[depth - 1].keys);
             if (--depth == 0) done = 1;
         }
         yaml_event_delete(&event);
+        if (stop_early && progressed && !done && !fail && !bail && root_first_key) {
+            /* placed: broken off, or found whole (a list item that is a mapping: with its first key) */
+            Py_ssize_t i = 0;
+            while (i < count && (wanted[i].done || (wanted[i].matched == wanted[i].length && !wanted[i].first_key))) i++;
+            done = i == count;
+        }
     }
     for (; depth > 0; depth--) Py_CLEAR(frames[depth - 1].keys);  /* (Py_CLEAR reads its argument twice) */
     if (parser_ready) yaml_parser_delete(&parser);
@@ -1325,8 +1346,9 @@ static PyMethodDef module_methods[] = {
      "shared_copy(value, drop, strings, containers, key_classes, make_key_class, annotations_only): "
      "engine._shared_copy in C."},
     {"path_spans", path_spans, METH_VARARGS,
-     "path_spans(text, targets, resolve_key, special, field_key, field_value, max_depth): the positions "
-     "findings.locate gives for a few paths of the first document, without composing it (None: compose it)."},
+     "path_spans(text, targets, resolve_key, special, field_key, field_value, max_depth, stop_early=False): the "
+     "positions findings.locate gives for a few paths of the first document, without composing it (None: compose "
+     "it); stop_early: no key is written twice in it, stop reading once every path is placed."},
     {"schema_walk", schema_walk, METH_VARARGS,
      "schema_walk(value, packed_node, base_path, found): k8slint.model.apischema.check's walk in C."},
     {NULL, NULL, 0, NULL},

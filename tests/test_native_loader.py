@@ -238,7 +238,9 @@ def _located_both_ways(text: str) -> tuple[int, int]:
     """engine/locate.py on every document of ``text``: the spans the native path_spans gives
     (``_native_spans``) against those of the composed document (``_composed_span``), for every path
     of the document, paths that break off, FieldKey/FieldValue steps, and objects that are not the
-    one at that place any more. Returns (documents compared, documents path_spans answered)."""
+    one at that place any more; in a document without a key written twice, also path_spans reading
+    only up to where every path is placed (stop_early), each path alone and all at once. Returns
+    (documents compared, documents path_spans answered)."""
     from types import SimpleNamespace
 
     from k8slint.engine import locate as engine
@@ -274,6 +276,14 @@ def _located_both_ways(text: str) -> tuple[int, int]:
                 if ours is not None:
                     answered += 1
                     assert ours == theirs, (text[:200], where, obj)
+                if item.duplicates:
+                    continue
+                early = engine._native_spans(piece, entries, stop_early=True)
+                assert early is None or early == theirs, (text[:200], where, obj)
+                assert ours is None or early is not None
+                for entry, span in list(zip(entries, theirs))[::7]:  # one path: the earliest stop
+                    alone = engine._native_spans(piece, [entry], stop_early=True)
+                    assert alone is None or alone == [span], (text[:200], where, obj, entry)
     return compared, answered
 
 

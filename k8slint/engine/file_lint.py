@@ -109,14 +109,19 @@ def lint_source(source: SourceFile, options: Options, run_rules: RunRules | None
                     ctx.failed(obj, exc, f"policy {policy.id}")
             if keep_inventory and isinstance(obj, INVENTORY_TYPES):
                 where = () if obj.root is item.root else ("items", position)
+                # The copies' findings are placed by reading the document again (locate_deferred):
+                # with its offset only up to their fields, which is right only where no key is
+                # written twice (composing keeps the last value); such documents are found again by
+                # their line and read whole.
+                offset = item.offset if not item.duplicates else -1
                 if isinstance(obj, (PodSource, Rollout)):  # in full as a custom resource too (its CRD
                     # may be among the linted files); an operator's input is otherwise only its
                     # identity and pod labels, a Rollout a workload
                     full = CustomResource(obj.root, obj.file, obj.doc_index, obj.doc_line)
-                    result.inventory.append(inventory_copy(full, where, lazy_positions, item.offset, kept))
+                    result.inventory.append(inventory_copy(full, where, lazy_positions, offset, kept))
                     if isinstance(obj, PodSource):
                         obj = obj.identity_only()
-                result.inventory.append(inventory_copy(obj, where, lazy_positions, item.offset, kept))
+                result.inventory.append(inventory_copy(obj, where, lazy_positions, offset, kept))
     if not_objects:
         if objects_seen == 0 and not result.errors:
             first = not_objects[0]

@@ -18,8 +18,10 @@ def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_b
 
     Each file with such findings is read once more, and only the documents concerned are read
     again (from their first line to the next document marker): by the native module's path_spans
-    where it can tell (it reads just the paths asked for), else by composing them. Should the file
-    have changed in the meantime, a finding keeps the object's first line.
+    where it can tell (it reads just the paths asked for, and stops once they are placed in a
+    document the first pass found at its offset: one without a key written twice), else by
+    composing them. Should the file have changed in the meantime, a finding keeps the object's
+    first line.
     """
     by_file: dict[str, list] = {}
     for entry in deferred:
@@ -33,12 +35,14 @@ def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_b
         for doc_line, group in itertools.groupby(entries, key=lambda entry: entry[1].doc_line):
             same_document = list(group)
             begin = same_document[0][1].offset
-            if begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n"):
+            # the document where the first pass found it, without a key written twice
+            whole = begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n")
+            if whole:
                 if starts is None:
                     starts = _line_starts(text, entries[-1][1].doc_line) if text else []
                 begin = starts[doc_line - 1] if text and doc_line <= len(starts) else None
             piece = _piece(text, begin)
-            spans = _native_spans(piece, same_document)
+            spans = _native_spans(piece, same_document, stop_early=not whole)
             if spans is None:
                 root = _composed_again(piece)
                 spans = [_composed_span(root, obj, field_path) for _, obj, field_path in same_document]
@@ -82,10 +86,12 @@ def _resolve_key(text: str) -> str:
     return key_string(resolve_plain(text))
 
 
-def _native_spans(piece: str | None, same_document: list) -> list | None:
+def _native_spans(piece: str | None, same_document: list, stop_early: bool = False) -> list | None:
     """What ``_composed_span`` gives for each finding of one document, from the native module's
     path_spans, which reads the paths asked for without composing the document. None where it
-    cannot tell (no native module, or anchors, tags, merge or duplicate keys: compose instead)."""
+    cannot tell (no native module, or anchors, tags, merge or duplicate keys: compose instead).
+    ``stop_early``: no key of the document is written twice (the first pass composed it), so
+    path_spans may stop reading once every path is placed."""
     if _path_spans is None or piece is None:
         return None
     places: dict = {}  # where -> position of its identity paths among the targets
@@ -96,7 +102,7 @@ def _native_spans(piece: str | None, same_document: list) -> list | None:
     for where in places:
         places[where] = len(targets)
         targets += [where + extra for extra in _IDENTITY_PATHS]
-    found = _path_spans(piece, targets, _resolve_key, _SPECIAL, FieldKey, FieldValue, MAX_DEPTH)
+    found = _path_spans(piece, targets, _resolve_key, _SPECIAL, FieldKey, FieldValue, MAX_DEPTH, stop_early)
     if found is None:
         return None
     spans = []

@@ -138,7 +138,8 @@ class K8sObject:
         self.duplicate_keys: tuple = ()
         # Set on the engine's inventory copies, whose root keeps no positions: the object's path in
         # its document (``()``, or ``("items", n)`` in a ``kind: List``) and the offset in the file's
-        # text where the document's first line starts (-1: unknown). None: positions are in root.
+        # text where the document's first line starts (-1: unknown, or a document with a key written
+        # twice, which is then read whole: see engine/locate.py). None: positions are in root.
         self.where: tuple = ()
         self.offset: int | None = None
         self.file = file
