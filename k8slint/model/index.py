@@ -38,19 +38,27 @@ class LabelIndex:
 
     def __init__(self, items: list, label_sets_of: Callable, unknown_keys: Iterable[str] = ()) -> None:
         self.items = items
-        self.label_sets_of = label_sets_of
         self.unknown_keys = frozenset(unknown_keys)
+        self._fill(map(label_sets_of, items))
+
+    def _fill(self, label_sets: Iterable) -> None:
+        """File each item (by position) under its pairs; ``label_sets`` gives each item's label
+        sets in turn. Built for every set rule that matches selectors against thousands of pod
+        templates: a loop without a set per item where one label set (nearly always) holds its
+        pairs once each already."""
         self.opaque: list[int] = []
         self.by_pair: dict[tuple, list[int] | tuple[int]] = {}
-        self.by_key: dict[str, list[int]] = {}
-        by_pair = self.by_pair
-        for position, item in enumerate(items):
-            sets = label_sets_of(item)
+        self._by_key: dict[str, list[int]] | None = None  # made when a selector first asks (Exists)
+        opaque, by_pair = self.opaque, self.by_pair
+        for position, sets in enumerate(label_sets):
             if sets is None:
-                self.opaque.append(position)
+                opaque.append(position)
                 continue
-            pairs = {(k, v) for labels in sets for k, v in labels.items()
-                     if isinstance(k, str) and isinstance(v, str)}
+            if len(sets) == 1:  # the keys of one mapping: each pair once
+                pairs = [(k, v) for k, v in sets[0].items() if isinstance(k, str) and isinstance(v, str)]
+            else:
+                pairs = {(k, v) for labels in sets for k, v in labels.items()
+                         if isinstance(k, str) and isinstance(v, str)}
             for pair in pairs:  # most pairs are one item's (app: <name>): a 1-tuple, half a list's size
                 positions = by_pair.get(pair)
                 if positions is None:
@@ -59,8 +67,19 @@ class LabelIndex:
                     by_pair[pair] = [positions[0], position]
                 else:
                     positions.append(position)
-            for key in {k for k, _ in pairs}:
-                self.by_key.setdefault(key, []).append(position)
+
+    @property
+    def by_key(self) -> dict[str, list[int]]:
+        """key -> the positions (ascending) of the items carrying that key with a string value."""
+        by_key = self._by_key
+        if by_key is None:
+            lists: dict[str, list] = {}
+            for (key, _), positions in self.by_pair.items():
+                lists.setdefault(key, []).append(positions)
+            # (an item with several label sets may carry a key with two values: counted once)
+            by_key = self._by_key = {key: list(found[0]) if len(found) == 1 else sorted(set().union(*found))
+                                     for key, found in lists.items()}
+        return by_key
 
     def _narrowest(self, options: list[list[int]]) -> list[int] | None:
         return min(options, key=len) if options else None
@@ -136,16 +155,12 @@ class PodLabelIndex(LabelIndex):
         from k8slint.model.pod_labels import CONTROLLER_KEYS, pod_labels
 
         labels_of = self.pod_labels = [pod_labels(w, version) for w in workloads]
-        position = self._position = {id(w): p for p, w in enumerate(workloads)}
-
-        def label_sets(workload):
-            labels = labels_of[position[id(workload)]]
-            return None if labels is None else (labels.known,)
-
-        # (a function of its own, not a bound method: the index keeping ``self._label_sets`` would
-        # be a reference cycle, so the index and every workload it holds would wait for the cyclic
-        # GC to be freed: 156,000 objects at the end of a 20,000-document run)
-        super().__init__(workloads, label_sets, CONTROLLER_KEYS)
+        self._position = {id(w): p for p, w in enumerate(workloads)}
+        # (filled from the list, not through a bound method kept on the index: that would be a
+        # reference cycle, and the index with every workload it holds would wait for the cyclic GC)
+        self.items = workloads
+        self.unknown_keys = CONTROLLER_KEYS
+        self._fill([None if labels is None else (labels.known,) for labels in labels_of])
 
     def known_labels(self, workload):
         """The ``PodLabels`` of ``workload``'s pods, or None when they cannot be known."""
@@ -311,7 +326,10 @@ class PlaceIndex:
         self._tables: dict[int, dict] = {}  # id(bucket) -> near-miss tables and sorted values
 
     def _tables_of(self, bucket: list) -> dict:
-        return self._tables.setdefault(id(bucket), {})
+        tables = self._tables.get(id(bucket))
+        if tables is None:
+            tables = self._tables[id(bucket)] = {}
+        return tables
 
     @staticmethod
     def _buckets(place: dict[str, list] | None, namespace: str) -> list[list]:
@@ -370,19 +388,20 @@ class PlaceIndex:
                 for item in bucket:
                     best = _better(best, _score(selector, labels_of(item)), self.position[id(item)], item)
         else:
-            values = tuple(selector[k] for k in keys)
+            values = [selector[k] for k in keys]
+            order = _near_miss_order(len(keys))
             asked: dict[tuple, tuple] = {}  # indices of the matching keys -> their values
             for bucket in buckets:
                 table = _near_miss_table(self._tables_of(bucket), bucket, keys, labels_of, self.position)
                 # (keys present, keys whose value matches) from the highest score down: the first
                 # score with an entry is the bucket's best, its earliest entry the one kept
                 level, first = 0, None
-                for score, presence, matched, indices in _near_miss_order(len(keys)):
+                for score, presence, matched, indices in order:
                     if score < level or (best is not None and score < best[0]):
                         break
                     wanted = asked.get(indices)
                     if wanted is None:
-                        wanted = asked[indices] = tuple(values[i] for i in indices)
+                        wanted = asked[indices] = tuple([values[i] for i in indices])
                     found = table.get((presence, matched, wanted))
                     if found is not None and (first is None or found[0] < first[0]):
                         level, first = score, found
@@ -392,8 +411,12 @@ class PlaceIndex:
             return None, None, 0
         item = best[2]
         labels = labels_of(item)
-        missing = next((k for k, v in selector.items() if labels.get(k) != v), None)
-        pairs = sum(1 for k, v in selector.items() if labels.get(k) == v)
+        missing, pairs = None, 0  # the first key it fails, and how many pairs it shares
+        for k, v in selector.items():
+            if labels.get(k) == v:
+                pairs += 1
+            elif missing is None:
+                missing = k
         return item, missing, pairs
 
     def values(self, key: str, buckets: list[list], labels_of: Callable, limit: int) -> tuple[list[str], bool]:
@@ -444,32 +467,53 @@ def _near_miss_order(count: int) -> tuple[tuple[int, int, int, tuple[int, ...]],
     return tuple(entries)
 
 
+@functools.lru_cache(maxsize=None)
+def _subsets(count: int) -> tuple[tuple[tuple[int, tuple[int, ...]], ...], ...]:
+    """For each bit mask of ``count`` keys present: its subsets (bit masks, from the mask itself
+    down to 0), each with the indices of its keys."""
+    out = []
+    for presence in range(1 << count):
+        entries = []
+        subset = presence
+        while True:
+            entries.append((subset, tuple(i for i in range(count) if subset >> i & 1)))
+            if subset == 0:
+                break
+            subset = (subset - 1) & presence
+        out.append(tuple(entries))
+    return tuple(out)
+
+
+_ABSENT = object()
+
+
 def _near_miss_table(tables: dict, bucket: list, keys: tuple, labels_of: Callable, position: dict) -> dict:
     """(keys present as a bit mask, keys whose value is given, those values) -> (position, item)
     of the first item of ``bucket`` with exactly those keys present, for every subset of them.
-    Built once per bucket and selector key tuple (Services of a directory share a few)."""
+    Built once per bucket and selector key tuple (Services of a directory share a few); its cost
+    is that of service-no-endpoints on Services that match nothing, so each item's values are
+    read once and the subsets come from a table."""
     table = tables.get(keys)
     if table is None:
         table = tables[keys] = {}
+        subsets = _subsets(len(keys))
+        bits = [1 << i for i in range(len(keys))]
         for item in bucket:
             labels = labels_of(item)
+            values = [labels.get(key, _ABSENT) for key in keys]
             presence = 0
-            for i, key in enumerate(keys):
-                if key in labels:
-                    presence |= 1 << i
+            for bit, value in zip(bits, values):
+                if value is not _ABSENT:
+                    presence |= bit
             if not presence:
                 continue
-            subset = presence
-            while True:
-                entry = (presence, subset, tuple(labels[k] for i, k in enumerate(keys) if subset >> i & 1))
+            for subset, indices in subsets[presence]:
+                entry = (presence, subset, tuple([values[i] for i in indices]))
                 if entry not in table:
                     try:
                         table[entry] = (position[id(item)], item)
                     except TypeError:  # an unhashable label value: that item matches no value anyway
                         pass
-                if subset == 0:
-                    break
-                subset = (subset - 1) & presence
     return table
 
 

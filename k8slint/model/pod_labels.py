@@ -28,8 +28,9 @@ the key, but a selector that asks for a particular value of it may or may not ma
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from k8slint.model.objects import CronJob, Job, Rollout, Workload, as_dict, dig
 from k8slint.model.scheduling import compiled_label_selector
@@ -59,14 +60,15 @@ CONTROLLER_KEYS = frozenset({POD_TEMPLATE_HASH, CONTROLLER_REVISION_HASH, POD_TE
                              LEGACY_CONTROLLER_UID, CONTROLLER_UID, JOB_COMPLETION_INDEX})
 
 
-@dataclass(frozen=True, slots=True)
-class PodLabels:
+class PodLabels(NamedTuple):
     """The labels every pod of a workload carries.
 
     ``known``: key -> value, the same on every pod (template labels, a Job's job-name);
     ``revision``: keys with one value per revision (pod-template-hash ...);
     ``per_pod``: keys with one value per pod (a StatefulSet pod's name and ordinal ...);
-    ``per_workload``: keys with one unknown value for all pods of the workload (a Job's uid)."""
+    ``per_workload``: keys with one unknown value for all pods of the workload (a Job's uid).
+    (A named tuple, not a frozen dataclass: the selector rules make one for every workload, and
+    a tuple is several times cheaper to make.)"""
 
     known: Mapping
     revision: frozenset = frozenset()
@@ -103,13 +105,14 @@ def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | Non
             break
     else:
         revision = _REVISION_KEYS.get(kind, _NO_KEYS)
+    if kind == "StatefulSet":
+        per_pod = _statefulset_keys(version)
+        if not per_pod.isdisjoint(known):
+            per_pod = _shared(per_pod - known.keys())
+        return PodLabels(known, revision, per_pod, _NO_KEYS)
     per_pod: set = set()
     per_workload: set = set()
-    if kind == "StatefulSet":
-        per_pod.add(STATEFULSET_POD_NAME)
-        if on_by_default("PodIndexLabel", version):
-            per_pod.add(POD_INDEX)
-    elif isinstance(workload, (Job, CronJob)):
+    if isinstance(workload, (Job, CronJob)):
         job_spec = workload.spec if isinstance(workload, Job) else as_dict(dig(workload.root, ("spec", "jobTemplate",
                                                                                                "spec")))
         if job_spec.get("manualSelector") is not True:
@@ -142,6 +145,13 @@ def _shared(keys) -> frozenset:
 
 
 _NO_KEYS = _shared(())
+
+
+@functools.lru_cache(maxsize=None)
+def _statefulset_keys(version: Version) -> frozenset:
+    """The per-pod keys of a StatefulSet's pods at ``version``."""
+    return _shared((STATEFULSET_POD_NAME, POD_INDEX) if on_by_default("PodIndexLabel", version)
+                   else (STATEFULSET_POD_NAME,))
 # Each kind's revision keys, when the template sets none of them (nearly always)
 _REVISION_KEYS = {kind: _shared(keys) for kind, keys in REVISION_LABELS.items()}
 
