@@ -182,15 +182,20 @@ static int may_be_special(Stream *s, const char *raw, size_t length) {
     return (Py_ssize_t)length <= s->special_longest && s->special_first[length ? (unsigned char)raw[0] : 0];
 }
 
-/* resolve_plain() for a plain, untagged scalar: special words and short decimal integers ("3",
- * "8080", "-1") in C, every other number-like text (octal, hex, floats, "1_000") in Python */
+/* resolve_plain() for a plain, untagged scalar: special words, short decimal integers ("3",
+ * "8080", "-1") and texts that start like a number but cannot be one ("100m", "2Gi") in C, every
+ * other number-like text (octal, hex, floats, "1_000") in Python */
 static PyObject *resolve_plain(Stream *s, PyObject *text, const char *raw, size_t length) {
     if (is_number_start(raw[0])) {
         size_t i = (raw[0] == '-' || raw[0] == '+') ? 1 : 0;
         int simple = length > i && length - i <= 18 && !(raw[i] == '0' && length - i > 1);
         for (size_t j = i; simple && j < length; j++) simple = raw[j] >= '0' && raw[j] <= '9';
         if (simple) return PyLong_FromString(raw, NULL, 10);
-        return PyObject_CallOneArg(s->resolve_plain, text);
+        /* a last character no number ends with (yaml_values._NOT_A_NUMBER_END): a string such as
+         * 100m or 128Mi, unless it is a special word (.nan) */
+        char last = raw[length - 1];
+        if (!((last >= 'g' && last <= 'z') || (last >= 'G' && last <= 'Z')))
+            return PyObject_CallOneArg(s->resolve_plain, text);
     }
     if (may_be_special(s, raw, length)) {
         PyObject *special = PyDict_GetItemWithError(s->special, text);

@@ -115,6 +115,13 @@ SNIPPETS = [
     "",
     "# only a comment\n",
     "a: 1\n...\n---\nb: 2\n",
+    # texts that start like a number: quantities stay strings (resolved in C without a Python call),
+    # the special words and numbers whose last character is a hex digit still resolve
+    "q: [100m, 128Mi, 2Gi, 1.5Gi, -5d, +3k, 12h, .5m, 0xfg, 0x1F, 1e3, 1e3m, .nan, .NaN, .NAN, .inf, .Inf, "
+    "+.inf, -.INF, -, +, ., 1_000g, 0777, 08z, 1E, 0xAbZ]\n100m: a\n2Gi: b\n.nan: c\n-.Inf: d\n",
+    # words the special-words lookup is skipped for and those it is not (first byte and length)
+    "name: n\nnull: Null\nno: NO\nnone: None\ntrue: True\ntruer: yes\noff: Off\nOFFS: ON\nyes: Y\nt: ~\n"
+    "e: ''\nfalsey: FALSE\nnote: nO\n~: x\n'': y\n",
 ]
 
 

@@ -95,6 +95,17 @@ def _reportable(version) -> frozenset:
     return gates
 
 
+_SPREAD_GATES_OF: dict = {}
+
+
+def _spread_gates(gates: frozenset) -> frozenset:
+    """The topology spread gates among ``gates`` (worked out once per set of gates)."""
+    spread = _SPREAD_GATES_OF.get(gates)
+    if spread is None:
+        spread = _SPREAD_GATES_OF[gates] = _SPREAD_GATES.intersection(gates)
+    return spread
+
+
 def _gated_fields(obj, gates: frozenset):
     """(path, what, gate) for every field the object sets whose gate is one of ``gates``."""
     if isinstance(obj, PodDisruptionBudget):
@@ -151,17 +162,16 @@ def _gated_fields(obj, gates: frozenset):
         yield spec_path + ("resources",), "pod-level spec.resources", "PodLevelResources"
     if "UserNamespacesSupport" in gates and spec.get("hostUsers") is False:
         yield spec_path + ("hostUsers",), "hostUsers: false", "UserNamespacesSupport"
-    for index, volume in enumerate(as_list(spec.get("volumes")) if "ImageVolume" in gates else ()):
+    for index, volume in enumerate(as_list(spec.get("volumes"))) if "ImageVolume" in gates else ():
         if as_dict(volume).get("image") is not None:
             yield spec_path + ("volumes", index, "image"), f"volumes[{index}].image", "ImageVolume"
-    for index, toleration in enumerate(template.tolerations if "TaintTolerationComparisonOperators" in gates else ()):
+    for index, toleration in enumerate(template.tolerations) if "TaintTolerationComparisonOperators" in gates else ():
         operator = as_dict(toleration).get("operator")
         if operator in COMPARISON_OPERATORS:
             yield (spec_path + ("tolerations", index, "operator"), f"tolerations[{index}] operator {operator}",
                    "TaintTolerationComparisonOperators")
-    affinity = template.affinity
     for kind in _POD_AFFINITY_KINDS if "MatchLabelKeysInPodAffinity" in gates else ():
-        block = as_dict(affinity.get(kind))
+        block = as_dict(template.affinity.get(kind))
         for field, inner in _SCHEDULING_TERMS:
             for index, item in enumerate(as_list(block.get(field))):
                 term = as_dict(dig(item, inner)) if inner else as_dict(item)
@@ -169,8 +179,8 @@ def _gated_fields(obj, gates: frozenset):
                     if term.get(keys):
                         path = spec_path + ("affinity", kind, field, index) + inner + (keys,)
                         yield path, f"{kind} {keys}", "MatchLabelKeysInPodAffinity"
-    spread = _SPREAD_GATES.intersection(gates)
-    for index, constraint in enumerate(as_list(spec.get("topologySpreadConstraints")) if spread else ()):
+    spread = _spread_gates(gates)
+    for index, constraint in enumerate(as_list(spec.get("topologySpreadConstraints"))) if spread else ():
         constraint = as_dict(constraint)
         base = spec_path + ("topologySpreadConstraints", index)
         if "MatchLabelKeysInPodTopologySpread" in spread and constraint.get("matchLabelKeys"):

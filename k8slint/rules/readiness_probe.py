@@ -3,6 +3,7 @@ or identical to the liveness probe."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable
 
@@ -342,7 +343,7 @@ def _invalid_port(obj, ctx, container: Container, handler: str, port, path: tupl
     if handler == "grpc" or not isinstance(port, str):
         ctx.report(obj, path, f"{where()} must be a port number, not {port!r}", rule=INVALID)
         return
-    if not _PORT_NAME.match(port) or not any(c.isalpha() for c in port):
+    if not _valid_port_name(port):
         ctx.report(obj, path, f"{where()} {port!r} is neither a number nor a valid port name "
                               f"(IANA_SVC_NAME: lowercase letters, digits, '-', 15 chars max)",
                    rule=INVALID)
@@ -369,6 +370,11 @@ def _invalid_port(obj, ctx, container: Container, handler: str, port, path: tupl
                               f"over TCP and can never succeed", rule=INVALID,
                    hint="Probe a TCP port of the container (or an exec command for a UDP-only "
                         "server).")
+
+
+@functools.lru_cache(maxsize=1024)  # a run repeats a few names (http, metrics) on every workload
+def _valid_port_name(port: str) -> bool:
+    return bool(_PORT_NAME.match(port)) and any(c.isalpha() for c in port)
 
 
 def _protocol(port: dict) -> str:

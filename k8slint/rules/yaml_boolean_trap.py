@@ -39,10 +39,6 @@ _CONTAINER_FIELDS = (
 _POD_SPEC_FIELDS = (
     (("nodeSelector",), MAP, "nodeSelector", "nodeSelector values are strings"),
 )
-_METADATA_FIELDS = (
-    (("labels",), MAP, "label", "label values are strings"),
-    (("annotations",), MAP, "annotation", "annotation values are strings"),
-)
 _NETWORK_POLICY_FIELDS = (
     (("spec", "podSelector"), SELECTOR, "", ""),
     (("spec", "ingress", "*", "from", "*", "podSelector"), SELECTOR, "", ""),
@@ -71,7 +67,7 @@ def check(obj, ctx):
     # This rule visits every label, annotation and env value of every object, most of which are fine:
     # each place is reached from a mapping already at hand rather than dug out of the root again.
     root = obj.root
-    _check(obj, ctx, root, ("metadata",), _METADATA_FIELDS, root.get("metadata"))
+    _metadata(obj, ctx, ("metadata",), root.get("metadata"))
     if obj.api_version == "v1" and obj.kind in _CORE_FIELDS:
         _check(obj, ctx, root, (), _CORE_FIELDS[obj.kind], root)
     if isinstance(obj, PodDisruptionBudget):
@@ -81,16 +77,37 @@ def check(obj, ctx):
     if not isinstance(obj, Workload):
         return
     if obj.kind == "CronJob":
-        _check(obj, ctx, root, ("spec", "jobTemplate", "metadata"), _METADATA_FIELDS)
+        _metadata(obj, ctx, ("spec", "jobTemplate", "metadata"), dig(root, ("spec", "jobTemplate", "metadata")))
     template = obj.pod_template
     if template.path:  # a bare Pod's metadata was checked above
-        _check(obj, ctx, root, template.path + ("metadata",), _METADATA_FIELDS, template.data.get("metadata"))
+        _metadata(obj, ctx, template.path + ("metadata",), template.data.get("metadata"))
     if "nodeSelector" in template.spec:
         _check(obj, ctx, root, template.spec_path, _POD_SPEC_FIELDS, template.spec)
     for container in template.containers():
         data = container.data
         if "env" in data or "command" in data or "args" in data:  # _CONTAINER_FIELDS' first keys
             _check(obj, ctx, root, container.path, _CONTAINER_FIELDS, data)
+
+
+def _metadata(obj, ctx, base: tuple, metadata) -> None:
+    """Labels and annotations (metadata of every object and pod template: a direct walk)."""
+    if not isinstance(metadata, dict):
+        return
+    labels = metadata.get("labels")
+    if isinstance(labels, dict):
+        _map(obj, ctx, labels, base + ("labels",), "label", "label values are strings")
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, dict):
+        _map(obj, ctx, annotations, base + ("annotations",), "annotation", "annotation values are strings")
+
+
+def _map(obj, ctx, value: dict, path: tuple, what: str, why: str) -> None:
+    """A mapping of strings (labels, a ConfigMap's data...): its values and its keys."""
+    for key, item in value.items():
+        if item is not None and not isinstance(item, str):  # strings are the norm: no call
+            _value_finding(obj, ctx, value, path + (key,), f'{what} "{key}"', why)
+        if type(key) is not str or key in _QUIRKY_KEYS or key[:1] in _NUMBER_START:
+            _key_finding(obj, ctx, value, key, path, what)
 
 
 def _check(obj, ctx, root, base: tuple, fields, base_value=_UNKNOWN) -> None:
@@ -117,11 +134,7 @@ def _check(obj, ctx, root, base: tuple, fields, base_value=_UNKNOWN) -> None:
                 if value is not None and not isinstance(value, (str, dict, list)):  # strings are the norm
                     _value_finding(obj, ctx, dig(root, path[:-1]), path, what, why)
             elif shape == MAP and isinstance(value, dict):
-                for key, item in value.items():
-                    if item is not None and not isinstance(item, str):  # strings are the norm: no call
-                        _value_finding(obj, ctx, value, path + (key,), f'{what} "{key}"', why)
-                    if type(key) is not str or key in _QUIRKY_KEYS or key[:1] in _NUMBER_START:
-                        _key_finding(obj, ctx, value, key, path, what)
+                _map(obj, ctx, value, path, what, why)
             elif shape == LIST and isinstance(value, list):
                 for index, item in enumerate(value):
                     if item is not None and not isinstance(item, str):
