@@ -290,7 +290,7 @@ def test_anti_affinity_shared_terms_and_run_index_equal_the_scan(seed):
     def facts(w):
         def at(term):
             return next(i for i, t in enumerate(w.terms) if t is term)
-        return ([(t.path, t.topology_key, t.data) for t in w.terms], [at(t) for t in w.terms if id(t) in w.usable],
+        return ([(t.path, t.topology_key, t.data) for t in w.terms], [at(t) for t in w.terms if anti_affinity._usable(t)],
                 [(at(t), mode) for t, mode in w.own])
 
     assert [facts(w) for w in shared] == [facts(w) for w in alone]
@@ -303,11 +303,12 @@ def _scanned_conflict_edges(analysed) -> dict:
     """The anti-affinity conflict graph by brute force: every usable required anti-affinity term of
     every workload evaluated against every other workload, edges per topology key."""
     from k8slint.model import affinity as aff
+    from k8slint.rules import anti_affinity
 
     scanned: dict = {}
     for i, a in enumerate(analysed):
         for term in a.terms:
-            if term.kind != aff.ANTI or not term.required or term.injected or id(term) not in a.usable:
+            if term.kind != aff.ANTI or not term.required or term.injected or not anti_affinity._usable(term):
                 continue
             edges = scanned.setdefault(term.topology_key, set())
             for j, b in enumerate(analysed):
@@ -360,7 +361,7 @@ def test_anti_affinity_lookups_equal_the_scan(seed):
             scan = any(aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels[id(o)],
                                         o.namespace or aff.DEFAULT_NAMESPACE, same, o is w.obj) is not False
                        for o in templates for same in ((True, False) if o is w.obj else (False,)))
-            assert anti_affinity._selects_any(term, w, index, labels) == scan
+            assert anti_affinity._selects_any(term, w, index) == scan
             repelled = [b for b in analysed if b is not w and aff.term_selects(
                 term, w.labels, w.namespace, w.obj.kind, b.labels, b.namespace, False) is True]
             assert [b for b in scheduled.selector_candidates(term.selector) if b is not w and aff.term_selects(

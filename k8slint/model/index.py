@@ -106,8 +106,13 @@ class LabelIndex:
         """Items that may match a LabelSelector (matchLabels, and In / Exists expressions narrow
         it; NotIn / DoesNotExist do not): a superset of the matches, in input order. Callers
         confirm each candidate with the real matcher."""
+        items = self.items
+        return [items[p] for p in self.selector_positions(selector)]
+
+    def selector_positions(self, selector) -> list[int] | range:
+        """The positions in ``items`` of `selector_candidates`, ascending."""
         if not isinstance(selector, Mapping):
-            return list(self.items)
+            return range(len(self.items))
         options: list[list[int]] = []
         match_labels = selector.get("matchLabels")
         if isinstance(match_labels, Mapping):
@@ -128,8 +133,8 @@ class LabelIndex:
                 options.append(self.by_key.get(key, []))
         base = self._narrowest(options)
         if base is None:
-            return list(self.items)
-        return self._ordered(base)
+            return range(len(self.items))
+        return sorted(set(base).union(self.opaque)) if self.opaque else base
 
     def _ordered(self, positions: list[int]) -> list:
         if self.opaque:
@@ -161,6 +166,10 @@ class PodLabelIndex(LabelIndex):
         self.items = workloads
         self.unknown_keys = CONTROLLER_KEYS
         self._fill([None if labels is None else (labels.known,) for labels in labels_of])
+
+    def position(self, workload) -> int:
+        """Where ``workload`` is in ``items``."""
+        return self._position[id(workload)]
 
     def known_labels(self, workload):
         """The ``PodLabels`` of ``workload``'s pods, or None when they cannot be known."""

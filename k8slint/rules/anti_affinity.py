@@ -52,9 +52,8 @@ class _Workload:
     labels: dict
     namespace: str
     spec: dict
-    terms: list
+    terms: list | tuple  # after its own checks, the required ones only (see `_keep_required`)
     pods: int | None  # pods at steady state (None: a DaemonSet without cluster information)
-    pods_text: str  # "replicas 2", "HPA maxReplicas 6", "one per eligible node"
     hpa: HorizontalPodAutoscaler | None
     verdicts: list | None  # node verdicts with cluster information
     eligible: list | None
@@ -63,18 +62,25 @@ class _Workload:
     def name(self) -> str:
         return f"{self.obj.kind} {self.obj.display_name}"
 
-    # ids of the terms the API server accepts (usually all; a few ids: a tuple is a quarter of a
-    # frozenset's size, and the rule holds one per workload of the run)
-    usable: tuple = ()
+    @property
+    def pods_text(self) -> str:
+        """Where ``pods`` comes from: "replicas 2", "HPA maxReplicas 6", "one per eligible node"
+        (worded when a finding needs it: the rule holds a workload of each of the run's)."""
+        if isinstance(self.obj, DaemonSet):
+            return "one per eligible node"
+        if isinstance(self.obj, Pod):
+            return "a single Pod"
+        if self.hpa is not None:
+            return f"HPA maxReplicas {self.hpa.max_replicas}"
+        return f"replicas {self.pods}"
+
     own: tuple = ()  # (term, mode) of the required anti-affinity terms that select the own pods
+    position: int = -1  # in the list the cross-workload checks run over (set by `_conflict_edges`)
 
     def __post_init__(self) -> None:
-        usable = tuple(id(t) for t in self.terms if _usable(t))
-        if usable:  # most workloads have no terms: the shared empty tuple costs nothing
-            self.usable = usable
         own = []
         for term in self.terms:
-            if term.kind == ANTI and term.required and id(term) in usable:
+            if term.kind == ANTI and term.required and _usable(term):
                 mode = aff.self_mode(term, self.labels, self.namespace, self.obj.kind)
                 if mode is not None:
                     own.append((term, mode))
@@ -87,9 +93,19 @@ class _Workload:
 
 
 def _usable(term) -> bool:
-    """A term the API server accepts (a preferred term's bad weight does not matter here)."""
+    """A term the API server accepts (a preferred term's bad weight does not matter here); its
+    problems are worked out once and kept on the term."""
     return term.topology_key is not None and (term.injected or not [
         p for p in aff.term_problems(term) if p[0] is not None])
+
+
+def _keep_required(w: _Workload) -> None:
+    """Once a workload's own checks are done, the cross-workload checks read its required terms
+    only (conflicts, contradictions, self terms): the preferred ones, and what was worked out for
+    them (compiled selectors), need not stay for every workload of the run at once."""
+    terms = w.terms
+    if terms and not all(term.required for term in terms):
+        w.terms = [term for term in terms if term.required] or ()
 
 
 @rule(INFEASIBLE, scope=SET, also_reports=[INVALID, NO_EFFECT], cost=HEAVY)
@@ -104,31 +120,41 @@ def check(inventory, ctx):
     # The shared index of the pods' labels (k8slint.model.index): a term's selector is evaluated
     # against the templates that may match it, not against every template of the run.
     templates = PodLabelIndex(all_templates, version)
-    labels = {id(obj): templates.known_labels(obj) or PodLabels(obj.pod_template.labels) for obj in all_templates}
     shared_terms: dict = {}
-    workloads = [_analyse(obj, hpas, cluster, labels[id(obj)], version, shared_terms) for obj in all_templates
-                 if isinstance(obj, _ANALYSED)]
     infeasible, invalid, no_effect = ctx.enabled(INFEASIBLE), ctx.enabled(INVALID), ctx.enabled(NO_EFFECT)
-    for w in workloads:
+    # Each workload is analysed and checked on its own in one pass, and then keeps only what the
+    # cross-workload checks read: at 100,000 documents this rule is where a run's memory peaks.
+    workloads = []
+    for obj in all_templates:
+        if not isinstance(obj, _ANALYSED):
+            continue
+        w = _analyse(obj, hpas, cluster, _pod_labels(templates, obj), version, shared_terms)
+        workloads.append(w)
         if not w.terms and not isinstance(w.obj, Rollout):
             continue  # nothing of its own to validate or weigh (it still counts as the others' target)
         with ctx.guard(w.obj):
             if invalid:
                 _validate(w, ctx)
             if no_effect:
-                _no_effect(w, templates, labels, ctx, cluster)
-            if not infeasible or _bound(w):
-                continue
-            if cluster is None:
-                _report_needs(w, ctx)
-            else:
-                _check_cluster(w, ctx, cluster)
-            _daemonset_surge(w, ctx, cluster)
+                _no_effect(w, templates, ctx, cluster)
+            if infeasible and not _bound(w):
+                if cluster is None:
+                    _report_needs(w, ctx)
+                else:
+                    _check_cluster(w, ctx, cluster)
+                _daemonset_surge(w, ctx, cluster)
+        _keep_required(w)
+    del shared_terms
     if infeasible:
         scheduled = [w for w in workloads if not _bound(w)]
         index = _ScheduledIndex(templates, scheduled)
         _affinity_contradictions(scheduled, index, ctx)
         _cross_workload(scheduled, index, ctx, cluster)
+
+
+def _pod_labels(templates: PodLabelIndex, obj: Workload) -> PodLabels:
+    """The labels of ``obj``'s pods, its template's when the index cannot know them."""
+    return templates.known_labels(obj) or PodLabels(obj.pod_template.labels)
 
 
 class _ScheduledIndex:
@@ -140,11 +166,14 @@ class _ScheduledIndex:
 
     def __init__(self, templates: PodLabelIndex, scheduled: list) -> None:
         self.templates = templates
-        self.of = {id(w.obj): w for w in scheduled}
+        # the scheduled workload at each template's position (None: not analysed, or bound)
+        self.of = of = [None] * len(templates.items)
+        position = templates.position
+        for w in scheduled:
+            of[position(w.obj)] = w
 
     def selector_candidates(self, selector) -> list:
-        of = self.of
-        return [w for w in map(of.get, map(id, self.templates.selector_candidates(selector))) if w is not None]
+        return [w for w in map(self.of.__getitem__, self.templates.selector_positions(selector)) if w is not None]
 
 
 def _may_have_terms(obj: Workload) -> bool:
@@ -195,15 +224,13 @@ def _analyse(obj: Workload, hpas: list, cluster, labels: PodLabels, version, sha
     hpa = next((h for h in hpas_for(obj, hpas) if h.max_replicas is not None), None)
     if isinstance(obj, DaemonSet):
         pods = eligible.count if eligible is not None else None
-        pods_text = "one per eligible node"
     elif isinstance(obj, Pod):
-        pods, pods_text = 1, "a single Pod"
+        pods = 1
     elif hpa is not None:
-        pods, pods_text = hpa.max_replicas, f"HPA maxReplicas {hpa.max_replicas}"
+        pods = hpa.max_replicas
     else:
         pods = obj.replicas
-        pods_text = f"replicas {pods}"
-    return _Workload(obj, labels, namespace, spec, terms, pods, pods_text, hpa, verdicts, eligible)
+    return _Workload(obj, labels, namespace, spec, terms, pods, hpa, verdicts, eligible)
 
 
 def _template_terms(template, version, shared: dict | None) -> list:
@@ -219,6 +246,8 @@ def _template_terms(template, version, shared: dict | None) -> list:
     key = (id(affinity), template.path)
     terms = shared.get(key)
     if terms is None:
+        if len(shared) >= 4096:  # bounded: the workloads that share a mapping mostly come together
+            shared.clear()
         terms = shared[key] = aff.template_terms(template.spec_path, template.spec, version)
     return terms
 
@@ -244,7 +273,7 @@ def _validate(w: _Workload, ctx) -> None:
                                     "preferredDuringSchedulingIgnoredDuringExecution: {weight: 1-100}.")
 
 
-def _no_effect(w: _Workload, templates: PodLabelIndex, labels: dict, ctx, cluster) -> None:
+def _no_effect(w: _Workload, templates: PodLabelIndex, ctx, cluster) -> None:
     for term in w.terms:
         if term.kind != ANTI or term.injected or term.topology_key is None:
             continue
@@ -257,7 +286,7 @@ def _no_effect(w: _Workload, templates: PodLabelIndex, labels: dict, ctx, cluste
         selects_own = any(own is term for own, _ in w.own)
         if not selects_own and aff.selector_of(term)[1]:
             continue  # reported as invalid
-        if not selects_own and not _selects_any(term, w, templates, labels):
+        if not selects_own and not _selects_any(term, w, templates):
             meant = _meant_for_itself(selector, w.obj.pod_template.labels)
             if meant is not None:
                 own = ", ".join(f"{k}={v}" for k, v in w.obj.pod_template.labels.items()
@@ -303,12 +332,13 @@ def _meant_for_itself(selector: dict, labels: dict) -> str | None:
     return None
 
 
-def _selects_any(term, w: _Workload, templates: PodLabelIndex, labels: dict) -> bool:
+def _selects_any(term, w: _Workload, templates: PodLabelIndex) -> bool:
     for other in [w.obj] + templates.selector_candidates(term.selector):  # most terms select their own pods
         namespace = other.namespace or aff.DEFAULT_NAMESPACE
         own = other is w.obj
+        labels = w.labels if own else _pod_labels(templates, other)
         for same in ((True, False) if own else (False,)):
-            if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels[id(other)], namespace, same,
+            if aff.term_selects(term, w.labels, w.namespace, w.obj.kind, labels, namespace, same,
                                 own) is not False:
                 return True
     return False
@@ -703,7 +733,7 @@ def _repels(a: _Workload, b: _Workload, key: str) -> bool:
 def _affinity_contradictions(workloads: list, index: _ScheduledIndex | LabelIndex, ctx) -> None:
     for w in workloads:
         for term in w.terms:
-            if term.kind != AFFINITY or not term.required or id(term) not in w.usable:
+            if term.kind != AFFINITY or not term.required or not _usable(term):
                 continue
             key = term.topology_key
             selected = [o for o in index.selector_candidates(term.selector)
@@ -749,13 +779,14 @@ def _cross_workload(workloads: list, index: _ScheduledIndex | LabelIndex, ctx, c
 def _conflict_edges(workloads: list, index: _ScheduledIndex | LabelIndex) -> dict[str, set]:
     """topologyKey -> the pairs (positions, lower first) of workloads that a required anti-affinity
     term of one of them keeps apart on that key."""
-    position = {id(w): i for i, w in enumerate(workloads)}
+    for i, w in enumerate(workloads):
+        w.position = i
     edges_by_key: dict[str, set] = {}
     repelled_by: dict = {}  # the positions of the workloads a term repels, by what decides that (_term_scope)
     scopes: dict = {}  # (term id, owner's namespace) -> _term_scope: terms are shared (_template_terms)
     for mine, a in enumerate(workloads):
         for term in a.terms:
-            if term.kind != ANTI or not term.required or term.injected or id(term) not in a.usable:
+            if term.kind != ANTI or not term.required or term.injected or not _usable(term):
                 continue
             edges = edges_by_key.setdefault(term.topology_key, set())
             scope_key = (id(term), a.namespace)
@@ -764,7 +795,7 @@ def _conflict_edges(workloads: list, index: _ScheduledIndex | LabelIndex) -> dic
                 scope = scopes[scope_key] = _term_scope(term, a)
             repelled = repelled_by.get(scope) if scope is not None else None
             if repelled is None:
-                repelled = [position[id(b)] for b in index.selector_candidates(term.selector)
+                repelled = [b.position for b in index.selector_candidates(term.selector)
                             if aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
                                                 False) is True]
                 if scope is not None:
