@@ -95,11 +95,15 @@ def discover(paths: list[str], excludes: list[str] = (),
                         continue
                     full = os.path.join(root, name)
                     try:
-                        mode = os.stat(full).st_mode
+                        # lstat first: a file that is no link (most) needs no second call
+                        mode = os.lstat(full).st_mode
+                        link = stat.S_ISLNK(mode)
+                        if link:
+                            mode = os.stat(full).st_mode
                     except OSError as exc:  # broken symlink, symlink loop, permission
                         problems.append(DiscoveryProblem(full, _stat_problem(exc, full)))
                         continue
-                    if not follow_symlinks and os.path.islink(full) and not _inside(full, root_real):
+                    if not follow_symlinks and link and not _inside(full, root_real):
                         problems.append(DiscoveryProblem(full, "symbolic link to a file outside the linted "
                                                                "directory: skipped (--follow-symlinks to lint it)"))
                         continue
@@ -165,12 +169,12 @@ def _inside(path: str, root_real: str) -> bool:
     return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
-def _read_upto(handle, limit: int) -> bytes:
-    """Up to ``limit`` bytes of a stream, in 1 MiB reads (one read(limit) would reserve ``limit``
-    bytes at once: gigabytes with a large --max-file-size)."""
+def _read_upto(read, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``read(n)`` (a stream's or a descriptor's), in 1 MiB reads (one
+    read(limit) would reserve ``limit`` bytes at once: gigabytes with a large --max-file-size)."""
     chunks, total = [], 0
     while total < limit:
-        chunk = handle.read(min(1 << 20, limit - total))
+        chunk = read(min(1 << 20, limit - total))
         if not chunk:
             break
         chunks.append(chunk)
@@ -206,6 +210,19 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
 _HAVE_SET_BLOCKING = hasattr(os, "set_blocking")
 
 
+def _read_regular(fd: int, size: int, max_bytes: int) -> bytes:
+    """The bytes of a regular file whose fstat() size is ``size``, up to ``max_bytes`` + 1 (one more
+    than the cap says it is too large). read(n) reserves n bytes up front: the first read asks
+    for what the file holds (plus one, to see it grow), not for the cap."""
+    wanted = min(size, max_bytes) + 1
+    data = os.read(fd, wanted)
+    if len(data) < min(size, wanted):  # a partial read (a signal, a network file system): read on
+        data += _read_upto(lambda n: os.read(fd, n), wanted - len(data))
+    if size < len(data) <= max_bytes:  # it grew while being read
+        data += _read_upto(lambda n: os.read(fd, n), max_bytes + 1 - len(data))
+    return data
+
+
 def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, keep_newlines: bool = False) -> SourceFile:
     """Read and decode one file; problems become ``SourceFile.problem``, never exceptions. Line
     breaks come out as ``\n`` (normalized_newlines) unless ``keep_newlines`` (a fixer writing the
@@ -216,23 +233,24 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, keep_newline
         if override is not None:  # a text being fixed (k8slint fix): linted as it would be written
             data = override.encode("utf-8", "surrogatepass")
         elif path == STDIN:
-            data = _read_upto(sys.stdin.buffer, max_bytes + 1)
+            data = _read_upto(sys.stdin.buffer.read, max_bytes + 1)
         else:
             # O_NONBLOCK: opening a FIFO that no one writes to returns at once (then reads EOF)
-            # instead of hanging; for regular files it changes nothing.
+            # instead of hanging; for regular files it changes nothing. A regular file is read
+            # from the descriptor itself: a file object around it cost more than the read in a run
+            # over thousands of small files.
             fd = os.open(path, _OPEN_FLAGS)
-            if _HAVE_SET_BLOCKING:
-                os.set_blocking(fd, True)
-            with open(fd, "rb") as handle:
-                # read(n) reserves n bytes up front: ask for what a regular file holds, not the cap
+            try:
                 status = os.fstat(fd)
                 if stat.S_ISREG(status.st_mode):
-                    size = status.st_size
-                    data = handle.read(min(size, max_bytes) + 1)
-                    if len(data) > size and len(data) <= max_bytes:  # it grew while being read
-                        data += _read_upto(handle, max_bytes + 1 - len(data))
-                else:
-                    data = _read_upto(handle, max_bytes + 1)
+                    data = _read_regular(fd, status.st_size, max_bytes)
+                else:  # a pipe (<(helm template .)) or a device: blocking reads, up to the cap
+                    if _HAVE_SET_BLOCKING:
+                        os.set_blocking(fd, True)
+                    with open(fd, "rb", closefd=False) as handle:
+                        data = _read_upto(handle.read, max_bytes + 1)
+            finally:
+                os.close(fd)
     except OSError as exc:
         source.problem = LoadError(f"cannot read file: {exc.strerror or exc}", 1, 1)
         return source
@@ -336,16 +354,18 @@ def small_enough_to_keep(text: str) -> bool:
     return len(text) <= KEPT_TEXT_MAX_FILE
 
 
-def keep_text(path: str, text: str | None, only_file: bool = False) -> None:
+def keep_text(path: str, text: str | None, only_file: bool = False) -> bool:
     """Remember the text of a linted file for text_again() (when small and within budget). The
-    only file of a run is kept whatever its size: the run held it while linting it anyway."""
+    only file of a run is kept whatever its size: the run held it while linting it anyway.
+    Whether it was kept."""
     global _kept_size
     if text is None:
-        return
-    if not only_file and (not small_enough_to_keep(text) or _kept_size + len(text) > _KEPT_TEXT_BUDGET):
-        return
+        return False
+    if not only_file and (len(text) > KEPT_TEXT_MAX_FILE or _kept_size + len(text) > _KEPT_TEXT_BUDGET):
+        return False
     _KEPT_TEXTS[path] = text
     _kept_size += len(text)
+    return True
 
 
 def kept_text(path: str) -> str | None:
@@ -427,10 +447,13 @@ def normalized_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_BOM_FIRST_BYTES = b"".join(bom[:1] for bom, _ in _BOMS)  # a file starting otherwise has none
+
+
 def decode(data: bytes) -> tuple[str, LoadError | None]:
-    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-                          (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in _BOMS if data[:1] in _BOM_FIRST_BYTES else ():
         if data.startswith(bom):
             try:
                 return data[len(bom):].decode(encoding), None

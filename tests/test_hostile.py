@@ -182,26 +182,52 @@ def test_reading_stops_after_the_limit(tmp_path, monkeypatch):
     path = tmp_path / "big.yaml"
     path.write_bytes(b"a" * (3 * 1024 * 1024))
     sizes = []
-    real_open = open
+    real_read = os.read
 
-    class Spy:
-        def __init__(self, handle):
-            self.handle = handle
+    def spy(fd, size):
+        sizes.append(size)
+        return real_read(fd, size)
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-        def read(self, size=-1):
-            sizes.append(size)
-            return self.handle.read(size)
-
-    monkeypatch.setattr(source, "open", lambda *a, **k: Spy(real_open(*a, **k)), raising=False)
+    monkeypatch.setattr(source.os, "read", spy)
     result = source.read_source(str(path), max_bytes=1024 * 1024)
     assert "larger than 1 MiB" in result.problem.message
     assert sizes == [1024 * 1024 + 1]
+
+
+def _stat_with_size(real_fstat, size):
+    def fstat(fd):
+        status = list(real_fstat(fd))
+        status[6] = size  # st_size
+        return os.stat_result(status)
+    return fstat
+
+
+def test_a_file_that_grows_while_it_is_read_is_read_whole(tmp_path, monkeypatch):
+    """The size fstat() gave is only where reading starts: a file that is longer by the time it
+    is read (a log being written, /proc files that say 0) is read to its end, up to the cap."""
+    from k8slint import source
+
+    path = tmp_path / "growing.yaml"
+    path.write_text(GOOD)
+    for told in (0, 10, len(GOOD) - 1):
+        monkeypatch.setattr(source.os, "fstat", _stat_with_size(os.fstat, told))
+        assert source.read_source(str(path)).text == GOOD
+    monkeypatch.setattr(source.os, "fstat", _stat_with_size(os.fstat, 10))
+    result = source.read_source(str(path), max_bytes=len(GOOD) - 1)  # grown past the cap
+    assert result.text is None and "larger than" in result.problem.message
+
+
+def test_a_file_that_shrinks_or_is_read_in_pieces_is_read_whole(tmp_path, monkeypatch):
+    from k8slint import source
+
+    path = tmp_path / "pieces.yaml"
+    path.write_text(GOOD)
+    monkeypatch.setattr(source.os, "fstat", _stat_with_size(os.fstat, len(GOOD) + 100))  # shrank
+    assert source.read_source(str(path)).text == GOOD
+    monkeypatch.undo()
+    real_read = os.read
+    monkeypatch.setattr(source.os, "read", lambda fd, size: real_read(fd, min(size, 7)))  # partial reads
+    assert source.read_source(str(path)).text == GOOD
 
 
 def test_a_bigger_max_file_size_lints_a_moderately_large_file(write):
@@ -458,14 +484,15 @@ def test_unreadable_directory_entries_are_reported(tmp_path, monkeypatch):
 
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "b.yaml").write_text(GOOD)
-    real_stat = os.stat
+    def denied(real):
+        def stat(path, *args, **kwargs):
+            if str(path).endswith("b.yaml"):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real(path, *args, **kwargs)
+        return stat
 
-    def stat(path, *args, **kwargs):
-        if str(path).endswith("b.yaml"):
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_stat(path, *args, **kwargs)
-
-    monkeypatch.setattr(source.os, "stat", stat)
+    monkeypatch.setattr(source.os, "stat", denied(os.stat))
+    monkeypatch.setattr(source.os, "lstat", denied(os.lstat))
     from k8slint.engine import Options, run
 
     result = run([str(tmp_path)], Options(enabled=frozenset({PROBE})))

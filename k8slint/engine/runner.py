@@ -243,22 +243,20 @@ def _check_set_rules(set_rules: Iterable[Rule], inventory: Inventory, options: O
 
 
 def _lint_files(files: list[str], options: Options) -> list[FileResult]:
+    run_rules = RunRules(options)
+    if options.jobs < 2 or len(files) < 2:
+        return _lint_in_this_process(files, options, run_rules)
     # Standard input and pipes the user named are read here, in this process, before any worker
     # exists: a forked worker would find stdin empty (or compete for it) and drop its documents.
     here = [path for path in files if path == STDIN or not _is_regular_file(path)]
     elsewhere = [path for path in files if path not in set(here)] if here else files
     jobs = min(max(1, options.jobs), len(elsewhere))
+    if jobs < 2 or _total_bytes(elsewhere) < 512 * 1024:
+        return _lint_in_this_process(files, options, run_rules)
     by_path: dict[str, FileResult] = {}
-    run_rules = RunRules(options)
     for path in here:  # (their texts kept: they cannot be read again for the report's source lines)
         by_path[path], text = lint_path(path, options, run_rules)
         keep_text(path, text, only_file=True)
-    if jobs < 2 or _total_bytes(elsewhere) < 512 * 1024:
-        for path in elsewhere:
-            result, text = lint_path(path, options, run_rules)
-            by_path[path] = result
-            keep_text(path, text, only_file=len(files) == 1)
-        return [by_path[p] for p in files]
     import concurrent.futures
     import multiprocessing
 
@@ -274,6 +272,22 @@ def _lint_files(files: list[str], options: Options) -> list[FileResult]:
         for kept_path, text in results.texts.items():
             keep_text(kept_path, text)
     return [by_path[p] for p in files]
+
+
+def _lint_in_this_process(files: list[str], options: Options, run_rules: RunRules) -> list[FileResult]:
+    """Every file linted here, in input order, keeping the texts that will be read again. The texts
+    of standard input and pipes are kept whatever their size (they cannot be read again for the
+    report's source lines): whether a file is one is asked only of a text too large for the
+    budget, not of every file."""
+    results = []
+    only_file = len(files) == 1
+    for path in files:
+        result, text = lint_path(path, options, run_rules)
+        results.append(result)
+        if not keep_text(path, text, only_file) and text is not None \
+                and (path == STDIN or not _is_regular_file(path)):
+            keep_text(path, text, only_file=True)
+    return results
 
 
 def _worker_setup() -> None:
