@@ -749,30 +749,20 @@ static PyObject *shared_container(CopyContext *c, PyObject *container, Signature
     return container;
 }
 
-/* a key-sharing dict with the items of mapping, or mapping itself; steals mapping */
-static PyObject *key_sharing(CopyContext *c, PyObject *mapping) {
-    if (PyDict_GET_SIZE(mapping) == 0) return mapping;
-    PyObject *keys = PyDict_Keys(mapping);
-    PyObject *key_tuple = keys ? PyList_AsTuple(keys) : NULL;
-    Py_XDECREF(keys);
-    if (!key_tuple) { Py_DECREF(mapping); return NULL; }
-    PyObject *cls = PyDict_GetItemWithError(c->key_classes, key_tuple);
+/* An empty mapping for the copy of a mapping with these keys (a tuple, in order): a key-sharing
+ * dict where key_classes/make_key_class give a class for them, else a plain dict. The copy's items
+ * are then set into it in the same order, so its keys stay shared. */
+static PyObject *new_mapping(CopyContext *c, PyObject *keys) {
+    if (PyTuple_GET_SIZE(keys) == 0) return PyDict_New();
+    PyObject *cls = PyDict_GetItemWithError(c->key_classes, keys);
     if (cls) Py_INCREF(cls);
-    else if (!PyErr_Occurred()) cls = PyObject_CallOneArg(c->make_key_class, key_tuple);
-    Py_DECREF(key_tuple);
-    if (!cls) { Py_DECREF(mapping); return NULL; }
-    if (cls == Py_None) { Py_DECREF(cls); return mapping; }
+    else if (!PyErr_Occurred()) cls = PyObject_CallOneArg(c->make_key_class, keys);
+    if (!cls) return NULL;
+    if (cls == Py_None) { Py_DECREF(cls); return PyDict_New(); }
     PyObject *instance = PyObject_CallNoArgs(cls);
     Py_DECREF(cls);
     PyObject *shared = instance ? PyObject_GenericGetDict(instance, NULL) : NULL;
     Py_XDECREF(instance);
-    if (!shared) { Py_DECREF(mapping); return NULL; }
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    while (PyDict_Next(mapping, &pos, &k, &v)) {  /* one by one, in order: the keys stay shared */
-        if (PyDict_SetItem(shared, k, v) < 0) { Py_DECREF(shared); Py_DECREF(mapping); return NULL; }
-    }
-    Py_DECREF(mapping);
     return shared;
 }
 
@@ -835,29 +825,48 @@ static PyObject *copy_value(CopyContext *c, PyObject *value, PyObject *drop, int
     if (drop == Py_None) drop = NULL;
     Signature sig;
     if (PyDict_Check(value)) {
-        PyObject *out = PyDict_New();
-        if (!out) return NULL;
+        /* First the keys that stay (the drop spec's entry for each kept), then the mapping made for
+         * them, filled in the same order: no plain dict first, copied into a key-sharing one. */
+        Py_ssize_t size = PyDict_GET_SIZE(value), kept = 0, index = 0, pos = 0;
+        PyObject *subs_here[32];
+        PyObject **subs = size <= 32 ? subs_here : PyMem_Malloc(size * sizeof(PyObject *));
+        PyObject *keys = subs ? PyTuple_New(size) : NULL;
+        PyObject *out = NULL, *key, *item;
+        if (!keys) { if (subs && subs != subs_here) PyMem_Free(subs); if (!subs) PyErr_NoMemory(); return NULL; }
         sig_init(&sig, &PyDict_Type);
-        Py_ssize_t pos = 0;
-        PyObject *key, *item;
+        int drops = drop && PyDict_Check(drop);
         while (PyDict_Next(value, &pos, &key, &item)) {
-            PyObject *sub = NULL;
-            if (drop && PyDict_Check(drop)) {
+            PyObject *sub = NULL;  /* borrowed from drop, which outlives the call */
+            if (drops) {
                 sub = PyDict_GetItemWithError(drop, key);
                 if (!sub && PyErr_Occurred()) goto fail_dict;
-                if (sub == Py_True) continue;
             }
+            subs[index++] = sub;
+            if (sub == Py_True) continue;
+            PyObject *shared_key = shared_string(c, key);
+            if (!shared_key) goto fail_dict;
+            PyTuple_SET_ITEM(keys, kept++, shared_key);
+        }
+        if (kept < size && _PyTuple_Resize(&keys, kept) < 0) goto fail_dict;
+        out = new_mapping(c, keys);
+        if (!out) goto fail_dict;
+        pos = index = kept = 0;
+        while (PyDict_Next(value, &pos, &key, &item)) {
+            PyObject *sub = subs[index++];
+            if (sub == Py_True) continue;
             if (sig_hashed(&sig, key) < 0) goto fail_dict;
             PyObject *copy = copy_child(c, item, sub, &sig, depth);
             if (!copy) goto fail_dict;
-            PyObject *shared_key = shared_string(c, key);
-            int rc = shared_key ? PyDict_SetItem(out, shared_key, copy) : -1;
-            Py_XDECREF(shared_key);
+            int rc = PyDict_SetItem(out, PyTuple_GET_ITEM(keys, kept++), copy);
             Py_DECREF(copy);
             if (rc < 0) goto fail_dict;
         }
-        return finish_copy(c, key_sharing(c, out), &sig, 1);
+        Py_DECREF(keys);
+        if (subs != subs_here) PyMem_Free(subs);
+        return finish_copy(c, out, &sig, 1);
     fail_dict:
+        Py_XDECREF(keys);  /* NULL when _PyTuple_Resize failed */
+        if (subs != subs_here) PyMem_Free(subs);
         return finish_copy(c, out, &sig, 0);
     }
     if (PyList_Check(value)) {
