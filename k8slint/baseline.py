@@ -70,6 +70,8 @@ def _key(finding, base_dir: str) -> tuple[str, ...]:
 
 @dataclass
 class Baseline:
+    """A baseline file: how many times each finding identity was recorded."""
+
     path: str
     counts: Counter  # identity -> how many times it occurs
 

@@ -21,6 +21,8 @@ class ConfigError(Exception):
 
 @dataclass
 class Config:
+    """A configuration file (.k8slint.yaml) and its data."""
+
     path: Path | None = None
     data: dict = field(default_factory=dict)
 

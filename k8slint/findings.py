@@ -16,6 +16,8 @@ PARSE_ERROR = "parse-error"
 
 @dataclass(slots=True)
 class Finding:
+    """One finding: a rule's claim about a place in a file."""
+
     rule: str
     severity: str
     message: str

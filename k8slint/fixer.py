@@ -39,6 +39,8 @@ class TextEdit:
 
 @dataclass(eq=False)
 class Node:
+    """A node of a document as its text spells it (offsets into the text)."""
+
     kind: str  # "map", "seq", "scalar", "alias"
     start: int
     end: int
@@ -77,6 +79,8 @@ class Node:
 
 @dataclass
 class DocumentNodes:
+    """The root node of one document and the line it starts on."""
+
     root: Node
     line: int  # 1-based line of the root node (k8slint.loader.Document.line)
 

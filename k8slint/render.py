@@ -26,6 +26,8 @@ class RenderError(Exception):
 
 @dataclass
 class Rendered:
+    """The output of rendering a kustomization, with the names its findings carry."""
+
     label: str  # the name findings carry: DIR@kustomize
     kustomization: str  # DIR/kustomization.yaml, the findings' template
     text: str

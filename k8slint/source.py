@@ -48,6 +48,8 @@ class SourceFile:
 
 @dataclass
 class DiscoveryProblem:
+    """A path given on the command line that cannot be linted, and why."""
+
     path: str
     message: str
 

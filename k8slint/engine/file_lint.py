@@ -22,6 +22,8 @@ from k8slint.yaml_values import key_span as _key_span
 
 @dataclass
 class FileResult:
+    """What linting one file gives: findings, errors, notes and its inventory copies."""
+
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)

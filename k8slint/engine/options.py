@@ -12,6 +12,8 @@ from k8slint.source import DEFAULT_MAX_FILE_BYTES
 
 @dataclass
 class Options:
+    """What a run is asked to do: enabled rules, severities, parameters, cluster and limits."""
+
     enabled: frozenset[str]  # rule ids to report
     severities: dict[str, str] = field(default_factory=dict)  # per-rule overrides
     params: dict[str, dict] = field(default_factory=dict)  # per-rule parameters

@@ -66,6 +66,8 @@ class _Batch:
 
 @dataclass
 class RunResult:
+    """The outcome of a run over every file."""
+
     findings: list[Finding]
     errors: list[InputError]
     notes: list[Note]

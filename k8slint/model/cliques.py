@@ -35,6 +35,8 @@ class WorkBudget:
 
 @dataclass(frozen=True)
 class Clique:
+    """The heaviest clique found in a conflict graph, with bounds of the maximum."""
+
     members: tuple  # the heaviest clique found, sorted
     total: int  # its weight: a lower bound of the maximum (the maximum when exact)
     upper: int  # an upper bound of the maximum (== total when exact)

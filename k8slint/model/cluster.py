@@ -57,6 +57,8 @@ POOL_LABELS = (
 
 @dataclass(frozen=True)
 class Taint:
+    """A node taint: key, value and effect."""
+
     key: str
     value: str
     effect: str

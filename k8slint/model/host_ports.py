@@ -31,6 +31,8 @@ ANY_IP = "0.0.0.0"
 
 @dataclass(frozen=True, slots=True)
 class HostPort:
+    """A host port a container asks for, and where."""
+
     container: str
     path: tuple  # field path of the hostPort (of the containerPort with hostNetwork)
     port: int

@@ -338,6 +338,8 @@ def validate_statefulset_strategy(update_strategy: dict | None, replicas: object
 # ---- Rollout peaks: how many pods exist at once, and whether progress needs a new pod first ------
 @dataclass(frozen=True)
 class RolloutPeak:
+    """How many pods a rollout keeps at once, and whether progress needs a new pod first."""
+
     strategy: str  # "RollingUpdate" | "Recreate" | "OnDelete"
     steady_pods: int  # N
     peak_pods: int  # most pods the controller keeps at once (spec counts; Terminating pods come on top)
@@ -470,6 +472,8 @@ def validate_pdb_spec(min_available: object, max_unavailable: object) -> list[Pr
 #   revisionHistoryLimit 10, progressDeadlineSeconds 600.
 @dataclass(frozen=True)
 class VersionDefaults:
+    """The update defaults of a kind at an API version."""
+
     update_type: str  # the strategy type when none is written
     max_surge: object  # None: the version has no such field (or no default)
     max_unavailable: object

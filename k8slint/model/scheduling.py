@@ -569,6 +569,8 @@ def label_selector_problems(selector) -> list[Problem]:
 
 @dataclass(frozen=True)
 class _FieldRequirement:
+    """A node field requirement (metadata.name In/NotIn a value)."""
+
     key: str
     operator: str  # In / NotIn
     value: str
@@ -581,6 +583,8 @@ class _FieldRequirement:
 
 @dataclass(frozen=True)
 class _NodeSelectorTerm:
+    """A node selector term: label and field requirements, ANDed."""
+
     expressions: tuple[_Requirement, ...]
     fields: tuple[_FieldRequirement, ...]
 
@@ -969,6 +973,8 @@ def lacking(nodes: NodeSet, topology_key: str) -> int:
 
 @dataclass(frozen=True)
 class NodeVerdict:
+    """Whether the nodes of one class can run a pod, and why not."""
+
     nodes: NodeGroup  # nodes of one class that get the same verdict
     eligible: bool
     # Why not: "nodeName", "nodeSelector", "node affinity" or "taint key=value:Effect not tolerated".

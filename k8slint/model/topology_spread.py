@@ -45,6 +45,8 @@ DO_NOT_SCHEDULE = "DoNotSchedule"
 
 @dataclass(frozen=True)
 class Constraint:
+    """A topology spread constraint of a pod template, as the scheduler reads it."""
+
     index: int
     path: tuple  # field path of the constraint
     topology_key: str
@@ -99,6 +101,8 @@ def separates_revisions(constraint: Constraint, labels: PodLabels) -> bool:
 
 @dataclass(frozen=True)
 class Capacity:
+    """How many pods of a workload a constraint lets the scheduler place, and over which domains."""
+
     pods: float  # most pods of the workload the constraint lets the scheduler place
     usable: Domains  # domains its pods can go to
     counted: Domains  # domains the scheduler counts

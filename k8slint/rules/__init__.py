@@ -57,6 +57,8 @@ RULE_MODULES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Rule:
+    """A registered check and what the engine needs to know of it."""
+
     id: str
     check: Callable
     scope: str

@@ -48,6 +48,8 @@ _CHECK = "lint with --nodes N [--zones Z] or --cluster FILE to check the cluster
 
 @dataclass(eq=False, slots=True)
 class _Workload:
+    """What the anti-affinity analysis reads of one workload."""
+
     obj: Workload
     labels: dict
     namespace: str

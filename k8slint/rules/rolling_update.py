@@ -260,6 +260,8 @@ def _default(obj: Workload, field: str):
 
 @dataclass
 class _Env:
+    """What unsafe-rolling-update's checks of one workload share."""
+
     ctx: object
     hpas: list
     services: SelectorMapIndex
@@ -331,6 +333,8 @@ def _rollout(obj: Rollout, env: _Env):
 
 @dataclass(frozen=True)
 class _Knob:
+    """A rolling-update knob (maxSurge, maxUnavailable): as written and its default."""
+
     name: str
     raw: object  # as written; None when absent
     default: object
