@@ -59,7 +59,7 @@ def _error_from_exception(exc: Exception) -> LoadError:
 # hatch_build.py): the same composer in C, several times faster than _compose below. It calls back
 # into the helpers here for rare cases, so both give the same values, positions and problems
 # (tests/test_native_loader.py compares them). K8SLINT_PURE_YAML or K8SLINT_NO_NATIVE switch it off.
-_NATIVE_API_VERSION = 7
+_NATIVE_API_VERSION = 8
 try:
     if os.environ.get("K8SLINT_PURE_YAML") or os.environ.get("K8SLINT_NO_NATIVE"):
         raise ImportError("native composer switched off")

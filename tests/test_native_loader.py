@@ -276,7 +276,7 @@ def _located_both_ways(text: str) -> tuple[int, int]:
                        SimpleNamespace(where=where, kind="Other", api_version=api_version, name=name)]
             for obj in objects:
                 entries = [(None, obj, path[len(where):]) for path in paths if path[:len(where)] == where]
-                ours = engine._native_spans(piece, entries)
+                ours = engine._native_spans(piece, 0, entries)
                 composed_root = engine._composed_again(piece)
                 theirs = [engine._composed_span(composed_root, obj, field_path) for _, obj, field_path in entries]
                 compared += 1
@@ -285,11 +285,14 @@ def _located_both_ways(text: str) -> tuple[int, int]:
                     assert ours == theirs, (text[:200], where, obj)
                 if item.duplicates:
                     continue
-                early = engine._native_spans(piece, entries, stop_early=True)
+                early = engine._native_spans(piece, 0, entries, stop_early=True)
                 assert early is None or early == theirs, (text[:200], where, obj)
                 assert ours is None or early is not None
+                if text.isascii():  # read in place: the file's text from the document's offset
+                    assert engine._native_spans(text, item.offset, entries, stop_early=True) == early
+                    assert engine._native_spans(text, item.offset, entries) == ours
                 for entry, span in list(zip(entries, theirs))[::7]:  # one path: the earliest stop
-                    alone = engine._native_spans(piece, [entry], stop_early=True)
+                    alone = engine._native_spans(piece, 0, [entry], stop_early=True)
                     assert alone is None or alone == [span], (text[:200], where, obj, entry)
     return compared, answered
 

@@ -25,39 +25,56 @@ def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_b
     """
     by_file: dict[str, list] = {}
     for entry in deferred:
-        by_file.setdefault(entry[1].file, []).append(entry)
+        same_file = by_file.get(entry[1].file)
+        if same_file is None:
+            by_file[entry[1].file] = [entry]
+        else:
+            same_file.append(entry)
     for path, entries in by_file.items():
         text = text_again(path, max_bytes)
+        # the native reader takes an ASCII file's whole text and the document's offset (no copy)
+        in_place = _path_spans is not None and text is not None and text.isascii()
         starts = None  # line offsets, computed only for documents whose offset is unknown
         file_suppressions = suppressions.get(path)
+        if file_suppressions is not None and not file_suppressions.by_line and not file_suppressions.file_wide:
+            file_suppressions = None  # no suppression comment in the file
         # One document at a time (in file order), so memory stays that of one document.
-        entries.sort(key=lambda entry: entry[1].doc_line)
-        for doc_line, group in itertools.groupby(entries, key=lambda entry: entry[1].doc_line):
+        entries.sort(key=_doc_line)
+        for doc_line, group in itertools.groupby(entries, key=_doc_line):
             same_document = list(group)
             begin = same_document[0][1].offset
-            # the document where the first pass found it, without a key written twice
-            whole = begin < 0 or not text or begin > len(text) or (begin and text[begin - 1] != "\n")
-            if whole:
+            # where the first pass found the document, without a key written twice
+            at_offset = 0 <= begin <= len(text) and (not begin or text[begin - 1] == "\n") if text else False
+            if not at_offset:
                 if starts is None:
                     starts = _line_starts(text, entries[-1][1].doc_line) if text else []
                 begin = starts[doc_line - 1] if text and doc_line <= len(starts) else None
-            piece = _piece(text, begin)
-            spans = _native_spans(piece, same_document, stop_early=not whole)
-            if spans is None:
-                root = _composed_again(piece)
+            if in_place and at_offset:
+                spans = _native_spans(text, begin, same_document, stop_early=True)
+            else:
+                spans = _native_spans(_piece(text, begin), 0, same_document, stop_early=at_offset)
+            if spans is None:  # path_spans cannot tell: compose the document
+                root = _composed_again(_piece(text, begin))
                 spans = [_composed_span(root, obj, field_path) for _, obj, field_path in same_document]
+            first_line = doc_line - 1
             for (finding, obj, _), span in zip(same_document, spans):
                 if span is None:  # not the same object any more
-                    line, column, end_line, end_column = doc_line, 1, doc_line, 1
+                    line = end_line = doc_line
+                    column = end_column = 1
                 else:
                     line, column, end_line, end_column = span
-                    line, end_line = line + doc_line - 1, end_line + doc_line - 1
+                    line += first_line
+                    end_line += first_line
                 finding.line, finding.column, finding.end_line, finding.end_column = line, column, end_line, end_column
                 if finding.suppression == "comment":  # decided at the placeholder line: decide again
                     finding.suppressed, finding.suppression = False, None
                 if file_suppressions is not None and file_suppressions.suppresses(finding.rule, line) \
                         and not annotation_suppresses(obj, finding.rule):
                     finding.suppressed, finding.suppression = True, "comment"
+
+
+def _doc_line(entry: tuple) -> int:
+    return entry[1].doc_line
 
 
 def _piece(text: str | None, begin: int | None) -> str | None:
@@ -86,45 +103,44 @@ def _resolve_key(text: str) -> str:
     return key_string(resolve_plain(text))
 
 
-def _native_spans(piece: str | None, same_document: list, stop_early: bool = False) -> list | None:
-    """What ``_composed_span`` gives for each finding of one document, from the native module's
-    path_spans, which reads the paths asked for without composing the document. None where it
-    cannot tell (no native module, or anchors, tags, merge or duplicate keys: compose instead).
-    ``stop_early``: no key of the document is written twice (the first pass composed it), so
-    path_spans may stop reading once every path is placed."""
-    if _path_spans is None or piece is None:
+def _native_spans(text: str | None, begin: int, same_document: list, stop_early: bool = False) -> list | None:
+    """What ``_composed_span`` gives for each finding of one document (the first of
+    ``text[begin:]``: ``begin`` > 0 only in an ASCII text), from the native module's path_spans,
+    which reads the paths asked for without composing the document. None where it cannot tell (no
+    native module, or anchors, tags, merge or duplicate keys: compose instead). ``stop_early``: no
+    key of the document is written twice (the first pass composed it), so path_spans may stop
+    reading once every path is placed."""
+    if _path_spans is None or text is None:
         return None
+    targets = [obj.where + field_path for _, obj, field_path in same_document]
     places: dict = {}  # where -> position of its identity paths among the targets
-    targets = []
-    for _, obj, field_path in same_document:
-        places[obj.where] = 0
-        targets.append(obj.where + field_path)
-    for where in places:
-        places[where] = len(targets)
-        targets += [where + extra for extra in _IDENTITY_PATHS]
-    found = _path_spans(piece, targets, _resolve_key, _SPECIAL, FieldKey, FieldValue, MAX_DEPTH, stop_early)
+    for _, obj, _ in same_document:
+        if obj.where not in places:
+            places[obj.where] = len(targets)
+            targets += [obj.where + extra for extra in _IDENTITY_PATHS] if obj.where else _IDENTITY_PATHS
+    found = _path_spans(text, begin, targets, _resolve_key, _SPECIAL, FieldKey, FieldValue, MAX_DEPTH, stop_early)
     if found is None:
         return None
     spans = []
-    verdicts: dict = {}
-    for index, (_, obj, _) in enumerate(same_document):
-        ident = (obj.where, obj.kind, obj.api_version, obj.name)
-        same = verdicts.get(ident)
+    verdicts: dict = {}  # id of an object -> whether it is still the one at its place
+    for (_, obj, _), (span, _) in zip(same_document, found):
+        same = verdicts.get(id(obj))
         if same is None:
             at = places[obj.where]
-            same = verdicts[ident] = _same_object(obj, *[node for _, node in found[at:at + 5]])
+            same = verdicts[id(obj)] = _same_object(obj, *found[at:at + 5])
             if same is None:
                 return None
-        spans.append(found[index][0] if same else None)
+        spans.append(span if same else None)
     return spans
 
 
 def _same_object(obj: K8sObject, own, kind, api_version, name, generate_name) -> bool | None:
-    """dig_same_object from path_spans' nodes of the object's place, kind, apiVersion,
+    """dig_same_object from path_spans' (span, node) of the object's place, kind, apiVersion,
     metadata.name and metadata.generateName (None: a name that is a mapping or a list, whose
     emptiness only the composed document tells)."""
-    if own != "m" or _value(kind) != obj.kind or _value(api_version) != obj.api_version:
+    if own[1] != "m" or _value(kind[1]) != obj.kind or _value(api_version[1]) != obj.api_version:
         return False
+    name, generate_name = name[1], generate_name[1]
     if name in ("m", "q") or generate_name in ("m", "q"):
         return None
     name = _value(name) or _value(generate_name)
