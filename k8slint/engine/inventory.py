@@ -58,7 +58,11 @@ _SHARED_STRINGS: dict = {}
 _SHARED_CONTAINERS: dict = {}  # structural hash -> the first copy with that content
 
 
-_SHARED_TABLE_LIMIT = 200_000
+# Entries (~5,000 workloads' worth) before a table is emptied. Measured at 100,000 documents
+# (benchmarks/bench.py --rss-docs): 200,000 entries held ~10 MiB more at the per-file peak, and
+# each emptying of tables that large left freed memory scattered among the copies (peak RSS
+# ~18 MiB higher); the copies the smaller tables fail to share cost ~1.5 MiB.
+_SHARED_TABLE_LIMIT = 50_000
 
 
 def forget_shared() -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from k8slint.model import affinity as aff
-from k8slint.model import fixes, memo, versions
+from k8slint.model import fixes, versions
 from k8slint.model.affinity import ALL_REVISIONS, ANTI, AFFINITY, INFINITE, OTHER_REVISIONS, SAME_REVISION, \
     count_noun, domain_noun
 from k8slint.model.cluster import HOSTNAME_LABEL
@@ -784,43 +784,31 @@ def _conflict_edges(workloads: list, index: _ScheduledIndex | LabelIndex) -> dic
     for i, w in enumerate(workloads):
         w.position = i
     edges_by_key: dict[str, set] = {}
-    repelled_by: dict = {}  # the positions of the workloads a term repels, by what decides that (_term_scope)
-    scopes: dict = {}  # (term id, owner's namespace) -> _term_scope: terms are shared (_template_terms)
+    # The positions of the workloads a term repels, by the term's mapping and its owner's namespace
+    # (what decides them when match/mismatchLabelKeys do not bring the owner's labels in:
+    # k8slint.model.affinity.term_selects): the members of a group that repels itself hold one
+    # mapping (terms are shared, _template_terms, and so are equal mappings in the inventory), and
+    # are looked up once, not once per member. Kept only for a selector with several candidates:
+    # a term that may select its own workload's pods alone (most) is as cheap to look up again, and
+    # the run may hold tens of thousands of them at its memory peak.
+    repelled_by: dict = {}
     for mine, a in enumerate(workloads):
         for term in a.terms:
             if term.kind != ANTI or not term.required or term.injected or not _usable(term):
                 continue
             edges = edges_by_key.setdefault(term.topology_key, set())
-            scope_key = (id(term), a.namespace)
-            scope = scopes.get(scope_key, scopes)
-            if scope is scopes:
-                scope = scopes[scope_key] = _term_scope(term, a)
-            repelled = repelled_by.get(scope) if scope is not None else None
+            key = (id(term.data), a.namespace) if not term.match_keys and not term.mismatch_keys else None
+            repelled = repelled_by.get(key) if key is not None else None
             if repelled is None:
-                repelled = [b.position for b in index.selector_candidates(term.selector)
+                candidates = index.selector_candidates(term.selector)
+                repelled = [b.position for b in candidates
                             if aff.term_selects(term, a.labels, a.namespace, a.obj.kind, b.labels, b.namespace,
                                                 False) is True]
-                if scope is not None:
-                    repelled_by[scope] = repelled
+                if key is not None and len(candidates) > 1:
+                    repelled_by[key] = repelled
             edges.update([(mine, theirs) if mine < theirs else (theirs, mine)
                           for theirs in repelled if theirs != mine])
     return edges_by_key
-
-
-def _term_scope(term, owner: _Workload):
-    """What decides which other workloads' pods a required anti-affinity term sees, when that does not
-    depend on the owner's own labels (no matchLabelKeys / mismatchLabelKeys): its selector, its
-    namespaces and namespaceSelector, and the owner's namespace (k8slint.model.affinity.term_selects).
-    Workloads with equal terms (a group that repels itself: the same selector on each member) are
-    then looked up once, not once per member. None when the owner's labels matter."""
-    if term.match_keys or term.mismatch_keys:
-        return None
-    data = term.data
-    try:
-        return (memo._typed(term.selector), memo._typed(data.get("namespaces")),
-                memo._typed(data.get("namespaceSelector")), owner.namespace)
-    except TypeError:  # an unhashable value where a scalar belongs
-        return None
 
 
 def _components(edges: set) -> list[tuple[list, set]]:
