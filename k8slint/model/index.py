@@ -157,15 +157,21 @@ class PodLabelIndex(LabelIndex):
     with workloadRef) is a candidate for every selector."""
 
     def __init__(self, workloads: list, version) -> None:
-        from k8slint.model.pod_labels import CONTROLLER_KEYS, pod_labels
+        from k8slint.model.pod_labels import CONTROLLER_KEYS, known_pod_labels, pod_labels
 
-        labels_of = self.pod_labels = [pod_labels(w, version) for w in workloads]
+        self.version = version
+        self._labels_at = pod_labels  # (a module function, not a bound method: no reference cycle)
         self._position = {id(w): p for p, w in enumerate(workloads)}
-        # (filled from the list, not through a bound method kept on the index: that would be a
-        # reference cycle, and the index with every workload it holds would wait for the cyclic GC)
+        # Each workload's PodLabels, worked out when a rule first asks (most are never asked: a
+        # selector's candidates are few); the index itself needs only the known labels.
+        self._pod_labels: list = [_NOT_YET] * len(workloads)
         self.items = workloads
         self.unknown_keys = CONTROLLER_KEYS
-        self._fill([None if labels is None else (labels.known,) for labels in labels_of])
+        sets = []
+        for workload in workloads:
+            known = known_pod_labels(workload, version)
+            sets.append(None if known is None else (known,))
+        self._fill(sets)
 
     def position(self, workload) -> int:
         """Where ``workload`` is in ``items``."""
@@ -173,12 +179,16 @@ class PodLabelIndex(LabelIndex):
 
     def known_labels(self, workload):
         """The ``PodLabels`` of ``workload``'s pods, or None when they cannot be known."""
-        return self.pod_labels[self._position[id(workload)]]
+        position = self._position[id(workload)]
+        labels = self._pod_labels[position]
+        if labels is _NOT_YET:
+            labels = self._pod_labels[position] = self._labels_at(workload, self.version)
+        return labels
 
     def labels_of(self, workload):
         """The ``PodLabels`` of ``workload``'s pods, or its template labels when those cannot be
         known (what ``selector_verdict`` is then asked about)."""
-        labels = self.pod_labels[self._position[id(workload)]]
+        labels = self.known_labels(workload)
         return labels if labels is not None else workload.pod_template.labels
 
     def verdicts(self, selector) -> list[tuple]:
@@ -193,6 +203,9 @@ class PodLabelIndex(LabelIndex):
             if verdict is not False:
                 found.append((workload, verdict))
         return found
+
+
+_NOT_YET = object()
 
 
 def pod_label_index(workloads: list, version) -> PodLabelIndex:

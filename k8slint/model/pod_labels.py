@@ -86,6 +86,19 @@ class PodLabels(NamedTuple):
         return key in self.known or key in self.revision or key in self.per_pod or key in self.per_workload
 
 
+def known_pod_labels(workload: Workload, version: Version = NEWEST) -> Mapping | None:
+    """A mapping whose string pairs are those of ``pod_labels(workload, version).known`` (it may
+    hold pairs of other types, which no selector matches), without the rest of ``PodLabels``: what
+    an index of pod labels files each workload under. Only a Job's (and a CronJob's Jobs') differ
+    from the template's; None when the pods cannot be known."""
+    if isinstance(workload, (Job, CronJob)):
+        labels = pod_labels(workload, version)
+        return None if labels is None else labels.known
+    if isinstance(workload, Rollout) and dig(workload.root, ("spec", "workloadRef")) is not None:
+        return None
+    return workload.pod_template.labels
+
+
 def pod_labels(workload: Workload, version: Version = NEWEST) -> PodLabels | None:
     """The labels of ``workload``'s pods at Kubernetes ``version``; None when its pods cannot be
     known (an Argo Rollout whose template comes from a Deployment: ``workloadRef``)."""

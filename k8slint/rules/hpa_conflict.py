@@ -22,6 +22,7 @@ from k8slint.model.objects import (
     Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, Rollout, StatefulSet,
     Workload, as_dict, as_int, as_list,
 )
+from k8slint.model import memo
 from k8slint.model.pods import is_partial, references_template
 from k8slint.model.index import PlaceIndex
 from k8slint.model.relations import same_namespace
@@ -85,6 +86,8 @@ def check(inventory, ctx):
                     f"{describe(target)} sets spec.replicas: {replicas} but {who} its replica count: "
                     f"every apply of this manifest resets the replicas to {replicas} until the HPA "
                     f"scales again", rule=FIXED_REPLICAS, severity=severity)
+            if len(hpas) < 2:
+                continue  # (the usual case: one HPA, nothing to fight with)
             by_file: dict[str, list] = {}
             for hpa in hpas:
                 by_file.setdefault(hpa.file, []).append(hpa)
@@ -104,8 +107,11 @@ def check(inventory, ctx):
 def _link_severity(target: Workload, hpas: list) -> str | None:
     """The rule's default severity when an HPA sits in the target's file or directory (they are
     surely one application), "info" when the match is by namespace and name only."""
-    folder = os.path.dirname(target.file)
-    if any(h.file == target.file or os.path.dirname(h.file) == folder for h in hpas):
+    file = target.file
+    if any(h.file == file for h in hpas):  # (the usual case, without working out directories)
+        return None
+    folder = os.path.dirname(file)
+    if any(os.path.dirname(h.file) == folder for h in hpas):
         return None
     return "info"
 
@@ -140,7 +146,7 @@ def _replica_bounds(hpa: HorizontalPodAutoscaler, spec: dict, ctx):
                    hint="Swap the values or raise maxReplicas.")
 
 
-def _metrics(hpa: HorizontalPodAutoscaler, spec: dict) -> list[tuple]:
+def _metrics(hpa: HorizontalPodAutoscaler, spec: dict) -> list[tuple] | tuple:
     """The utilisation targets as (resource, container or None, path, percent, why) where ``why``
     explains a defaulted CPU target ("" when the manifest spells the target out)."""
     if hpa.api_version == "autoscaling/v1":
@@ -155,6 +161,14 @@ def _metrics(hpa: HorizontalPodAutoscaler, spec: dict) -> list[tuple]:
     if metrics is None or metrics == []:
         return [("cpu", None, ("spec", "scaleTargetRef"), 80,
                  " (an HPA without metrics targets 80% CPU utilisation)")]
+    return _listed_targets(metrics)
+
+
+# By identity: the inventory keeps one copy of equal metrics lists, and HPAs made from one
+# template (a Helm chart's) repeat theirs.
+@memo.by_identity(size=memo.RECENT)
+def _listed_targets(metrics) -> tuple:
+    """The utilisation targets of a ``spec.metrics`` list (autoscaling/v2 and v2beta*)."""
     out = []
     for index, metric in enumerate(as_list(metrics)):
         if not isinstance(metric, dict):
@@ -180,7 +194,7 @@ def _metrics(hpa: HorizontalPodAutoscaler, spec: dict) -> list[tuple]:
         elif source.get("targetAverageUtilization") is not None:  # autoscaling/v2beta1
             out.append((name, container, path + ("targetAverageUtilization",),
                         source.get("targetAverageUtilization"), ""))
-    return out
+    return tuple(out)
 
 
 def _metric_targets(hpa: HorizontalPodAutoscaler, metrics: list, ctx):
@@ -230,7 +244,8 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, places: PlaceIndex
             rule=CONFLICT, hint=f"Set scaleTargetRef.apiVersion: {expected}.")
         return None
     matches = [w for w in by_name.get(name, ()) if isinstance(w, cls) and same_namespace(w.namespace, hpa.namespace)]
-    matches = [w for w in matches if not is_partial(w)] or matches
+    if len(matches) > 1:
+        matches = [w for w in matches if not is_partial(w)] or matches
     if matches:
         found = next((w for w in matches if w.file == hpa.file), None)
         if found is None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from k8slint.model import fixes, memo
 from k8slint.model.objects import (
@@ -331,9 +331,9 @@ def _rollout(obj: Rollout, env: _Env):
                                       "Argo Rollouts controller")
 
 
-@dataclass(frozen=True)
-class _Knob:
-    """A rolling-update knob (maxSurge, maxUnavailable): as written and its default."""
+class _Knob(NamedTuple):
+    """A rolling-update knob (maxSurge, maxUnavailable): as written and its default. (A named
+    tuple: two are made for every Deployment, cheaper than a frozen dataclass.)"""
 
     name: str
     raw: object  # as written; None when absent

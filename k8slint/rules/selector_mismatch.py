@@ -28,6 +28,7 @@ from k8slint.model.pods import (
     pod_label_sets, runs_pods, string_map,
 )
 from k8slint.model.index import LabelIndex, PlaceIndex
+from k8slint.model.pod_labels import known_pod_labels
 from k8slint.model.relations import missing_reference_severity, pods_made_elsewhere, same_namespace
 from k8slint.model.scheduling import label_map_problems, label_selector_matches, label_selector_problems
 from k8slint.model.wording import describe, describe_labels
@@ -233,7 +234,7 @@ _DYNAMIC_KEYS = frozenset(CONTROLLER_LABELS)
 def check_services(inventory, ctx):
     workloads = [w for w in inventory.workloads if runs_pods(w)]
     pod_sources = inventory.of(PodSource)
-    index = LabelIndex(workloads, lambda w: pod_label_sets(w, {}), _DYNAMIC_KEYS)
+    index = LabelIndex(workloads, _label_sets, _DYNAMIC_KEYS)
     # A fragment without pod labels (a kustomize patch) says nothing about which pods exist.
     places = PlaceIndex([w for w in workloads if not is_partial(w) or w.pod_template.labels])
     for service in inventory.of(Service):
@@ -257,6 +258,14 @@ def check_services(inventory, ctx):
                 continue
             if ctx.enabled(NO_ENDPOINTS):
                 _no_endpoints(service, selector, matching, places, pod_sources, ctx)
+
+
+def _label_sets(workload: Workload):
+    """``pod_label_sets(workload, {})`` for the index: an Argo Rollout's pods may carry several
+    label sets; any other workload's carry its known pod labels (its template's, read directly)."""
+    if isinstance(workload, Rollout):
+        return pod_label_sets(workload, {})
+    return (known_pod_labels(workload),)
 
 
 def _template_labels(workload: Workload) -> dict:
