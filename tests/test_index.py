@@ -485,3 +485,24 @@ def test_topology_spread_capacity_per_placement_equals_each_workload_alone(seed,
         alone |= {(f.name, f.message) for f in engine_run([path], cluster=cluster,
                                                           enabled={"topology-spread-infeasible"}).findings}
     assert found == alone and found
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_anti_affinity_conflict_groups_are_the_connected_components(seed):
+    """anti-affinity-infeasible weighs each connected component of the conflict graph on its own,
+    in the order of their lowest member (the work budget of the clique search is spent in that
+    order): each group is a component's sorted members with its edges, as networkx finds them."""
+    import networkx
+
+    from k8slint.rules import anti_affinity
+
+    rng = random.Random(seed)
+    vertices = rng.randint(2, 60)
+    edges = set()
+    for _ in range(rng.randint(1, 80)):
+        a, b = rng.sample(range(vertices), 2)
+        edges.add((min(a, b), max(a, b)))
+    graph = networkx.Graph(list(edges))
+    expected = sorted((sorted(component), {e for e in edges if e[0] in component})
+                      for component in networkx.connected_components(graph))
+    assert anti_affinity._components(set(edges)) == expected

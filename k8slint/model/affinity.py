@@ -74,6 +74,7 @@ class Term:
     mismatch_keys: tuple = field(init=False, compare=False, repr=False)  # mismatchLabelKeys (strings)
     namespaces: tuple = field(init=False, compare=False, repr=False)  # the names of ``namespaces``
     problems: tuple | None = field(default=None, init=False, compare=False, repr=False)  # term_problems
+    accepted: bool | None = field(default=None, init=False, compare=False, repr=False)  # term_accepted
     # labelSelector compiled (requirements, problems): see `selector_of`
     compiled: tuple | None = field(default=None, init=False, compare=False, repr=False)
 
@@ -193,6 +194,16 @@ def selector_of(term: Term) -> tuple:
 def term_problems(term: Term) -> list[tuple[tuple, str]]:
     """What the API server's ``validatePodAffinityTerm`` would reject: (relative path, message)."""
     return list(_term_problems(term))
+
+
+def term_accepted(term: Term) -> bool:
+    """Whether the API server accepts the term (a preferred term's weight aside: the problems of
+    `term_problems` at a relative path), worked out once and kept on the term."""
+    accepted = term.accepted
+    if accepted is None:
+        accepted = not any(relative is not None for relative, _ in _term_problems(term))
+        object.__setattr__(term, "accepted", accepted)
+    return accepted
 
 
 def _term_problems(term: Term) -> tuple[tuple[tuple, str], ...]:

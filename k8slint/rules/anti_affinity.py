@@ -95,10 +95,8 @@ class _Workload:
 
 
 def _usable(term) -> bool:
-    """A term the API server accepts (a preferred term's bad weight does not matter here); its
-    problems are worked out once and kept on the term."""
-    return term.topology_key is not None and (term.injected or not [
-        p for p in aff.term_problems(term) if p[0] is not None])
+    """A term the API server accepts (a preferred term's bad weight does not matter here)."""
+    return term.topology_key is not None and (term.injected or aff.term_accepted(term))
 
 
 def _keep_required(w: _Workload) -> None:
@@ -378,7 +376,7 @@ def _rollout_peak(w: _Workload, noun_one: str) -> _Peak | None:
     # Asked for every workload with a self term: worked out once per strategy mapping (the
     # inventory shares equal ones), replica count and wording.
     strategy = obj.spec.get("strategy")
-    key = (type(obj), id(strategy), w.pods, w.pods_text, noun_one)
+    key = (type(obj), id(strategy), w.pods, w.hpa is None, noun_one)  # (pods and hpa make pods_text)
     entry = _PEAKS.get(key)
     if entry is None or entry[0] is not strategy:
         if len(_PEAKS) >= 256:
@@ -387,7 +385,7 @@ def _rollout_peak(w: _Workload, noun_one: str) -> _Peak | None:
     return entry[1]
 
 
-_PEAKS: dict = {}  # (kind, id of spec.strategy, pods, pods_text, noun) -> (spec.strategy, _Peak or None)
+_PEAKS: dict = {}  # (kind, id of spec.strategy, pods, without HPA, noun) -> (spec.strategy, _Peak or None)
 
 
 def _strategy_peak(w: _Workload, noun_one: str) -> _Peak | None:
@@ -500,7 +498,7 @@ def _steady_phrase(w: _Workload, key: str) -> str:
 
 def _report_needs(w: _Workload, ctx) -> None:
     seen = set()
-    for term, mode in w.self_terms():
+    for term, mode in w.own:
         key = term.topology_key
         if (key, mode) in seen:
             continue
@@ -812,28 +810,37 @@ def _conflict_edges(workloads: list, index: _ScheduledIndex | LabelIndex) -> dic
 
 
 def _components(edges: set) -> list[tuple[list, set]]:
-    """Connected components of the conflict graph: (sorted members, their edges)."""
-    parent: dict[int, int] = {i: i for edge in edges for i in edge}
-
-    def root(i: int) -> int:
-        while (up := parent[i]) != i:
-            parent[i] = i = parent[up]  # path halving
-        return i
-
-    for a, b in edges:
-        root_a, root_b = root(a), root(b)
-        if root_a != root_b:
-            parent[root_a] = root_b
-    root_of = {i: root(i) for i in sorted(parent)}
-    groups: dict[int, tuple[list, set]] = {}  # in the order of their first edge
-    for edge in sorted(edges):
-        group = groups.get(root_of[edge[0]])
-        if group is None:
-            group = groups[root_of[edge[0]]] = ([], set())
-        group[1].add(edge)
-    for i, group_root in root_of.items():
-        groups[group_root][0].append(i)
-    return list(groups.values())
+    """Connected components of the conflict graph: (sorted members, their edges), in the order of
+    their lowest member (that of their first edge in sorted order)."""
+    group_of: dict[int, tuple[list, set]] = {}
+    for edge in edges:
+        a, b = edge
+        group_a, group_b = group_of.get(a), group_of.get(b)
+        if group_a is group_b:
+            if group_a is None:
+                group_of[a] = group_of[b] = ([a, b], {edge})
+            else:
+                group_a[1].add(edge)
+        elif group_b is None:
+            group_a[0].append(b)
+            group_a[1].add(edge)
+            group_of[b] = group_a
+        elif group_a is None:
+            group_b[0].append(a)
+            group_b[1].add(edge)
+            group_of[a] = group_b
+        else:  # two groups meet: the smaller one joins the larger
+            small, large = (group_a, group_b) if len(group_a[0]) < len(group_b[0]) else (group_b, group_a)
+            for member in small[0]:
+                group_of[member] = large
+            large[0].extend(small[0])
+            large[1].update(small[1])
+            large[1].add(edge)
+    groups = list({id(group): group for group in group_of.values()}.values())
+    for members, _ in groups:
+        members.sort()
+    groups.sort(key=lambda group: group[0][0])
+    return groups
 
 
 def _check_group(workloads: list, members: list, edges: set, key: str, ctx, cluster, budget) -> None:
@@ -935,8 +942,10 @@ def _weight(w: _Workload, key: str) -> int:
     pods = w.pods if w.pods is not None else 1
     if pods <= 0:
         return 0
-    own = any(t.topology_key == key for t, _ in w.self_terms((ALL_REVISIONS, SAME_REVISION)))
-    return pods if own else 1
+    for term, mode in w.own:
+        if term.topology_key == key and mode != OTHER_REVISIONS:  # (ALL_REVISIONS or SAME_REVISION)
+            return pods
+    return 1
 
 
 def _max_clique(members: list, edges: set, weights: dict, budget):
