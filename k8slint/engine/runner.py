@@ -90,6 +90,21 @@ def _lint_batch(args) -> _Batch:
     return _Batch(results, texts)
 
 
+# What runs made that the process keeps until it ends (None: nothing kept, the default). The k8slint
+# command ends its process with os._exit once the report is written (cli.entry): freeing a run's
+# inventory and per-file results object by object first only costs time (~5% of a lint of 20,000
+# documents in one file), so it asks run() to keep them here (hold_until_exit).
+_HELD_UNTIL_EXIT: list | None = None
+
+
+def hold_until_exit() -> None:
+    """Keep what each run makes (its inventory and per-file results) until the process ends: for a
+    process that exits without tearing its heap down right after the report."""
+    global _HELD_UNTIL_EXIT
+    if _HELD_UNTIL_EXIT is None:
+        _HELD_UNTIL_EXIT = []
+
+
 def run(paths: Iterable[str], options: Options) -> RunResult:
     # A run builds hundreds of thousands of small acyclic containers that live until its end: the
     # cyclic GC would walk them again and again for nothing (measured: 1.5 s of a 4.2 s run over
@@ -131,6 +146,8 @@ def _run(paths: Iterable[str], options: Options) -> RunResult:
     notes = merge_notes(notes, order)
     findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule, f.message))
     errors.sort(key=lambda e: (order.get(e.file, -1), e.line, e.column))
+    if _HELD_UNTIL_EXIT is not None:
+        _HELD_UNTIL_EXIT.append((inventory, results))
     return RunResult(findings, errors, notes, len(files), documents_count, tuple(options.policies))
 
 
