@@ -67,7 +67,10 @@ typedef struct {
     char special_first[256];
     Py_ssize_t special_longest;
     long max_depth, max_expansion, max_ratio;
-    Frame frames[MAX_FRAMES];
+    /* the open collections, grown as a document nests (up to MAX_FRAMES): a Stream is made per
+     * file, and a fixed array of MAX_FRAMES frames was a 90 KB block cleared for each one */
+    Frame *frames;
+    int frames_size;
     int depth;
     long index;
     Py_ssize_t nodes, expanded;
@@ -97,8 +100,26 @@ static void stream_reset_document(Stream *s) {
     s->root_seen = 0;
 }
 
+/* Room for one more open collection (frames[depth]); -1 with MemoryError set. */
+static int stream_reserve_frame(Stream *s) {
+    if (s->depth < s->frames_size) return 0;
+    int size = s->frames_size ? 2 * s->frames_size : 16;
+    if (size > MAX_FRAMES) size = MAX_FRAMES;
+    if (size <= s->depth) return 0;  /* at MAX_FRAMES: the caller's depth check reports it */
+    Frame *grown = PyMem_Realloc(s->frames, (size_t)size * sizeof(Frame));
+    if (!grown) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(grown + s->frames_size, 0, (size_t)(size - s->frames_size) * sizeof(Frame));
+    s->frames = grown;
+    s->frames_size = size;
+    return 0;
+}
+
 static void Stream_dealloc(Stream *s) {
     stream_reset_document(s);
+    PyMem_Free(s->frames);
     if (s->parser_ready) yaml_parser_delete(&s->parser);
     Py_XDECREF(s->text);
     Py_XDECREF(s->ymap); Py_XDECREF(s->yseq); Py_XDECREF(s->special);
@@ -419,6 +440,7 @@ static PyObject *Stream_next(Stream *s) {
         case YAML_MAPPING_START_EVENT:
         case YAML_SEQUENCE_START_EVENT: {
             int is_map = event.type == YAML_MAPPING_START_EVENT;
+            if (stream_reserve_frame(s) < 0) { fail = 1; break; }  /* (moves the frames: before any pointer) */
             Frame *parent = s->depth ? &s->frames[s->depth - 1] : NULL;
             s->nodes += 1;
             if (s->depth >= s->max_depth || s->depth >= MAX_FRAMES) {

@@ -212,12 +212,17 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
 _HAVE_SET_BLOCKING = hasattr(os, "set_blocking")
 
 
-def _read_regular(fd: int, size: int, max_bytes: int) -> bytes:
+# POSIX: a path's name is what follows its last os.sep (os.path.basename without its calls)
+_ONE_SEPARATOR = os.altsep is None
+
+
+def _read_regular(fd: int, size: int, max_bytes: int, data: bytes) -> bytes:
     """The bytes of a regular file whose fstat() size is ``size``, up to ``max_bytes`` + 1 (one more
-    than the cap says it is too large). read(n) reserves n bytes up front: the first read asks
-    for what the file holds (plus one, to see it grow), not for the cap."""
+    than the cap says it is too large), when the first read, ``data`` =
+    os.read(fd, min(size, max_bytes) + 1), did not return ``size`` bytes. read(n) reserves n bytes
+    up front: the first read asks for what the file holds (plus one, to see it grow), not for the
+    cap."""
     wanted = min(size, max_bytes) + 1
-    data = os.read(fd, wanted)
     if len(data) < min(size, wanted):  # a partial read (a signal, a network file system): read on
         data += _read_upto(lambda n: os.read(fd, n), wanted - len(data))
     if size < len(data) <= max_bytes:  # it grew while being read
@@ -245,7 +250,10 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, keep_newline
             try:
                 status = os.fstat(fd)
                 if stat.S_ISREG(status.st_mode):
-                    data = _read_regular(fd, status.st_size, max_bytes)
+                    size = status.st_size
+                    data = os.read(fd, min(size, max_bytes) + 1)
+                    if len(data) != size:  # short of what fstat said, or more: it grew
+                        data = _read_regular(fd, size, max_bytes, data)
                 else:  # a pipe (<(helm template .)) or a device: blocking reads, up to the cap
                     if _HAVE_SET_BLOCKING:
                         os.set_blocking(fd, True)
@@ -261,13 +269,13 @@ def read_source(path: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, keep_newline
             f"file is larger than {max_bytes // (1024 * 1024)} MiB; not linted (raise --max-file-size)", 1, 1)
         return source
     text, problem = decode(data)
-    if problem is None and not keep_newlines:
-        text = normalized_newlines(text)
     if problem is not None:
         source.problem = problem
         return source
-    name = os.path.basename(path)
-    if name in ("kustomization.yaml", "kustomization.yml", "Kustomization"):
+    if not keep_newlines and "\r" in text:
+        text = normalized_newlines(text)
+    name = path[path.rfind(os.sep) + 1:] if _ONE_SEPARATOR and type(path) is str else os.path.basename(path)
+    if name in _KUSTOMIZATIONS:
         source.note = "kustomization file skipped: lint the output of `kustomize build` instead"
         return source
     if path != STDIN and _kustomize_patch(path):
@@ -301,11 +309,16 @@ def _kustomize_patch(path: str) -> bool:
     # Looked up by the directory as given first: most directories have no kustomization near them,
     # and their files then need no absolute path of their own (abspath per file was a tenth of
     # reading a two-document file).
-    directory = os.path.dirname(path)
-    key = directory if os.path.isabs(directory) else (os.getcwd(), directory)
+    if _ONE_SEPARATOR and type(path) is str:  # up to its last separator: the directory dirname() gives
+        directory = path[:path.rfind(os.sep) + 1]
+        absolute = path[:1] == os.sep
+    else:
+        directory = os.path.dirname(path)
+        absolute = os.path.isabs(directory)
+    key = directory if absolute else (os.getcwd(), directory)
     patches = _NEAR_BY_GIVEN.get(key)
     if patches is None:
-        patches = _NEAR_BY_GIVEN[key] = _patches_near(os.path.normcase(os.path.abspath(directory)))
+        patches = _NEAR_BY_GIVEN[key] = _patches_near(os.path.normcase(os.path.abspath(os.path.dirname(path))))
     return bool(patches) and os.path.normcase(os.path.abspath(path)) in patches
 
 

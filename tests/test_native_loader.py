@@ -107,6 +107,11 @@ SNIPPETS = [
     "%TAG !k! tag:yaml.org,2002:\n---\na: !k!int 5\n",
     "a:\n" + "  " * 1 + "b:\n" + "".join("  " * (i + 2) + f"k{i}:\n" for i in range(250)),
     "[" * 300 + "]" * 300 + "\n",
+    # nesting across the native composer's frame-array growth (16, 32, 64, ... open collections),
+    # with anchors and aliases whose frames are reallocated under them
+    "r: " + "[{k: " * 16 + "&deep {x: 1}" + "}]" * 16 + "\nz: *deep\n---\n" + "".join(
+        "  " * i + f"k{i}: &a{i}\n" for i in range(40)) + "  " * 40 + "leaf: 1\nback: *a39\n",
+    "k:\n" + "".join("  " * (i + 1) + "-\n" for i in range(17)) + "  " * 18 + "x\n",
     "a: &a [x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
     "f: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
