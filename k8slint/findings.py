@@ -174,7 +174,10 @@ class Suppressions:
 
 
 def annotation_suppresses(obj: K8sObject, rule: str) -> bool:
-    value = obj.annotations.get(IGNORE_ANNOTATION)
+    # obj.annotations without its two property calls: asked for every finding
+    metadata = obj.root.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get(IGNORE_ANNOTATION) if isinstance(annotations, dict) else None
     if not isinstance(value, str):
         return False
     ids = {part.strip() for part in value.split(",")}

@@ -550,6 +550,21 @@ def test_cross_object_findings_point_at_the_field_in_lists_and_after_errors(writ
     assert found == [("s", 7, 19, False), ("t", 17, 21, True), ("u", 24, 12, False)]
 
 
+
+def test_cross_object_findings_in_a_document_with_a_key_written_twice(write):
+    """The API server receives the last value of a key written twice (sigs.k8s.io/yaml), so the
+    finding points into the second ``spec``, not at the first one's selector, which the native
+    reader would reach first and stop at; in the next document, the duplicate comes after."""
+    path = write("twice.yaml", (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  selector: {app: nothing}\n"
+        "  ports: [{port: 80}]\nspec:\n  ports: [{port: 80}]\n  selector: {app: other}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: t}\nspec:\n  selector: {app: none}\n"
+        "  ports: [{port: 80}]\nmetadata: {name: t}\n---\n") + SERVICES_AND_DEPLOYMENT.split("---\n")[-1])
+    code, report = lint_json(path)
+    found = [(f["name"], f["line"], f["column"]) for f in report["findings"] if f["rule"] == "service-no-endpoints"]
+    assert found == [("s", 9, 19), ("t", 15, 19)]
+
+
 SERVICES_AND_DEPLOYMENT = """\
 apiVersion: v1
 kind: Service

@@ -86,9 +86,8 @@ class RuleContext:
         if positions_deferred(obj):
             # An inventory copy keeps no positions (locating in it would find none and cost a walk
             # of the path): a placeholder until locate_deferred() sets the position and decides
-            # comment suppressions again at the real line.
-            found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix,
-                                 span=_PLACEHOLDER_SPAN)
+            # comment suppressions at the real line.
+            found = make_finding(obj, path, rule_id, level, message, hint, None, fix, span=_PLACEHOLDER_SPAN)
             self.deferred.append((found, obj, tuple(path)))
         else:
             found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix)

@@ -14,7 +14,8 @@ from k8slint.yaml_values import _SPECIAL, MAX_DEPTH, key_string, resolve_plain
 
 
 def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_bytes: int) -> None:
-    """Give set-rule findings on position-free summaries their line and column.
+    """Give set-rule findings on position-free summaries their line and column, and decide their
+    comment suppressions there (``ctx.report`` leaves them undecided).
 
     Each file with such findings is read once more, and only the documents concerned are read
     again (from their first line to the next document marker): by the native module's path_spans
@@ -66,8 +67,6 @@ def locate_deferred(deferred: list, suppressions: dict[str, Suppressions], max_b
                     line += first_line
                     end_line += first_line
                 finding.line, finding.column, finding.end_line, finding.end_column = line, column, end_line, end_column
-                if finding.suppression == "comment":  # decided at the placeholder line: decide again
-                    finding.suppressed, finding.suppression = False, None
                 if file_suppressions is not None and file_suppressions.suppresses(finding.rule, line) \
                         and not annotation_suppresses(obj, finding.rule):
                     finding.suppressed, finding.suppression = True, "comment"

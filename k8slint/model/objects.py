@@ -111,18 +111,27 @@ def as_count(value, default=None):
 _NEEDS_QUOTES = re.compile(r"[.\[\] ]").search
 
 
+_SHOWN_KEYS: dict[str, str] = {}  # a key -> ".key" as format_path writes it (every finding has a path)
+
+
 def format_path(path: Path) -> str:
     """``("spec", "containers", 0, "name")`` -> ``spec.containers[0].name``."""
     out = []
     for step in path:
         if type(step) is int:
             out.append(f"[{step}]")
-        else:
+            continue
+        shown = _SHOWN_KEYS.get(step) if type(step) is str else None
+        if shown is None:
             text = str(step)
             if not text or _NEEDS_QUOTES(text):
                 text = f'"{text}"'  # keys like app.kubernetes.io/name stay readable
-            out.append("." + text if out else text)
-    return "".join(out)
+            shown = "." + text
+            if type(step) is str and len(_SHOWN_KEYS) < 4096:
+                _SHOWN_KEYS[step] = shown
+        out.append(shown)
+    joined = "".join(out)
+    return joined[1:] if joined[:1] == "." and type(path[0]) is not int else joined
 
 
 class K8sObject:
