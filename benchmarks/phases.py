@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import json
 import resource
 import signal
@@ -37,6 +38,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--max-file-size", type=int, default=64, metavar="MIB")
     args = parser.parse_args(argv)
+    # As `k8slint lint` does (cli.py, engine.runner.run): the cyclic GC stays off for the whole run.
+    # With it on, every set rule would pay for collections over the whole inventory, which a lint
+    # never does (measured: the set rules of no-match at 20,000 documents 1.7 s here, 0.45 s in a lint).
+    gc.disable()
 
     from k8slint import rules
     from k8slint.engine import Inventory, Options, inventory as inventory_module, runner
