@@ -277,9 +277,10 @@ def check_unsafe(inventory, ctx):
     # Services by a pair of their selector: a Recreate Deployment asks which of them select its pods
     services = SelectorMapIndex(inventory.of(Service), lambda s: s.selector)
     env = _Env(ctx, inventory.of(HorizontalPodAutoscaler), services, slow)
+    valid: dict = {}  # what validation_problems gives, by what it reads (the strategy by identity)
     for obj in workloads:
         with ctx.guard(obj):
-            if validation_problems(obj):
+            if not _valid(obj, valid):
                 continue  # rolling-update-invalid reports it; the arithmetic is undefined
             if isinstance(obj, Deployment):
                 _deployment(obj, env)
@@ -289,6 +290,24 @@ def check_unsafe(inventory, ctx):
                 _statefulset(obj, env)
             else:
                 _rollout(obj, env)
+
+
+def _valid(obj: Workload, known: dict) -> bool:
+    """``not validation_problems(obj)``, worked out once per distinct input: the inventory keeps one
+    copy of equal strategy mappings, so the thousands of workloads of a chart or generator that
+    repeat one strategy share it, and its identity (alive as long as the inventory) stands for
+    its value. ``validation_problems`` reads the class, the API version (a Deployment's deadline
+    default), the strategy mapping and two scalars."""
+    spec = obj.spec
+    strategy = spec.get("updateStrategy" if isinstance(obj, (DaemonSet, StatefulSet)) else "strategy")
+    key = (type(obj), obj.api_version, id(strategy), spec.get("minReadySeconds"), spec.get("progressDeadlineSeconds"))
+    try:
+        found = known.get(key)
+    except TypeError:  # a mapping or list where a number belongs (invalid-field-type reports it)
+        return not validation_problems(obj)
+    if found is None:
+        found = known[key] = not validation_problems(obj)
+    return found
 
 
 def _deployment(obj: Deployment, env: _Env):
@@ -362,12 +381,19 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
                    resolve: Callable[[int], Fenceposts], takes_all_down: Callable[[int], bool],
                    strategy_path: tuple, knobs_path: tuple, controller: str):
     ctx = env.ctx
-    resolved = [(c, resolve(c.n)) for c in counts]
+    resolved = []
+    outage = forced = None  # the first count at which every pod may go down / both knobs resolve to 0
+    for c in counts:
+        fp = resolve(c.n)
+        resolved.append((c, fp))
+        if outage is None and fp.unavailable >= c.n:
+            outage = (c, fp)
+        if forced is None and fp.forced_unavailable:
+            forced = (c, fp)
 
     def at(knob: _Knob) -> tuple:
         return knobs_path + (knob.name,) if knob.raw is not None else strategy_path
 
-    outage = next(((c, fp) for c, fp in resolved if fp.unavailable >= c.n), None)
     if outage is not None:
         c, fp = outage
         upto = max(_OUTAGE_SCAN, counts[-1].n)
@@ -389,22 +415,20 @@ def _surge_rollout(obj, env: _Env, counts: list[ReplicaCount], surge: _Knob, una
             f"{one_per_node[0].upper()}{one_per_node[1:]}, so one such pod fits per node and a surge pod needs a "
             f"node without an old one (on a single node a rollout can only replace in place): run more replicas "
             f"on more nodes, and use maxSurge only where the cluster has a node to spare.")
-    else:
-        forced = next(((c, fp) for c, fp in resolved if fp.forced_unavailable), None)
-        if forced is not None:
-            c, fp = forced
-            one_per_node = _one_per_node(obj)
-            ctx.report(
-                obj, at(unavailable) if unavailable.raw is not None else at(surge),
-                f"{surge.resolved(c.n, 0, 'up')} and {unavailable.resolved(c.n, 0, 'down')}: both are 0 "
-                f"at {c.text()}; the API server accepts this because the written values are not both 0, but "
-                f"the {controller} then silently uses maxUnavailable 1: one pod at a time goes down before "
-                f"its replacement is ready",
-                hint="Write what should happen: maxUnavailable: 1 with maxSurge: 0, or maxSurge: 1 with "
-                     "maxUnavailable: 0 to keep every pod serving." if one_per_node is None else
-                f"Write what should happen: maxUnavailable: 1 with maxSurge: 0 ({one_per_node}: a surge pod "
-                f"needs a node without an old pod).",
-                severity="info")
+    elif forced is not None:
+        c, fp = forced
+        one_per_node = _one_per_node(obj)
+        ctx.report(
+            obj, at(unavailable) if unavailable.raw is not None else at(surge),
+            f"{surge.resolved(c.n, 0, 'up')} and {unavailable.resolved(c.n, 0, 'down')}: both are 0 "
+            f"at {c.text()}; the API server accepts this because the written values are not both 0, but "
+            f"the {controller} then silently uses maxUnavailable 1: one pod at a time goes down before "
+            f"its replacement is ready",
+            hint="Write what should happen: maxUnavailable: 1 with maxSurge: 0, or maxSurge: 1 with "
+                 "maxUnavailable: 0 to keep every pod serving." if one_per_node is None else
+            f"Write what should happen: maxUnavailable: 1 with maxSurge: 0 ({one_per_node}: a surge pod "
+            f"needs a node without an old pod).",
+            severity="info")
     top, fp = resolved[-1]
     if top.n >= env.slow_replicas and fp.surge + fp.unavailable == 1:
         min_ready = as_int(obj.spec.get("minReadySeconds"), 0) or 0
