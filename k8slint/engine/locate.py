@@ -111,6 +111,13 @@ def _native_spans(text: str | None, begin: int, same_document: list, stop_early:
     reading once every path is placed."""
     if _path_spans is None or text is None:
         return None
+    if len(same_document) == 1:  # (most documents: one finding)
+        _, obj, field_path = same_document[0]
+        where = obj.where
+        targets = [where + field_path, *([where + extra for extra in _IDENTITY_PATHS] if where else _IDENTITY_PATHS)]
+        found = _path_spans(text, begin, targets, _resolve_key, _SPECIAL, FieldKey, FieldValue, MAX_DEPTH, stop_early)
+        same = _same_object(obj, *found[1:]) if found is not None else None
+        return None if same is None else [found[0][0] if same else None]
     targets = [obj.where + field_path for _, obj, field_path in same_document]
     places: dict = {}  # where -> position of its identity paths among the targets
     for _, obj, _ in same_document:
