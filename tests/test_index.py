@@ -68,6 +68,35 @@ def test_near_miss_and_scoping_equal_the_scan(seed):
         assert places.values(key, buckets, lambda i: i.labels, 2) == (values[:2], len(values) > 2)
 
 
+def test_near_miss_with_a_list_as_label_value_equals_the_scan():
+    """A template label whose value is a list (the API server rejects it; invalid-field-type says so)
+    counts as a key present whose value matches nothing: the near-miss table skips its value, and
+    service-no-endpoints reports the Service instead of failing on it."""
+    make = lambda n, labels: SimpleNamespace(labels=labels, file="d/f.yaml", namespace="", n=n)  # noqa: E731
+    items = [make(0, {"app": "web", "tier": ["a", "b"]}), make(1, {"team": "x"}), make(2, {"tier": "db"})]
+    places = PlaceIndex(items)
+    for selector in ({"app": "api", "tier": "web"}, {"tier": "web"}, {"app": "web", "tier": "db"}):
+        buckets = places.in_file("d/f.yaml", "")
+        assert places.closest(selector, buckets, lambda i: i.labels) == _scan_closest(selector, items)
+
+
+def test_service_next_to_a_list_label_value_is_reported(tmp_path):
+    from conftest import engine_run
+
+    (tmp_path / "a.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web, tier: [a, b]}}\n"
+        "    spec: {containers: [{name: c, image: registry.example.com/web}]}\n"
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: api}\n"
+        "spec: {selector: {app: api, tier: web}, ports: [{port: 80}]}\n")
+    result = engine_run([tmp_path / "a.yaml"], enabled={"service-no-endpoints"})
+    assert not [e for e in result.errors if e.rule == "internal-error"], result.errors
+    [found] = result.findings
+    assert (found.rule, found.line) == ("service-no-endpoints", 13)
+    assert found.message.endswith("connections to it fail; the pods here have app=web")
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_label_candidates_are_a_superset_in_input_order(seed):
     rng = random.Random(seed)

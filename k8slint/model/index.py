@@ -531,11 +531,11 @@ def _near_miss_table(tables: dict, bucket: list, keys: tuple, labels_of: Callabl
                 continue
             for subset, indices in subsets[presence]:
                 entry = (presence, subset, tuple([values[i] for i in indices]))
-                if entry not in table:
-                    try:
+                try:
+                    if entry not in table:
                         table[entry] = (position[id(item)], item)
-                    except TypeError:  # an unhashable label value: that item matches no value anyway
-                        pass
+                except TypeError:  # an unhashable label value (a list): it matches no selector value
+                    continue
     return table
 
 
