@@ -84,10 +84,13 @@ def native_function(name: str):
     return getattr(_native, name, None)
 
 
+# What the native composer calls back into, in the order its Stream expects.
+_NATIVE_HELPERS = (YMap, YSeq, _SPECIAL, resolve_plain, _resolve_tagged, key_string, _duplicate_key, _merge,
+                   _scalar_document_message)
+
+
 def _compose_native(text: str, index: int):
-    helpers = (YMap, YSeq, _SPECIAL, resolve_plain, _resolve_tagged, key_string, _duplicate_key, _merge,
-               _scalar_document_message)
-    for item in _native.Stream(text, index, helpers, MAX_DEPTH, MAX_ALIAS_EXPANSION, MAX_ALIAS_RATIO):
+    for item in _native.Stream(text, index, _NATIVE_HELPERS, MAX_DEPTH, MAX_ALIAS_EXPANSION, MAX_ALIAS_RATIO):
         kind = item[0]
         if kind == 0:
             yield Document(item[1], item[2], item[3], item[4], tuple(item[5]) if item[5] else ())

@@ -77,3 +77,22 @@ def test_parallel_fixtures_equal_single_process():
     single = engine_run([FIXTURES], jobs=1)
     parallel = engine_run([FIXTURES], jobs=2)
     assert [f.to_dict() for f in parallel.findings] == [f.to_dict() for f in single.findings]
+
+
+def test_read_ahead_batches_equal_one_file_at_a_time(monkeypatch):
+    """Files are read a batch ahead of linting them (file_lint.lint_paths): whatever the batch
+    bounds, the run is the one reading each file just before linting it gives."""
+    from k8slint.engine import file_lint
+
+    def outcome():
+        result = engine_run([FIXTURES], jobs=1)
+        return ([f.to_dict() for f in result.findings], result.errors, [n.to_dict() for n in result.notes],
+                result.files, result.documents)
+
+    monkeypatch.setattr(file_lint, "READ_AHEAD_FILES", 1)
+    one_at_a_time = outcome()
+    assert one_at_a_time[3] > 100 and one_at_a_time[0]
+    for files, chars in ((3, 10**9), (1024, 500), (1024, 16 * 1024 * 1024)):
+        monkeypatch.setattr(file_lint, "READ_AHEAD_FILES", files)
+        monkeypatch.setattr(file_lint, "READ_AHEAD_CHARS", chars)
+        assert outcome() == one_at_a_time, (files, chars)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from k8slint import catalog
 from k8slint.engine.context import RuleContext, active_rules
@@ -246,5 +246,34 @@ def lint_path(path: str, options: Options, run_rules: RunRules | None = None) ->
     """Lint one file; with the result, its text when it will be read again (findings to show,
     inventory objects to locate findings on), for keep_text()."""
     source = read_source(path, options.max_file_bytes)
+    return _linted(source, options, run_rules)
+
+
+# Files are read a batch ahead of linting them: a read between two files' rules (four system calls)
+# left the caches cold for the next file's rules, which then ran slower than on the documents of
+# one big file. Reading ahead took ~5% off a lint of 10,000 two-document files (benchmarks/bench.py,
+# no-match 2-per-file). Bounded in files and in text held, so that large files are not held at once.
+READ_AHEAD_FILES = 1024
+READ_AHEAD_CHARS = 16 * 1024 * 1024
+
+
+def lint_paths(paths: list[str], options: Options, run_rules: RunRules) -> Iterator[tuple[FileResult, str | None]]:
+    """lint_path() of each path, in order."""
+    start = 0
+    while start < len(paths):
+        sources, held = [], 0
+        for path in paths[start:start + READ_AHEAD_FILES]:
+            source = read_source(path, options.max_file_bytes)
+            sources.append(source)
+            held += len(source.text or "")
+            if held > READ_AHEAD_CHARS:
+                break
+        start += len(sources)
+        for source in sources:
+            yield _linted(source, options, run_rules)
+        del sources  # (the last batch's texts are not held until the generator is collected)
+
+
+def _linted(source: SourceFile, options: Options, run_rules: RunRules | None) -> tuple[FileResult, str | None]:
     result = lint_source(source, options, run_rules)
     return result, source.text if result.findings or result.inventory else None

@@ -14,7 +14,7 @@ from k8slint import catalog
 from k8slint import source as source_module
 from k8slint.engine import inventory as inventory_module
 from k8slint.engine.context import INTERNAL_ERROR, RuleContext, active_rules
-from k8slint.engine.file_lint import FileResult, RunRules, lint_path
+from k8slint.engine.file_lint import FileResult, RunRules, lint_path, lint_paths
 from k8slint.engine.inventory import Inventory, cluster_from_nodes, object_classes, positions_deferred, without_positions
 from k8slint.engine.locate import locate_deferred
 from k8slint.engine.options import Options
@@ -82,8 +82,7 @@ def _lint_batch(args) -> _Batch:
     paths, options = args
     results, texts = [], {}  # small files' texts travel back too: cheaper than reading them again there
     run_rules = RunRules(options)
-    for path in paths:
-        result, text = lint_path(path, options, run_rules)
+    for path, (result, text) in zip(paths, lint_paths(paths, options, run_rules)):
         results.append(result)
         if text is not None and source_module.small_enough_to_keep(text):
             texts[path] = text
@@ -300,8 +299,7 @@ def _lint_in_this_process(files: list[str], options: Options, run_rules: RunRule
     budget, not of every file."""
     results = []
     only_file = len(files) == 1
-    for path in files:
-        result, text = lint_path(path, options, run_rules)
+    for path, (result, text) in zip(files, lint_paths(files, options, run_rules)):
         results.append(result)
         if not keep_text(path, text, only_file) and text is not None \
                 and (path == STDIN or not _is_regular_file(path)):
