@@ -416,7 +416,8 @@ def checkov_seconds(checkov: str, directory: Path) -> tuple[float, int]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--docs", type=int, default=5000, help="documents in the timing corpus")
+    parser.add_argument("--docs", type=int, default=5000,
+                        help="documents in the timing corpus (0: no timing, --jobs or Checkov sections)")
     parser.add_argument("--per-file", type=int, default=2, help="documents per file, many-files corpus")
     parser.add_argument("--rss-docs", type=int, default=100_000, help="documents for the memory run (0: skip)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
@@ -443,8 +444,9 @@ def main(argv=None) -> int:
         return run_shapes(args)
 
     OUT.mkdir(exist_ok=True)
-    big = write_corpus(OUT / f"big-{args.docs}", args.docs, args.docs, big_file=True)
-    many = write_corpus(OUT / f"many-{args.docs}", args.docs, args.per_file, big_file=False)
+    timing = args.docs > 0  # --docs 0: only the one-file start-up and the memory run
+    big = write_corpus(OUT / f"big-{args.docs}", args.docs, args.docs, big_file=True) if timing else []
+    many = write_corpus(OUT / f"many-{args.docs}", args.docs, args.per_file, big_file=False) if timing else []
     single = write_corpus(OUT / "single", 2, 2, big_file=True)
     size_mb = sum(p.stat().st_size for p in big) / 1e6
     enable = all_rules_flags()
@@ -456,11 +458,14 @@ def main(argv=None) -> int:
 
     print(f"k8slint benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, "
           f"bare interpreter start {interpreter_start():.3f} s")
-    print(f"corpus: {args.docs} documents ({args.docs - args.docs // 2} Deployments, {args.docs // 2} Services), "
-          f"{size_mb:.1f} MB; one file, and {len(many)} files of {args.per_file}")
-    print("times are wall seconds of a new process (interpreter start included), best of "
-          f"{args.repeat} interleaved rounds; 'per-object rules' disables the {len(no_set) // 2} cross-object rule ids")
-    for label, paths, target in (("one big file", big, big[0].parent), ("many small files", many, many[0].parents[1])):
+    if timing:
+        print(f"corpus: {args.docs} documents ({args.docs - args.docs // 2} Deployments, {args.docs // 2} Services), "
+              f"{size_mb:.1f} MB; one file, and {len(many)} files of {args.per_file}")
+        print("times are wall seconds of a new process (interpreter start included), best of "
+              f"{args.repeat} interleaved rounds; 'per-object rules' disables the {len(no_set) // 2} cross-object "
+              f"rule ids")
+    corpora = (("one big file", big, big[0].parent), ("many small files", many, many[0].parents[1])) if timing else ()
+    for label, paths, target in corpora:
         key = label.split()[0]
         output = OUT / f"lint-{key}.txt"
         # Interleaved (floor, lint, per-object lint) rounds, best of each: on a shared machine a
@@ -502,33 +507,34 @@ def main(argv=None) -> int:
     if wall > TARGETS["single_file_wall"]:
         failed.append(f"single-file wall {wall:.3f} s > {TARGETS['single_file_wall']}")
 
-    target_dir = str(many[0].parents[1])
-    print(f"\n[--jobs on {len(many)} files: best of {args.repeat}]")
-    ceiling_one, ceiling_par = [], []
-    for label, flags in (("all rules", enable), ("per-object rules only", enable + no_set)):
-        one, par = [], []
-        for _ in range(args.repeat):  # interleaved, for the same reason as above
-            one.append(timed_run(k8slint_command("--jobs", "1", *flags, target_dir)))
-            par.append(timed_run(k8slint_command("--jobs", str(args.jobs), *flags, target_dir)))
-            # the machine's own ceiling, in the same rounds: perfectly parallel pure-Python work
-            ceiling_one.append(timed_run(ceiling_command(1))[0])
-            ceiling_par.append(timed_run(ceiling_command(args.jobs))[0])
-        t1, tn = best([r[0] for r in one]), best([r[0] for r in par])
-        identical = all(r[2] == one[0][2] for r in one + par)
-        speedup = t1 / tn
-        print(f"  {label + ':':<23} --jobs 1 {t1:7.3f} s   --jobs {args.jobs} {tn:7.3f} s   speed-up {speedup:.2f} x "
-              f"(target >= {TARGETS['jobs_speedup']} on 2 cores)   output identical: {'yes' if identical else 'NO'}")
-        results[f"jobs_speedup_{label.split()[0]}"] = speedup
-        if not identical:
-            failed.append(f"--jobs output differs from --jobs 1 ({label})")
-        if args.jobs >= 2 and speedup < TARGETS["jobs_speedup"]:
-            failed.append(f"--jobs speed-up ({label}) {speedup:.2f} < {TARGETS['jobs_speedup']}")
-    ceiling = best(ceiling_one) / best(ceiling_par)
-    results["jobs_ceiling"] = ceiling
-    print(f"  machine ceiling: pure-Python work split over {args.jobs} processes (benchmarks/ceiling.py, same rounds): "
-          f"{best(ceiling_one):.3f} s -> {best(ceiling_par):.3f} s = {ceiling:.2f} x; k8slint reaches "
-          f"{results['jobs_speedup_all'] / ceiling:.0%} of it with all rules, "
-          f"{results['jobs_speedup_per-object'] / ceiling:.0%} with per-object rules")
+    if timing:
+        target_dir = str(many[0].parents[1])
+        print(f"\n[--jobs on {len(many)} files: best of {args.repeat}]")
+        ceiling_one, ceiling_par = [], []
+        for label, flags in (("all rules", enable), ("per-object rules only", enable + no_set)):
+            one, par = [], []
+            for _ in range(args.repeat):  # interleaved, for the same reason as above
+                one.append(timed_run(k8slint_command("--jobs", "1", *flags, target_dir)))
+                par.append(timed_run(k8slint_command("--jobs", str(args.jobs), *flags, target_dir)))
+                # the machine's own ceiling, in the same rounds: perfectly parallel pure-Python work
+                ceiling_one.append(timed_run(ceiling_command(1))[0])
+                ceiling_par.append(timed_run(ceiling_command(args.jobs))[0])
+            t1, tn = best([r[0] for r in one]), best([r[0] for r in par])
+            identical = all(r[2] == one[0][2] for r in one + par)
+            speedup = t1 / tn
+            print(f"  {label + ':':<23} --jobs 1 {t1:7.3f} s   --jobs {args.jobs} {tn:7.3f} s   speed-up {speedup:.2f} x "
+                  f"(target >= {TARGETS['jobs_speedup']} on 2 cores)   output identical: {'yes' if identical else 'NO'}")
+            results[f"jobs_speedup_{label.split()[0]}"] = speedup
+            if not identical:
+                failed.append(f"--jobs output differs from --jobs 1 ({label})")
+            if args.jobs >= 2 and speedup < TARGETS["jobs_speedup"]:
+                failed.append(f"--jobs speed-up ({label}) {speedup:.2f} < {TARGETS['jobs_speedup']}")
+        ceiling = best(ceiling_one) / best(ceiling_par)
+        results["jobs_ceiling"] = ceiling
+        print(f"  machine ceiling: pure-Python work split over {args.jobs} processes (benchmarks/ceiling.py, same rounds): "
+              f"{best(ceiling_one):.3f} s -> {best(ceiling_par):.3f} s = {ceiling:.2f} x; k8slint reaches "
+              f"{results['jobs_speedup_all'] / ceiling:.0%} of it with all rules, "
+              f"{results['jobs_speedup_per-object'] / ceiling:.0%} with per-object rules")
 
     if args.rss_docs:
         rss_dir = OUT / f"rss-{args.rss_docs}"
@@ -554,7 +560,7 @@ def main(argv=None) -> int:
             failed.append(f"peak RSS {rss:.0f} MiB" + ("" if done else " (run not finished)")
                           + f" vs target {TARGETS['peak_rss_mb']}")
 
-    checkov = find_checkov(args.checkov)
+    checkov = find_checkov(args.checkov) if timing else None
     if checkov:
         sample_docs = args.docs if args.checkov_docs <= 0 else min(args.checkov_docs, args.docs)
         # the same files as the --jobs section; a smaller sample weighs k8slint's start-up (~0.1 s) more
@@ -578,7 +584,7 @@ def main(argv=None) -> int:
         results["checkov_ratio"], results["checkov_seconds"], results["checkov_docs"] = ratio, theirs, sample_docs
         if ratio < TARGETS["checkov_ratio"]:
             failed.append(f"Checkov ratio {ratio:.0f} < {TARGETS['checkov_ratio']}")
-    else:
+    elif timing:
         print("\n[Checkov] not installed (pip install checkov, or --checkov PATH): skipped")
 
     (OUT / "results.json").write_text(json.dumps(results, indent=1))

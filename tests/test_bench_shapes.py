@@ -119,3 +119,20 @@ def test_helm_release_services_each_select_their_deployment(tmp_path):
     # each Deployment lacks a readiness probe and the one Service of its name sends it traffic
     assert len(result.findings) == 6 and all(f.rule == "missing-readiness-probe" for f in result.findings)
     assert all(f'Service "{f.name}" selects its pods' in f.message for f in result.findings)
+
+
+def test_memory_run_alone(tmp_path, monkeypatch, capsys):
+    """``bench.py --docs 0 --rss-docs N``: the memory run (and the one-file start-up) without the
+    timing corpora (it used to fail on the empty corpus list)."""
+    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(bench, "OUT", tmp_path)
+    monkeypatch.setattr(bench, "find_checkov", lambda _path: pytest.fail("Checkov is part of the timing sections"))
+    code = bench.main(["--docs", "0", "--rss-docs", "300", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert "[memory: 300 documents" in out and "peak RSS, all rules" in out
+    assert "[one file as a new process]" in out
+    assert "[one big file]" not in out and "[--jobs on" not in out and "[Checkov" not in out
+    assert code == 0, out
+    assert not list(tmp_path.glob("big-*")) and not list(tmp_path.glob("many-*"))
