@@ -92,7 +92,7 @@ def test_read_ahead_batches_equal_one_file_at_a_time(monkeypatch):
     monkeypatch.setattr(file_lint, "READ_AHEAD_FILES", 1)
     one_at_a_time = outcome()
     assert one_at_a_time[3] > 100 and one_at_a_time[0]
-    for files, chars in ((3, 10**9), (1024, 500), (1024, 16 * 1024 * 1024)):
+    for files, chars in ((3, 10**9), (1024, 500), (1024, 1024 * 1024)):
         monkeypatch.setattr(file_lint, "READ_AHEAD_FILES", files)
         monkeypatch.setattr(file_lint, "READ_AHEAD_CHARS", chars)
         assert outcome() == one_at_a_time, (files, chars)

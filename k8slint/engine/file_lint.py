@@ -251,10 +251,12 @@ def lint_path(path: str, options: Options, run_rules: RunRules | None = None) ->
 
 # Files are read a batch ahead of linting them: a read between two files' rules (four system calls)
 # left the caches cold for the next file's rules, which then ran slower than on the documents of
-# one big file. Reading ahead took ~5% off a lint of 10,000 two-document files (benchmarks/bench.py,
-# no-match 2-per-file). Bounded in files and in text held, so that large files are not held at once.
+# one big file. Reading ahead took ~2-5% off a lint of 10,000 two-document files (benchmarks/bench.py,
+# no-match 2-per-file). Bounded in files and in text held: it is for small files (a batch ends
+# once it holds 1 Mi characters), so large files are read one at a time as before: with 16 Mi,
+# the 100,000-document memory run (files of 4 MB) peaked ~19 MiB higher.
 READ_AHEAD_FILES = 1024
-READ_AHEAD_CHARS = 16 * 1024 * 1024
+READ_AHEAD_CHARS = 1024 * 1024
 
 
 def lint_paths(paths: list[str], options: Options, run_rules: RunRules) -> Iterator[tuple[FileResult, str | None]]:
