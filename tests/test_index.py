@@ -535,3 +535,17 @@ def test_anti_affinity_conflict_groups_are_the_connected_components(seed):
     expected = sorted((sorted(component), {e for e in edges if e[0] in component})
                       for component in networkx.connected_components(graph))
     assert anti_affinity._components(set(edges)) == expected
+
+
+def test_file_directory_is_dirname_also_once_its_table_is_full(monkeypatch):
+    import os
+
+    from k8slint.model import index
+
+    monkeypatch.setattr(index, "_DIRECTORIES", {})
+    monkeypatch.setattr(index, "_DIRECTORIES_SIZE", 3)
+    files = ["a/b/c.yaml", "c.yaml", "/abs/x.yaml", "a//b.yaml", "./d/e.yml", "-", "a/b/c.yaml", "x/", "c.yaml"]
+    for file in files * 2:
+        assert index.file_directory(file) == os.path.dirname(file)
+        assert index.directory_of(SimpleNamespace(file=file)) == os.path.dirname(file)
+    assert len(index._DIRECTORIES) <= 3

@@ -5,10 +5,9 @@ the replica counts a workload's controller sees, given its HPA."""
 
 from __future__ import annotations
 
-import os
 from typing import Iterable, NamedTuple
 
-from k8slint.model.index import by_target
+from k8slint.model.index import by_target, file_directory
 from k8slint.model.objects import HorizontalPodAutoscaler, K8sObject, Workload, as_count, dig
 
 
@@ -32,8 +31,8 @@ def related(obj: K8sObject, candidates: Iterable[K8sObject]) -> list:
     chosen = [c for c in pool if c.file == file]
     if chosen:
         return chosen
-    directory = os.path.dirname(file)
-    chosen = [c for c in pool if os.path.dirname(c.file) == directory]
+    directory = file_directory(file)
+    chosen = [c for c in pool if file_directory(c.file) == directory]
     if chosen or not namespace:
         return chosen
     return [c for c in pool if c.namespace == namespace]
@@ -51,8 +50,8 @@ def missing_reference_severity(referrer: K8sObject, candidates) -> str | None | 
     candidates = list(candidates)
     if any(c.file == referrer.file for c in candidates):
         return None
-    folder = os.path.dirname(referrer.file)
-    if any(os.path.dirname(c.file) == folder for c in candidates):
+    folder = file_directory(referrer.file)
+    if any(file_directory(c.file) == folder for c in candidates):
         return "info"
     return False
 

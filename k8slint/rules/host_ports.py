@@ -12,9 +12,9 @@ Pending).
 
 from __future__ import annotations
 
-import os
 
 from k8slint.model.host_ports import first_conflict, host_ports
+from k8slint.model.index import file_directory
 from k8slint.model.objects import (
     Deployment, HorizontalPodAutoscaler, Pod, ReplicaSet, ReplicationController, Rollout, StatefulSet, as_dict,
 )
@@ -193,7 +193,7 @@ def _conflict_candidates(claims: list, with_cluster: bool) -> dict[int, list]:
     for index, claim in enumerate(claims):
         if claim.pinned is None and not with_cluster:
             continue
-        directory = os.path.dirname(claim.obj.file)
+        directory = file_directory(claim.obj.file)
         keys = {(directory, port.port, port.protocol, claim.pinned) for port in claim.ports}
         earlier: set[int] = set()
         for key in keys:

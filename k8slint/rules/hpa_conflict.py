@@ -16,7 +16,6 @@ apply resets the replica count).
 
 from __future__ import annotations
 
-import os
 
 from k8slint.model.objects import (
     Deployment, HorizontalPodAutoscaler, ReplicaSet, ReplicationController, Rollout, StatefulSet,
@@ -24,7 +23,7 @@ from k8slint.model.objects import (
 )
 from k8slint.model import memo
 from k8slint.model.pods import is_partial, references_template
-from k8slint.model.index import PlaceIndex
+from k8slint.model.index import PlaceIndex, file_directory
 from k8slint.model.relations import same_namespace
 from k8slint.model.wording import describe
 from k8slint.rules import SET, rule
@@ -110,8 +109,8 @@ def _link_severity(target: Workload, hpas: list) -> str | None:
     file = target.file
     if any(h.file == file for h in hpas):  # (the usual case, without working out directories)
         return None
-    folder = os.path.dirname(file)
-    if any(os.path.dirname(h.file) == folder for h in hpas):
+    folder = file_directory(file)
+    if any(file_directory(h.file) == folder for h in hpas):
         return None
     return "info"
 
@@ -249,13 +248,13 @@ def _resolve_target(hpa: HorizontalPodAutoscaler, spec: dict, places: PlaceIndex
     if matches:
         found = next((w for w in matches if w.file == hpa.file), None)
         if found is None:
-            folder = os.path.dirname(hpa.file)
-            found = next((w for w in matches if os.path.dirname(w.file) == folder), matches[0])
+            folder = file_directory(hpa.file)
+            found = next((w for w in matches if file_directory(w.file) == folder), matches[0])
         return found
     # missing_reference_severity over the namespace-compatible scalable workloads, from the index
     buckets, severity = places.in_file(hpa.file, hpa.namespace), None
     if not buckets:
-        buckets, severity = places.in_directory(os.path.dirname(hpa.file), hpa.namespace), "info"
+        buckets, severity = places.in_directory(file_directory(hpa.file), hpa.namespace), "info"
     if buckets:
         here = _names_here(places, buckets)
         ctx.report(

@@ -17,7 +17,6 @@ Pod labels as the controllers set them, and whether a label map selects them, co
 
 from __future__ import annotations
 
-import os
 import re
 
 from k8slint.model.objects import (
@@ -27,7 +26,7 @@ from k8slint.model.pods import (
     CONTROLLER_LABELS, JOB_UID_LABELS, container_port_names, is_partial, map_selects,
     pod_label_sets, runs_pods, string_map,
 )
-from k8slint.model.index import LabelIndex, PlaceIndex
+from k8slint.model.index import LabelIndex, PlaceIndex, file_directory
 from k8slint.model.pod_labels import known_pod_labels
 from k8slint.model.relations import missing_reference_severity, pods_made_elsewhere, same_namespace
 from k8slint.model.scheduling import label_map_problems, label_selector_matches, label_selector_problems
@@ -299,7 +298,7 @@ def _no_endpoints(service: Service, selector: dict, matching: list, places: Plac
     scoped = places.in_file(service.file, service.namespace)
     severity = None
     if not scoped:
-        scoped, severity = places.in_directory(os.path.dirname(service.file), service.namespace), "info"
+        scoped, severity = places.in_directory(file_directory(service.file), service.namespace), "info"
         if not scoped:
             return
     closest, missing, pairs = places.closest(selector, scoped, _template_labels)

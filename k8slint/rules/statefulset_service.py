@@ -14,7 +14,7 @@ import bisect
 import os
 
 from k8slint.model.objects import Service, StatefulSet, as_dict
-from k8slint.model.index import PlaceIndex, SelectorMapIndex
+from k8slint.model.index import PlaceIndex, SelectorMapIndex, file_directory
 from k8slint.model.pods import map_selects, string_map
 from k8slint.model.relations import same_namespace
 from k8slint.model.wording import describe, describe_labels
@@ -46,7 +46,7 @@ def check(inventory, ctx):
                 # missing_reference_severity over the namespace-compatible Services, from the index
                 buckets, severity = places.in_file(sts.file, sts.namespace), None
                 if not buckets:
-                    buckets, severity = places.in_directory(os.path.dirname(sts.file), sts.namespace), "info"
+                    buckets, severity = places.in_directory(file_directory(sts.file), sts.namespace), "info"
                     if not buckets:
                         continue
                 key = tuple(id(bucket) for bucket in buckets)
@@ -102,7 +102,7 @@ def _governing_guess(sts: StatefulSet, severity: str | None, services: SelectorM
         if not same_namespace(service.namespace, sts.namespace):
             continue
         if service.file != sts.file and (severity is None or
-                                         os.path.dirname(service.file) != os.path.dirname(sts.file)):
+                                         file_directory(service.file) != file_directory(sts.file)):
             continue
         spec = as_dict(service.root.get("spec"))
         selector = string_map(spec.get("selector"))
