@@ -196,6 +196,41 @@ def test_pod_label_index_verdicts_equal_the_scan(seed, version):
         assert index.verdicts(selector) == [(w, v) for w, v in scan if v is not False], selector
 
 
+
+@pytest.mark.parametrize("seed", range(20))
+def test_service_candidates_marked_sure_are_matches(seed):
+    """service-no-endpoints asks map_selects only of the candidates the index does not mark sure:
+    the marks must never change a verdict. Workloads of every kind (Rollouts with canary metadata:
+    several label sets; with workloadRef: unknown pods; templates setting controller keys), and
+    selectors that name controller keys."""
+    from k8slint.model.objects import make_object
+    from k8slint.model.pods import map_selects
+    from k8slint.rules.selector_mismatch import _DYNAMIC_KEYS, _label_sets
+
+    rng = random.Random(seed)
+    workloads = _workloads(rng, 60)
+    asked = []  # selectors no single label set of a canary Rollout carries, which the union of its sets does
+    for n in range(8):  # Rollouts whose canary pods carry other labels: several label sets
+        kept, changed, added = rng.sample(KEYS, 3)
+        labels = {kept: rng.choice(VALUES), changed: "web"}
+        extra = {changed: "api", added: rng.choice(VALUES)}
+        asked.append({changed: "web", added: extra[added]})
+        workloads.insert(rng.randrange(len(workloads)), make_object(
+            {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "metadata": {"name": f"r{n}"},
+             "spec": {"template": {"metadata": {"labels": labels}},
+                      "strategy": {"canary": {"canaryMetadata": {"labels": extra}}}}}, "d0/r.yaml", 0, 1))
+    index = LabelIndex(workloads, _label_sets, _DYNAMIC_KEYS)
+    marks = set()
+    asked += [{k: rng.choice(VALUES) for k in rng.sample(_POD_KEYS, rng.randint(1, 3))} for _ in range(60)]
+    for selector in asked:
+        marked = index.map_candidates_marked(selector)
+        assert [w for w, _ in marked] == index.map_candidates(selector)
+        verdicts = [(w, sure or map_selects(selector, w)) for w, sure in marked]
+        assert verdicts == [(w, map_selects(selector, w)) for w, _ in marked], selector
+        marks.update(sure for _, sure in marked)
+    assert marks == {True, False}  # both kinds of candidate were asked about
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_pods_made_elsewhere_equals_the_scan(seed):
     """relations.pods_made_elsewhere looks custom resources that create pods up by label; the

@@ -47,6 +47,7 @@ class LabelIndex:
         templates: a loop without a set per item where one label set (nearly always) holds its
         pairs once each already."""
         self.opaque: list[int] = []
+        self.several: set[int] = set()  # items with more than one label set (an Argo Rollout's canary pods)
         self.by_pair: dict[tuple, list[int] | tuple[int]] = {}
         self._by_key: dict[str, list[int]] | None = None  # made when a selector first asks (Exists)
         opaque, by_pair = self.opaque, self.by_pair
@@ -59,6 +60,7 @@ class LabelIndex:
             else:
                 pairs = {(k, v) for labels in sets for k, v in labels.items()
                          if isinstance(k, str) and isinstance(v, str)}
+                self.several.add(position)
             for pair in pairs:  # most pairs are one item's (app: <name>): a 1-tuple, half a list's size
                 positions = by_pair.get(pair)
                 if positions is None:
@@ -87,20 +89,42 @@ class LabelIndex:
     def map_candidates(self, selector: Mapping) -> list:
         """Items that may match a plain label map (a Service's selector): those carrying every
         pair (but those of unknown keys), and the opaque ones, in input order."""
+        items = self.items
+        return [items[p] for p in self._map_positions(selector)[0]]
+
+    def map_candidates_marked(self, selector: Mapping) -> list[tuple]:
+        """``map_candidates(selector)`` as (item, sure) pairs: ``sure`` when the item's one label
+        set carries every pair of ``selector`` (all of string keys and values, none of them an
+        unknown key). A valid plain label map matches such an item, so a matcher need not be
+        asked; the others (opaque items, items with several label sets, a selector with an unknown
+        key) still are."""
+        positions, whole = self._map_positions(selector)
+        items = self.items
+        if not whole:
+            return [(items[p], False) for p in positions]
+        unsure = self.several.union(self.opaque) if self.opaque else self.several
+        if not unsure:
+            return [(items[p], True) for p in positions]
+        return [(items[p], p not in unsure) for p in positions]
+
+    def _map_positions(self, selector: Mapping) -> tuple[list[int], bool]:
+        """The positions of ``map_candidates(selector)``, ascending, and whether the pairs they were
+        narrowed by are the whole selector."""
         wanted = [(k, v) for k, v in selector.items() if k not in self.unknown_keys
                   and isinstance(k, str) and isinstance(v, str)]
         if not wanted:
-            return list(self.items)
+            return list(range(len(self.items))), False
+        whole = len(wanted) == len(selector)
         lists = [self.by_pair.get(pair, ()) for pair in wanted]
         base = min(lists, key=len)
         if len(lists) == 1 or not base:
-            return self._ordered(list(base))
+            return self._with_opaque(list(base)), whole
         # Some label set of the item carries each wanted pair: the item is filed under each of them
         # (a superset test: the caller still asks the real matcher). The lists are in input order,
         # so membership is a binary search, not a second look at the item's labels.
         others = [positions for positions in lists if positions is not base]
         chosen = [p for p in base if all(_holds(positions, p) for positions in others)]
-        return self._ordered(chosen)
+        return self._with_opaque(chosen), whole
 
     def selector_candidates(self, selector) -> list:
         """Items that may match a LabelSelector (matchLabels, and In / Exists expressions narrow
@@ -136,10 +160,8 @@ class LabelIndex:
             return range(len(self.items))
         return sorted(set(base).union(self.opaque)) if self.opaque else base
 
-    def _ordered(self, positions: list[int]) -> list:
-        if self.opaque:
-            positions = sorted(set(positions).union(self.opaque))
-        return [self.items[p] for p in positions]
+    def _with_opaque(self, positions: list[int]) -> list[int]:
+        return sorted(set(positions).union(self.opaque)) if self.opaque else positions
 
 
 def _holds(positions, position: int) -> bool:

@@ -235,7 +235,8 @@ def check_services(inventory, ctx):
     pod_sources = inventory.of(PodSource)
     index = LabelIndex(workloads, _label_sets, _DYNAMIC_KEYS)
     # A fragment without pod labels (a kustomize patch) says nothing about which pods exist.
-    places = PlaceIndex([w for w in workloads if not is_partial(w) or w.pod_template.labels])
+    partial = {id(w) for w in workloads if is_partial(w)}  # (asked again of each selected workload)
+    places = PlaceIndex([w for w in workloads if id(w) not in partial or w.pod_template.labels])
     for service in inventory.of(Service):
         with ctx.guard(service):
             spec = as_dict(service.root.get("spec"))
@@ -244,14 +245,16 @@ def check_services(inventory, ctx):
             selector = string_map(spec.get("selector"))
             if not selector or label_map_problems(selector):
                 continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
-            matching = index.map_candidates(selector)
-            candidates = [w for w in matching if same_namespace(service.namespace, w.namespace)]
-            verdicts = [(w, map_selects(selector, w)) for w in candidates]
+            # (a candidate the index marks sure carries every pair of this valid selector: matched)
+            matching = index.map_candidates_marked(selector)
+            namespace = service.namespace
+            verdicts = [(w, sure or map_selects(selector, w)) for w, sure in matching
+                        if same_namespace(namespace, w.namespace)]
             if any(v is None and w.file == service.file for w, v in verdicts):
                 continue  # pods of this file are unknown (a Rollout whose template is referenced)
             selected = [w for w, v in verdicts if v]
             if selected:
-                whole = [w for w in selected if not is_partial(w)]
+                whole = [w for w in selected if id(w) not in partial]
                 if len(whole) == len(selected) and ctx.enabled(TARGET_PORT):
                     _target_ports(service, spec, whole, ctx)
                 continue
@@ -274,12 +277,13 @@ def _template_labels(workload: Workload) -> dict:
 def _no_endpoints(service: Service, selector: dict, matching: list, places: PlaceIndex, pod_sources: list, ctx):
     """"Nothing matches" needs evidence that the input holds every workload that could match: an
     operator label in the selector, or a custom resource of an operator that creates pods next to
-    the Service, leaves the pods unknown, and the rule says nothing."""
+    the Service, leaves the pods unknown, and the rule says nothing. ``matching``: the index's
+    (candidate, sure to match) pairs."""
     path = ("spec", "selector")
     if pods_made_elsewhere(service, selector, pod_sources) is not None:
         return
-    elsewhere = [w for w in matching if not same_namespace(w.namespace, service.namespace)
-                 and map_selects(selector, w)]
+    elsewhere = [w for w, sure in matching if not same_namespace(w.namespace, service.namespace)
+                 and (sure or map_selects(selector, w))]
     severity = missing_reference_severity(service, elsewhere) if elsewhere else False
     if severity is not False:
         target = next((w for w in elsewhere if w.file == service.file), elsewhere[0])
