@@ -117,6 +117,22 @@ def test_client_ports_skip_metrics_and_health():
     assert [p["containerPort"] for p in client_ports(c)] == [9000]
 
 
+
+def test_monitoring_port_names_are_judged_the_same_once_remembered():
+    """is_monitoring_port remembers its verdict per name (a bounded table, emptied when full): the
+    verdicts are those of the pattern, the first time, the next time, and after the table fills."""
+    from k8slint.model import serving
+
+    names = ["metrics", "http-metrics", "Metrics", "healthz", "admin", "http", "grpc-probe", "web", "stats-x"]
+    expected = [True, True, True, True, False, False, True, False, True]
+    for _ in range(2):
+        assert [serving.is_monitoring_port({"name": n}) for n in names] == expected
+    for n in range(5000):  # fills the table past its bound
+        assert serving.is_monitoring_port({"name": f"p{n}"}) is False
+    assert len(serving._MONITORING_NAMES) <= 4096
+    assert [serving.is_monitoring_port({"name": n}) for n in names] == expected
+    assert serving.is_monitoring_port({"name": 8080}) is False and serving.is_monitoring_port({}) is False
+
 def test_host_ports_helper():
     template = PodTemplate({"spec": {"hostNetwork": True, "containers": [
         {"name": "a", "ports": [{"containerPort": 80}]},

@@ -38,6 +38,7 @@ class RuleContext:
         self.findings: list[Finding] = []
         self.errors: list[InputError] = []  # internal errors of rules, each on the object it failed on
         self._params: dict[str, dict] = {}
+        self._defaults: dict[str, tuple[str, str]] = {}  # rule id -> the catalogue's (severity, hint)
         # set-rule findings on position-free inventory summaries: located at the end of the run
         self.deferred: list[tuple[Finding, K8sObject, tuple]] = []
         self._notes: dict[tuple[str, str], Note] = {}  # (rule id, key) -> the first note, counted
@@ -80,15 +81,21 @@ class RuleContext:
         rule_id = rule or self.rule_id
         if rule_id not in self.options.enabled:
             return
-        level = self.options.severities.get(rule_id) or severity or catalog.default_severity(rule_id)
+        # (the catalogue's severity and hint of each id, looked up once: a set rule may report
+        # thousands of findings)
+        defaults = self._defaults.get(rule_id)
+        if defaults is None:
+            defaults = self._defaults[rule_id] = (catalog.default_severity(rule_id),
+                                                  catalog.metadata(rule_id).get("hint") or "")
+        level = self.options.severities.get(rule_id) or severity or defaults[0]
         if hint is None:
-            hint = catalog.metadata(rule_id).get("hint") or ""
-        if positions_deferred(obj):
+            hint = defaults[1]
+        if obj.offset is not None:  # positions_deferred(obj), written out: asked for every finding
             # An inventory copy keeps no positions (locating in it would find none and cost a walk
             # of the path): a placeholder until locate_deferred() sets the position and decides
             # comment suppressions at the real line.
             found = make_finding(obj, path, rule_id, level, message, hint, None, fix, span=_PLACEHOLDER_SPAN)
-            self.deferred.append((found, obj, tuple(path)))
+            self.deferred.append((found, obj, path if type(path) is tuple else tuple(path)))
         else:
             found = make_finding(obj, path, rule_id, level, message, hint, self._suppressions.get(obj.file), fix)
         self.findings.append(found)

@@ -84,36 +84,55 @@ class ServicesByLabel:
     share ``app.kubernetes.io/instance``; their ``app.kubernetes.io/name`` tells them apart)."""
 
     def __init__(self, services) -> None:
-        self.by_pair: dict[tuple, list] = {}
-        self.position: dict[int, int] = {}
+        # pair -> (service, its selector, its position) of the Services filed under that pair
+        self.by_pair: dict[tuple, list[tuple]] = {}
         usable = []
         shared: dict[tuple, int] = {}
         for position, service in enumerate(services):
             selector = service.selector
-            if not selector or not all(isinstance(k, str) and isinstance(v, str) for k, v in selector.items()):
-                continue  # (a selector with a non-string key or value is rejected by the API server)
-            usable.append(service)
-            self.position[id(service)] = position
-            for pair in selector.items():
-                shared[pair] = shared.get(pair, 0) + 1
-        for service in usable:  # any pair will do: every pair must match
-            pair = min(service.selector.items(), key=lambda item: (shared[item], item[0]))
-            self.by_pair.setdefault(pair, []).append(service)
+            if not selector:
+                continue
+            for key, value in selector.items():
+                if not isinstance(key, str) or not isinstance(value, str):
+                    break  # (a selector with a non-string key or value is rejected by the API server)
+            else:
+                usable.append((service, selector, position))
+                for pair in selector.items():
+                    shared[pair] = shared.get(pair, 0) + 1
+        for entry in usable:  # any pair will do: every pair must match
+            # the pair the fewest Services share, the least key among those (keys are distinct)
+            pair = rank = None
+            for item in entry[1].items():
+                count = shared[item]
+                if pair is None or count < rank or (count == rank and item[0] < pair[0]):
+                    pair, rank = item, count
+            filed = self.by_pair.get(pair)
+            if filed is None:
+                self.by_pair[pair] = [entry]
+            else:
+                filed.append(entry)
 
     def selecting(self, labels: dict) -> list:
         """The Services whose selector every pair of which ``labels`` carries, ordered by the place
         in ``labels`` of their selector's first key (sorted), then in input order."""
         found = []
-        for key, value in labels.items():
-            if not isinstance(value, str) or not isinstance(key, str):
+        by_pair = self.by_pair
+        for pair in labels.items():
+            if not isinstance(pair[1], str) or not isinstance(pair[0], str):
                 continue  # (not a label the API server would store: matches no selector pair)
-            for service in self.by_pair.get((key, value), ()):
-                if all(labels.get(k) == v for k, v in service.selector.items()):
-                    found.append(service)
+            filed = by_pair.get(pair)
+            if filed is None:
+                continue
+            for entry in filed:
+                for k, v in entry[1].items():
+                    if labels.get(k) != v:
+                        break
+                else:
+                    found.append(entry)
         if len(found) > 1:
             place = {key: index for index, key in enumerate(labels)}
-            found.sort(key=lambda service: (place[min(service.selector)], self.position[id(service)]))
-        return found
+            found.sort(key=lambda entry: (place[min(entry[1])], entry[2]))
+        return [entry[0] for entry in found]
 
 
 class ReplicaCount(NamedTuple):

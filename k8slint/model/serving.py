@@ -71,7 +71,18 @@ def serving_image(container: Container) -> str | None:
 
 def is_monitoring_port(port: dict) -> bool:
     name = port.get("name")
-    return isinstance(name, str) and bool(_MONITORING_PORT.search(name.lower()))
+    if not isinstance(name, str):
+        return False
+    # A run repeats a few port names (http, metrics, grpc) on thousands of containers and Services.
+    verdict = _MONITORING_NAMES.get(name)
+    if verdict is None:
+        if len(_MONITORING_NAMES) >= 4096:
+            _MONITORING_NAMES.clear()
+        verdict = _MONITORING_NAMES[name] = bool(_MONITORING_PORT.search(name.lower()))
+    return verdict
+
+
+_MONITORING_NAMES: dict[str, bool] = {}  # port name -> is_monitoring_port's verdict
 
 
 def serving_ports(container: Container) -> list[dict]:

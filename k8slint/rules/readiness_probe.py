@@ -76,7 +76,8 @@ def check_missing(inventory, ctx):
 
     def services() -> ServicesByLabel:  # made for the first container without a probe (most have one)
         if not made:
-            made.append(ServicesByLabel([s for s in inventory.of(Service) if _routes_to_pods(s)]))
+            # (ServicesByLabel leaves out Services without a selector of strings: they route to no pod)
+            made.append(ServicesByLabel([s for s in inventory.of(Service) if not _external_name(s)]))
         return made[0]
     # Argo Rollouts with workloadRef run the pods of a Deployment's template (usually scaled to 0)
     referring: dict[str, list] = {}
@@ -206,41 +207,50 @@ def _rollout_consequence(obj: Workload) -> str | None:
                                  ", before they can serve"))
 
 
-def _routes_to_pods(service: Service) -> bool:
-    spec = as_dict(service.root.get("spec"))
-    if spec.get("type") == "ExternalName":
-        return False
-    selector = service.selector
-    return bool(selector) and all(isinstance(k, str) and isinstance(v, str) for k, v in selector.items())
+def _external_name(service: Service) -> bool:
+    """An ExternalName Service routes to a DNS name, never to pods."""
+    spec = service.root.get("spec")
+    return isinstance(spec, dict) and spec.get("type") == "ExternalName"
 
 
 def _reaches(service: Service, container: Container, template) -> bool:
     """Whether ``service`` sends traffic to ``container``: some port of the Service that is not only for
     metrics resolves to it (a named targetPort names one of its ports; a number is one of its ports, or
     no container of the pod declares it and this container declares none)."""
-    others = [c for c in template.containers("containers", "initContainers")
-              if c.long_running and c.path != container.path]
     ports = as_list(as_dict(service.root.get("spec")).get("ports"))
     if not ports:
         return True  # a headless Service without ports: DNS hands out the ready pods' addresses
+    own_ports = container.ports
+    others = None  # the pod's other long-running containers, listed when a port needs them
     for port in ports:
         if not isinstance(port, dict) or is_monitoring_port(port):
             continue
         target = port.get("targetPort", port.get("port"))
         if isinstance(target, str) and not target.isdigit():
-            mine = [p for p in container.ports if p.get("name") == target]
+            mine = [p for p in own_ports if p.get("name") == target]
             if mine and not any(is_monitoring_port(p) for p in mine):
                 return True
-            if not mine and not others:
-                return True  # an unresolvable name: service-target-port reports it
+            if not mine:
+                if others is None:
+                    others = _others(container, template)
+                if not others:
+                    return True  # an unresolvable name: service-target-port reports it
             continue
         number = as_int(target) if not isinstance(target, str) else int(target)
-        if any(as_int(p.get("containerPort")) == number and not is_monitoring_port(p) for p in container.ports):
+        if any(as_int(p.get("containerPort")) == number and not is_monitoring_port(p) for p in own_ports):
             return True
+        if others is None:
+            others = _others(container, template)
         declared = any(as_int(p.get("containerPort")) == number for c in others for p in c.ports)
-        if not declared and (not container.ports or not others):
+        if not declared and (not own_ports or not others):
             return True
     return False
+
+
+def _others(container: Container, template) -> list[Container]:
+    """The long-running containers of the pod but ``container``."""
+    return [c for c in template.containers("containers", "initContainers")
+            if c.long_running and c.path != container.path]
 
 
 def _helper(container: Container, template) -> bool:
