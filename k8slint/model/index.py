@@ -375,15 +375,28 @@ class PlaceIndex:
         self.files: dict[str, dict[str, list]] = {}
         self.directories: dict[str, dict[str, list]] = {}
         self.namespaces: dict[str, list] = {}
-        places: dict[str, tuple[dict, dict]] = {}  # file -> (its items, its directory's): a lookup per item
+        # Items come file by file (input order): the file's and its directory's tables are looked
+        # up when the file changes, not for every item, and nothing is built per file but its table
+        in_file = in_directory = last_file = None
         for item in items:
             file, namespace = item.file, item.namespace
-            place = places.get(file)
-            if place is None:
-                place = places[file] = (self.files.setdefault(file, {}),
-                                        self.directories.setdefault(file_directory(file), {}))
-            place[0].setdefault(namespace, []).append(item)
-            place[1].setdefault(namespace, []).append(item)
+            if file != last_file:
+                last_file, in_file = file, self.files.get(file)
+                if in_file is None:
+                    in_file = self.files[file] = {}
+                in_directory = self.directories.get(file_directory(file))
+                if in_directory is None:
+                    in_directory = self.directories[file_directory(file)] = {}
+            bucket = in_file.get(namespace)
+            if bucket is None:
+                in_file[namespace] = [item]
+            else:
+                bucket.append(item)
+            bucket = in_directory.get(namespace)
+            if bucket is None:
+                in_directory[namespace] = [item]
+            else:
+                bucket.append(item)
             if namespace:
                 self.namespaces.setdefault(namespace, []).append(item)
         self._tables: dict[int, dict] = {}  # id(bucket) -> near-miss tables and sorted values
