@@ -507,3 +507,17 @@ def test_node_sets_of_a_billion_nodes_cost_per_class():
     by_taints = node_verdicts("Deployment", {}, cluster).placed_by_taints()
     assert {taints: nodes.count for taints, nodes in by_taints.items()} == {
         (): 10**9, (Taint("gpu", "", "NoSchedule"),): 4}
+
+
+@pytest.mark.parametrize("selector", [
+    {}, {"app": "web"}, {"app.kubernetes.io/name": "web", "tier": ""}, {"example.com/app": "a.b_c-d"},
+    {"-bad": "web"}, {"app": "-bad"}, {"a/b/c": "x"}, {"/app": "x"}, {"app": "x" * 64}, {"k" * 64: "x"},
+    {"Upper.Example.com/app": "x"}, {"app": "web", "tier": "has space"}, {"app": 1}, {1: "web"},
+    {"app": None}, {"app": ["web"]}, {"app": True},
+])
+def test_label_map_valid_is_the_compilers_verdict(selector):
+    """service-no-endpoints checks a Service's selector with label_map_valid instead of compiling
+    it: the verdict must be the compiler's (label_map_problems) for every map."""
+    from k8slint.model.scheduling import label_map_problems, label_map_valid
+
+    assert label_map_valid(selector) is (not label_map_problems(selector))

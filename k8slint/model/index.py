@@ -123,7 +123,11 @@ class LabelIndex:
         # (a superset test: the caller still asks the real matcher). The lists are in input order,
         # so membership is a binary search, not a second look at the item's labels.
         others = [positions for positions in lists if positions is not base]
-        chosen = [p for p in base if all(_holds(positions, p) for positions in others)]
+        if len(others) == 1:  # (most selectors: two pairs)
+            other = others[0]
+            chosen = [p for p in base if _holds(other, p)]
+        else:
+            chosen = [p for p in base if all(_holds(positions, p) for positions in others)]
         return self._with_opaque(chosen), whole
 
     def selector_candidates(self, selector) -> list:

@@ -111,12 +111,14 @@ def container_port_names(workload: Workload) -> list[tuple[str, str, str]]:
     """(port name, protocol, container name) of the regular and sidecar containers: the ports a
     Service's named targetPort can resolve to (``FindPort``)."""
     out = []
-    for container in workload.pod_template.containers("containers", "initContainers"):
-        if container.is_init and not container.is_sidecar:
+    for container in workload.pod_template.containers():
+        if not container.long_running:  # (init containers but sidecars, ephemeral containers)
             continue
-        for port in container.ports:
-            name = port.get("name")
+        ports = container.data.get("ports")
+        for port in ports if isinstance(ports, list) else ():
+            name = port.get("name") if isinstance(port, dict) else None
             if isinstance(name, str) and name:
-                protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
-                out.append((name, protocol or "TCP", container.name))
+                protocol = port.get("protocol")
+                protocol = protocol if isinstance(protocol, str) and protocol else "TCP"
+                out.append((name, protocol, container.name))
     return out

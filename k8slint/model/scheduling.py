@@ -553,6 +553,18 @@ def label_map_problems(selector: Mapping) -> list[Problem]:
     return list(_compiled_label_map(selector)[1])
 
 
+def label_map_valid(selector: Mapping) -> bool:
+    """``not label_map_problems(selector)``, without compiling the map when its keys and values are
+    strings (a Service's selector, checked before it is tried against the few workloads an index
+    cannot vouch for): the checks the compiler makes of such a pair."""
+    for key, value in selector.items():
+        if type(key) is not str or type(value) is not str:
+            return not label_map_problems(selector)
+        if _qualified_name_error(key) is not None or _label_value_error(value) is not None:
+            return False
+    return True
+
+
 @memo.by_identity
 def _compiled_label_map(selector: Mapping) -> tuple[tuple[_Requirement, ...] | None, tuple[Problem, ...]]:
     requirements, problems = _compile_label_selector_uncached({"matchLabels": selector})

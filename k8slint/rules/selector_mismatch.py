@@ -17,6 +17,7 @@ Pod labels as the controllers set them, and whether a label map selects them, co
 
 from __future__ import annotations
 
+import functools
 import re
 
 from k8slint.model.objects import (
@@ -29,7 +30,7 @@ from k8slint.model.pods import (
 from k8slint.model.index import LabelIndex, PlaceIndex, file_directory
 from k8slint.model.pod_labels import known_pod_labels
 from k8slint.model.relations import missing_reference_severity, pods_made_elsewhere, same_namespace
-from k8slint.model.scheduling import label_map_problems, label_selector_matches, label_selector_problems
+from k8slint.model.scheduling import label_map_valid, label_selector_matches, label_selector_problems
 from k8slint.model.wording import describe, describe_labels
 from k8slint.rules import HEAVY, SET, rule
 
@@ -243,7 +244,7 @@ def check_services(inventory, ctx):
             if spec.get("type") == "ExternalName":
                 continue
             selector = string_map(spec.get("selector"))
-            if not selector or label_map_problems(selector):
+            if not selector or not label_map_valid(selector):
                 continue  # no selector: endpoints are managed by hand; invalid: rejected anyway
             # (a candidate the index marks sure carries every pair of this valid selector: matched)
             matching = index.map_candidates_marked(selector)
@@ -332,6 +333,12 @@ def _no_endpoints(service: Service, selector: dict, matching: list, places: Plac
     ctx.report(service, path, message, rule=NO_ENDPOINTS, severity=severity)
 
 
+@functools.lru_cache(maxsize=1024)  # a run repeats a few names (http, grpc) on every Service
+def _valid_port_name(name: str) -> bool:
+    """IANA_SVC_NAME as the API server validates a named targetPort."""
+    return bool(_PORT_NAME.match(name)) and any(c.isalpha() for c in name)
+
+
 def _target_ports(service: Service, spec: dict, selected: list, ctx):
     for index, port in enumerate(as_list(spec.get("ports"))):
         if not isinstance(port, dict):
@@ -357,7 +364,7 @@ def _target_ports(service: Service, spec: dict, selected: list, ctx):
                 f"name, and a port name must contain a letter: the API server rejects the Service",
                 rule=TARGET_PORT, severity="error", hint=f"Write targetPort: {target} without quotes.")
             continue
-        if not _PORT_NAME.match(target) or not any(c.isalpha() for c in target):
+        if not _valid_port_name(target):
             ctx.report(
                 service, path,
                 f"targetPort {target!r} is neither a number nor a valid port name (lowercase "
@@ -366,7 +373,7 @@ def _target_ports(service: Service, spec: dict, selected: list, ctx):
             continue
         protocol = port.get("protocol") if isinstance(port.get("protocol"), str) else "TCP"
         defined = [(w, p) for w in selected for p in container_port_names(w) if p[0] == target]
-        if any(p[1] == protocol for _, p in defined):
+        if protocol in [p[1] for _, p in defined]:
             continue
         # Only pods the Service surely means count as evidence: same file, else same directory.
         severity = missing_reference_severity(service, selected)
