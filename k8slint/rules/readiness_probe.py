@@ -88,7 +88,8 @@ def check_missing(inventory, ctx):
     for obj in inventory.workloads:
         if obj.LONG_RUNNING:
             with ctx.guard(obj):
-                owner = related(obj, referring.get(obj.name, ())) if isinstance(obj, Deployment) else []
+                named = referring.get(obj.name) if referring else None  # (no Rollout refers to most)
+                owner = related(obj, named) if named and isinstance(obj, Deployment) else None
                 _check_workload(obj, ctx, services, owner[0] if owner else obj)
 
 
@@ -96,7 +97,8 @@ def _check_workload(obj: Workload, ctx, services: Callable[[], ServicesByLabel],
     """``runs`` is the workload whose strategy rolls these pods out: ``obj``, or the Rollout whose
     workloadRef names it; ``services()`` the run's Services by label."""
     template = obj.pod_template
-    missing = [c for c in template.containers("containers", "initContainers")
+    # (every container, read in place: ephemeral containers are not long-running)
+    missing = [c for c in template.containers()
                if c.long_running and c.data.get("readinessProbe") is None and not _helper(c, template)]
     selecting = None  # computed for the first container that needs it
     for container in missing:
