@@ -593,3 +593,40 @@ def test_multitool_is_pinned_for_ci():
                                    timeout=120)
         banner = completed.stdout + completed.stderr  # 5.7.0 prints it on standard error
         assert f"SARIF Multitool {version}" in banner
+
+
+def test_artifact_uris_resolved_per_directory_equal_each_path_resolved_whole(tmp_path, monkeypatch):
+    """The report resolves a directory once for all its files: every file's URI and base are those
+    of resolving its own path (realpath, else the path as given, relative to the root; else an
+    absolute file:// URI), links in directories and in names, dot segments and odd names included."""
+    from urllib.parse import quote
+
+    from k8slint.report.sarif import SRCROOT, STDIN_URI, _Uris, _inside
+
+    def whole(path, root):
+        if path == "-":
+            return STDIN_URI, None
+        for base, candidate in ((os.path.realpath(root), os.path.realpath(path)), (root, os.path.abspath(path))):
+            relative = _inside(candidate, base)
+            if relative is not None:
+                return quote(os.fsencode(relative.replace(os.sep, "/")), safe="/"), SRCROOT
+        return Path(os.path.realpath(path)).as_uri(), None
+
+    repo = tmp_path / "repo"
+    (repo / "a b" / "c%d").mkdir(parents=True)
+    (repo / "ü").mkdir()
+    for file in ("a b/c%d/x y.yaml", "ü/é.yaml", "top.yaml"):
+        (repo / file).write_text("a: 1\n")
+    (tmp_path / "out.yaml").write_text("a: 1\n")
+    (repo / "out-link.yaml").symlink_to(tmp_path / "out.yaml")
+    (repo / "in-link.yaml").symlink_to(repo / "ü" / "é.yaml")
+    (repo / "dir-link").symlink_to(repo / "a b")
+    (tmp_path / "repo-link").symlink_to(repo)
+    monkeypatch.chdir(repo)
+    paths = ["a b/c%d/x y.yaml", "./a b/c%d/x y.yaml", "a b//c%d/x y.yaml", "ü/é.yaml", "top.yaml",
+             "out-link.yaml", "in-link.yaml", "dir-link/c%d/x y.yaml", "dir-link/../ü/é.yaml", "../out.yaml",
+             str(tmp_path / "out.yaml"), str(tmp_path / "repo-link" / "ü" / "é.yaml"),
+             "../repo-link/in-link.yaml", "gone.yaml", "-", str(repo / "top.yaml")]
+    for root in (repo, tmp_path, tmp_path / "repo-link", repo / "ü", Path("/")):
+        uris = _Uris(os.path.abspath(root))
+        assert [uris.of(p) for p in paths] == [whole(p, os.path.abspath(root)) for p in paths], root

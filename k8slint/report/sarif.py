@@ -424,21 +424,52 @@ def _directory_uri(path: str) -> str:
 
 
 class _Uris:
-    """File path -> (uri, uriBaseId or None), cached per path."""
+    """File path -> (uri, uriBaseId or None), cached per path. Each directory is resolved once:
+    realpath stats every component of a path and relpath splits two, which cost ~14 us a file
+    (10,000 files in a report: ~0.13 s); a file itself costs one lstat (is it a link?)."""
 
     def __init__(self, root: str) -> None:
         self.root = root
         self.real_root = os.path.realpath(root)
         self.cache: dict[str, tuple[str, str | None]] = {}
+        self.directories: dict[str, tuple] = {}
 
     def of(self, path: str) -> tuple[str, str | None]:
-        if path not in self.cache:
-            self.cache[path] = self._compute(path)
-        return self.cache[path]
+        found = self.cache.get(path)
+        if found is None:
+            found = self.cache[path] = self._compute(path)
+        return found
 
     def _compute(self, path: str) -> tuple[str, str | None]:
         if path == "-":
             return STDIN_URI, None
+        directory, name = os.path.split(path)
+        if not name or name in (os.curdir, os.pardir) or os.path.islink(path):
+            return self._resolved(path)
+        # A name that is no link: the file's real path is its directory's plus the name, and it
+        # lies inside a base exactly when its directory is the base or lies inside it.
+        place = self.directories.get(directory)
+        if place is None:
+            place = self.directories[directory] = self._directory(directory or os.curdir)
+        real_directory, prefix = place
+        if prefix is not None:
+            return prefix + quote(os.fsencode(name), safe="/"), SRCROOT
+        from pathlib import Path
+
+        return Path(os.path.join(real_directory, name)).as_uri(), None
+
+    def _directory(self, directory: str) -> tuple[str, str | None]:
+        """(its real path, the URI prefix of its files under %SRCROOT%, or None when outside)."""
+        real = os.path.realpath(directory)
+        for base, candidate in ((self.real_root, real), (self.root, os.path.abspath(directory))):
+            if candidate == base:
+                return real, ""
+            relative = _inside(candidate, base)
+            if relative is not None:
+                return real, quote(os.fsencode(relative.replace(os.sep, "/")), safe="/") + "/"
+        return real, None
+
+    def _resolved(self, path: str) -> tuple[str, str | None]:
         # Prefer the resolved path (GitHub cannot show results on symbolic links), then the path
         # as given; a file outside the root gets an absolute file:// URI.
         for base, candidate in ((self.real_root, os.path.realpath(path)),
