@@ -521,3 +521,40 @@ def test_label_map_valid_is_the_compilers_verdict(selector):
     from k8slint.model.scheduling import label_map_problems, label_map_valid
 
     assert label_map_valid(selector) is (not label_map_problems(selector))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_selector_mismatch_is_silent_exactly_when_the_compiled_selector_matches(seed):
+    """selector-mismatch reads a valid matchLabels-only selector without compiling it: it must stay
+    silent exactly where the compiled selector is valid, not empty, and matches the template."""
+    import random
+
+    from k8slint.model.scheduling import label_selector_matches, label_selector_problems
+    from k8slint.rules import selector_mismatch
+
+    class Ctx:
+        def __init__(self):
+            self.reports = []
+
+        def report(self, *args, **kwargs):
+            self.reports.append(args)
+
+    rng = random.Random(seed)
+    keys = ("app", "tier", "app.kubernetes.io/name", "-bad", "a/b/c")
+    values = ("web", "api", "", "-bad", 1, None, ["web"])
+    for _ in range(300):
+        labels = {k: rng.choice(values[:3]) for k in keys[:3] if rng.random() < 0.7}
+        selector = {}
+        if rng.random() < 0.9:
+            selector["matchLabels"] = {rng.choice(keys): rng.choice(values) for _ in range(rng.randint(0, 3))}
+            if rng.random() < 0.1:
+                selector["matchLabels"] = rng.choice((None, "app=web", []))
+        if rng.random() < 0.2:
+            selector["matchExpressions"] = [{"key": rng.choice(keys[:3]), "operator": "Exists"}]
+        if rng.random() < 0.05:
+            selector["unknownField"] = "x"
+        ctx = Ctx()
+        selector_mismatch._label_selector(None, ctx, selector, ("spec", "selector"), labels, "rejected")
+        silent = not label_selector_problems(selector) and bool(
+            selector.get("matchLabels") or selector.get("matchExpressions")) and label_selector_matches(selector, labels)
+        assert (not ctx.reports) is silent, (selector, labels)

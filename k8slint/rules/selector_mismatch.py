@@ -89,6 +89,15 @@ def _apps_selector(obj: Workload, ctx):
 
 
 def _label_selector(obj: Workload, ctx, selector: dict, path: tuple, labels: dict, consequence: str):
+    match_labels = selector.get("matchLabels")
+    if len(selector) == 1 and isinstance(match_labels, dict) and match_labels and label_map_valid(match_labels):
+        # The usual selector (valid matchLabels alone), read without compiling it: the template
+        # carries each pair, so it matches (what the compiled selector says); else as below.
+        for key, value in match_labels.items():
+            if labels.get(key) != value:
+                break
+        else:
+            return
     problems = label_selector_problems(selector)
     if problems:
         first = problems[0]
