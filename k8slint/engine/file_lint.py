@@ -242,13 +242,6 @@ def _check_object(obj: K8sObject, rules: tuple[tuple[str, Callable], ...], ctx: 
             ctx.failed(obj, exc)
 
 
-def lint_path(path: str, options: Options, run_rules: RunRules | None = None) -> tuple[FileResult, str | None]:
-    """Lint one file; with the result, its text when it will be read again (findings to show,
-    inventory objects to locate findings on), for keep_text()."""
-    source = read_source(path, options.max_file_bytes)
-    return _linted(source, options, run_rules)
-
-
 # Files are read a batch ahead of linting them: a read between two files' rules (four system calls)
 # left the caches cold for the next file's rules, which then ran slower than on the documents of
 # one big file. Reading ahead took ~2-5% off a lint of 10,000 two-document files (benchmarks/bench.py,
@@ -260,7 +253,8 @@ READ_AHEAD_CHARS = 1024 * 1024
 
 
 def lint_paths(paths: list[str], options: Options, run_rules: RunRules) -> Iterator[tuple[FileResult, str | None]]:
-    """lint_path() of each path, in order."""
+    """Lint each file, in order; with each result, the file's text when it will be read again
+    (findings to show, inventory objects to locate findings on), for keep_text()."""
     start = 0
     while start < len(paths):
         sources, held = [], 0
@@ -272,10 +266,5 @@ def lint_paths(paths: list[str], options: Options, run_rules: RunRules) -> Itera
                 break
         start += len(sources)
         for source in sources:
-            yield _linted(source, options, run_rules)
-        del sources  # (the last batch's texts are not held until the generator is collected)
-
-
-def _linted(source: SourceFile, options: Options, run_rules: RunRules | None) -> tuple[FileResult, str | None]:
-    result = lint_source(source, options, run_rules)
-    return result, source.text if result.findings or result.inventory else None
+            result = lint_source(source, options, run_rules)
+            yield result, source.text if result.findings or result.inventory else None

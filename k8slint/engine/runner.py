@@ -14,7 +14,7 @@ from k8slint import catalog
 from k8slint import source as source_module
 from k8slint.engine import inventory as inventory_module
 from k8slint.engine.context import INTERNAL_ERROR, RuleContext, active_rules
-from k8slint.engine.file_lint import FileResult, RunRules, lint_path, lint_paths
+from k8slint.engine.file_lint import FileResult, RunRules, lint_paths
 from k8slint.engine.inventory import Inventory, cluster_from_nodes, object_classes, positions_deferred, without_positions
 from k8slint.engine.locate import locate_deferred
 from k8slint.engine.options import Options
@@ -274,9 +274,9 @@ def _lint_files(files: list[str], options: Options) -> list[FileResult]:
     if jobs < 2 or _total_bytes(elsewhere) < 512 * 1024:
         return _lint_in_this_process(files, options, run_rules)
     by_path: dict[str, FileResult] = {}
-    for path in here:  # (their texts kept: they cannot be read again for the report's source lines)
-        by_path[path], text = lint_path(path, options, run_rules)
-        keep_text(path, text, only_file=True)
+    for path, (result, text) in zip(here, lint_paths(here, options, run_rules)):
+        by_path[path] = result
+        keep_text(path, text, only_file=True)  # (they cannot be read again for the report's source lines)
     import concurrent.futures
     import multiprocessing
 

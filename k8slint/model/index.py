@@ -388,9 +388,7 @@ class PlaceIndex:
                 last_file, in_file = file, self.files.get(file)
                 if in_file is None:
                     in_file = self.files[file] = {}
-                in_directory = self.directories.get(file_directory(file))
-                if in_directory is None:
-                    in_directory = self.directories[file_directory(file)] = {}
+                in_directory = self.directories.setdefault(file_directory(file), {})
             bucket = in_file.get(namespace)
             if bucket is None:
                 in_file[namespace] = [item]
